@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import Yams
+
+/// Server configuration: defaults, then a YAML file, then `BERTH_*` environment variables.
+/// Every key has one dotted name (`storage.filesystem.root`) and one variable
+/// (`BERTH_STORAGE_FILESYSTEM_ROOT`); docs/configuration.md lists them.
+public struct BerthConfiguration: Sendable, Equatable {
+    public var host = "0.0.0.0"
+    public var port = 5000
+    public var dataDirectory = "./berth-data"
+    public var externalURL: String?
+    public var adminPassword: String?
+    public var databaseURL: String?
+    public var storageDriver = "filesystem"
+    public var filesystemRoot: String?
+    public var logLevel: Logger.Level = .info
+
+    /// The keys a configuration file may use.
+    public static let keys = [
+        "listen", "data_dir", "external_url", "admin_password", "database.url",
+        "storage.driver", "storage.filesystem.root", "log_level",
+    ]
+
+    public static func environmentVariable(for key: String) -> String {
+        "BERTH_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    public init() {}
+
+    /// The SQLite file under the data directory unless a database URL is configured.
+    public var effectiveDatabaseURL: String {
+        databaseURL ?? "sqlite://" + absolute(dataDirectory) + "/berth.db"
+    }
+
+    public var effectiveFilesystemRoot: String {
+        filesystemRoot ?? dataDirectory + "/storage"
+    }
+
+    public static func load(file: String?, environment: [String: String]) throws -> BerthConfiguration {
+        var values: [String: String] = [:]
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigurationError(key: nil, message: "cannot read configuration file \(file): \(error.localizedDescription)")
+            }
+            values = try flatten(yaml: text)
+        }
+        for key in keys {
+            if let value = environment[environmentVariable(for: key)] { values[key] = value }
+        }
+        var configuration = BerthConfiguration()
+        try configuration.apply(values)
+        return configuration
+    }
+
+    mutating func apply(_ values: [String: String]) throws {
+        for (key, value) in values {
+            switch key {
+            case "listen":
+                guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+                      (0...65535).contains(port) else {
+                    throw ConfigurationError(key: key, message: "must be host:port, e.g. 0.0.0.0:5000 (got '\(value)')")
+                }
+                let host = String(value[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                self.host = host.isEmpty ? "0.0.0.0" : host
+                self.port = port
+            case "data_dir":
+                guard !value.isEmpty else { throw ConfigurationError(key: key, message: "must not be empty") }
+                dataDirectory = value
+            case "external_url":
+                guard let url = URL(string: value), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                    throw ConfigurationError(key: key, message: "must be an http(s) URL such as https://registry.example.com (got '\(value)')")
+                }
+                externalURL = value.hasSuffix("/") ? String(value.dropLast()) : value
+            case "admin_password":
+                guard value.count >= 8 else { throw ConfigurationError(key: key, message: "must be at least 8 characters") }
+                adminPassword = value
+            case "database.url":
+                guard value.hasPrefix("sqlite://") || value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+                    throw ConfigurationError(key: key, message: "must start with sqlite:// or postgres://")
+                }
+                databaseURL = value
+            case "storage.driver":
+                guard value == "filesystem" else {
+                    throw ConfigurationError(key: key, message: "unknown storage driver '\(value)' (available: filesystem)")
+                }
+                storageDriver = value
+            case "storage.filesystem.root":
+                guard !value.isEmpty else { throw ConfigurationError(key: key, message: "must not be empty") }
+                filesystemRoot = value
+            case "log_level":
+                guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                    throw ConfigurationError(key: key, message: "must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                logLevel = level
+            default:
+                throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// Turns nested YAML mappings into dotted keys with scalar values.
+    static func flatten(yaml: String) throws -> [String: String] {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigurationError(key: nil, message: "configuration file is not valid YAML: \(error)")
+        }
+        guard let node else { return [:] }
+        guard node.mapping != nil else { throw ConfigurationError(key: nil, message: "configuration file must be a mapping of keys") }
+        var result: [String: String] = [:]
+        func walk(_ node: Node, prefix: String) throws {
+            if let mapping = node.mapping {
+                for (key, value) in mapping {
+                    guard let name = key.string else { throw ConfigurationError(key: prefix, message: "keys must be strings") }
+                    try walk(value, prefix: prefix.isEmpty ? name : prefix + "." + name)
+                }
+            } else if let scalar = node.scalar {
+                result[prefix] = scalar.string
+            } else {
+                throw ConfigurationError(key: prefix, message: "must be a single value, not a list")
+            }
+        }
+        try walk(node, prefix: "")
+        return result
+    }
+}
+
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let key: String?
+    public let message: String
+
+    public var description: String {
+        guard let key else { return "invalid configuration: \(message)" }
+        return "invalid configuration: '\(key)' (\(BerthConfiguration.environmentVariable(for: key))) \(message)"
+    }
+}

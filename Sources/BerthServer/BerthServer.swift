@@ -1,0 +1,52 @@
+import Access
+import BlobStore
+import Foundation
+import Hummingbird
+import Logging
+import Metadata
+import Registry
+
+/// The composition root: opens the database and storage, creates first-start state and builds the
+/// HTTP application serving the registry.
+public struct BerthServer: Sendable {
+    public let configuration: BerthConfiguration
+    public let database: MetadataDatabase
+    public let backend: RegistryBackend
+    public let authenticator: Authenticator
+    /// Set on first start when no admin password was configured.
+    public let generatedAdminPassword: String?
+    let logger: Logger
+
+    public static func open(_ configuration: BerthConfiguration, logger: Logger) async throws -> BerthServer {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let database = try await MetadataDatabase.open(.init(url: configuration.effectiveDatabaseURL), logger: logger)
+        do {
+            let generated = try await Bootstrap.run(database: database, adminPassword: configuration.adminPassword)
+            let driver = try FilesystemDriver(root: configuration.effectiveFilesystemRoot)
+            let backend = RegistryBackend(blobs: BlobStore(driver: driver), database: database, policy: AdminOrPublicReadPolicy())
+            return BerthServer(configuration: configuration, database: database, backend: backend,
+                               authenticator: Authenticator(users: UserStore(database: database)),
+                               generatedAdminPassword: generated, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    public func router() -> Router<RegistryRequestContext> {
+        let router = Router(context: RegistryRequestContext.self)
+        RegistryRoutes.install(on: router, backend: backend, authenticator: authenticator)
+        return router
+    }
+
+    public func application() -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+            logger: logger)
+    }
+
+    public func close() async {
+        await database.close()
+    }
+}

@@ -1,0 +1,71 @@
+import OCI
+
+/// Where things live inside a storage driver. This is the single place paths are built:
+///
+/// ```
+/// <root>/
+///   blobs/<algorithm>/<first two hex>/<hex>/data   committed, content-addressed blob (stored once,
+///                                                  shared by every repository that links it)
+///   uploads/<session id>/data                      bytes received so far for an upload session
+/// ```
+///
+/// An upload becomes a blob only by an atomic rename of `uploads/<id>/data` to its blob path after
+/// the digest was verified and the file fsynced, so a crash never leaves a partial blob visible.
+/// Which repositories may read a blob is recorded in the metadata database, not on disk.
+public enum BlobLayout {
+    public static func blob(_ digest: Digest) -> StoragePath {
+        StoragePath(unchecked: ["blobs", digest.algorithm.rawValue, String(digest.hex.prefix(2)), digest.hex, "data"])
+    }
+
+    public static func blobDirectory(_ digest: Digest) -> StoragePath {
+        StoragePath(unchecked: ["blobs", digest.algorithm.rawValue, String(digest.hex.prefix(2)), digest.hex])
+    }
+
+    public static let uploadsRoot = StoragePath(unchecked: ["uploads"])
+
+    public static func uploadDirectory(_ id: UploadID) -> StoragePath {
+        StoragePath(unchecked: ["uploads", id.value])
+    }
+
+    public static func uploadData(_ id: UploadID) -> StoragePath {
+        StoragePath(unchecked: ["uploads", id.value, "data"])
+    }
+}
+
+/// An upload session id: a lowercase UUID, validated so it is safe as a path component.
+public struct UploadID: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public init?(_ value: String) {
+        let bytes = Array(value.utf8)
+        guard bytes.count == 36 else { return nil }
+        for (i, c) in bytes.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == 0x2d else { return nil }
+            } else {
+                guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return nil }
+            }
+        }
+        self.value = value
+    }
+
+    public static func random() -> UploadID {
+        UploadID(UUIDString.random())!
+    }
+
+    public var description: String { value }
+}
+
+enum UUIDString {
+    static func random() -> String {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        bytes[6] = (bytes[6] & 0x0f) | 0x40
+        bytes[8] = (bytes[8] & 0x3f) | 0x80
+        let hex = bytes.map { byte -> String in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+        let h = Array(hex)
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    }
+}

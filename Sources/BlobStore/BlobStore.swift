@@ -1,0 +1,181 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import OCI
+
+/// Content-addressed blobs and resumable uploads on top of any `StorageDriver`.
+///
+/// Bytes are hashed while they are written, so completing an upload costs one fsync and one rename.
+/// The running hash of each open session is kept in memory; after a restart (or on another node)
+/// it is rebuilt by re-reading the bytes already received, so sessions survive restarts.
+public final class BlobStore: Sendable {
+    public let driver: any StorageDriver
+    /// Request bodies arrive in small buffers; writing them in larger slices saves system calls.
+    let writeSliceSize = 1 << 20
+    let readChunkSize = 1 << 20
+    private let sessions = NIOLockedValueBox<[String: SessionState]>([:])
+
+    struct SessionState {
+        var hasher: DigestHasher
+        var offset: Int64
+        var busy: Bool
+    }
+
+    public init(driver: any StorageDriver) {
+        self.driver = driver
+    }
+
+    // MARK: blobs
+
+    public func size(of digest: Digest) async throws -> Int64? {
+        try await driver.size(of: BlobLayout.blob(digest))
+    }
+
+    public func read(_ digest: Digest, range: Range<Int64>, consume: (ByteBuffer) async throws -> Void) async throws {
+        do {
+            try await driver.read(BlobLayout.blob(digest), range: range, chunkSize: readChunkSize, consume: consume)
+        } catch StorageDriverError.pathNotFound {
+            throw BlobStoreError.blobUnknown(digest)
+        }
+    }
+
+    /// Removes a blob's bytes. Only the garbage collector calls this, after the database says no
+    /// repository or manifest references the blob.
+    public func delete(_ digest: Digest) async throws {
+        try await driver.delete(BlobLayout.blobDirectory(digest))
+    }
+
+    // MARK: uploads
+
+    /// Creates the session's (empty) data file.
+    public func startUpload(_ id: UploadID) async throws {
+        let writer = try await driver.appender(BlobLayout.uploadData(id))
+        try await writer.close()
+        sessions.withLockedValue { $0[id.value] = SessionState(hasher: DigestHasher(algorithm: .sha256), offset: 0, busy: false) }
+    }
+
+    /// Bytes received so far, or nil when the session's data is gone.
+    public func uploadedSize(_ id: UploadID) async throws -> Int64? {
+        try await driver.size(of: BlobLayout.uploadData(id))
+    }
+
+    /// Appends `body` to the session. When `expectedOffset` is given (a `Content-Range` chunk) it must
+    /// equal the bytes received so far. Returns the new size.
+    @discardableResult
+    public func append(_ id: UploadID, body: some AsyncSequence<ByteBuffer, any Error>, expectedOffset: Int64? = nil) async throws -> Int64 {
+        guard let current = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
+        if let expectedOffset, expectedOffset != current { throw BlobStoreError.rangeInvalid(currentSize: current) }
+        var hasher = try await claimHasher(id, size: current)
+        var hashed = current
+        do {
+            let writer = try await driver.appender(BlobLayout.uploadData(id))
+            do {
+                guard writer.size == current else { throw BlobStoreError.rangeInvalid(currentSize: writer.size) }
+                var slice = ByteBufferAllocator().buffer(capacity: 0)
+                for try await buffer in body {
+                    buffer.withUnsafeReadableBytes { hasher.update($0) }
+                    hashed += Int64(buffer.readableBytes)
+                    if slice.readableBytes == 0 && buffer.readableBytes >= writeSliceSize {
+                        try await writer.write(buffer)
+                    } else {
+                        if slice.capacity == 0 { slice.reserveCapacity(writeSliceSize + buffer.readableBytes) }
+                        slice.writeImmutableBuffer(buffer)
+                        if slice.readableBytes >= writeSliceSize {
+                            try await writer.write(slice)
+                            slice.clear()
+                        }
+                    }
+                }
+                if slice.readableBytes > 0 { try await writer.write(slice) }
+                try await writer.close()
+            } catch {
+                try? await writer.close()
+                throw error
+            }
+        } catch {
+            // What reached the file stays (the client may resume); the hash is kept only if it
+            // matches the file exactly, otherwise it is rebuilt from disk on the next request.
+            let onDisk = try? await uploadedSize(id)
+            releaseHasher(id, hasher: hasher, offset: onDisk == hashed ? hashed : -1)
+            throw error
+        }
+        releaseHasher(id, hasher: hasher, offset: hashed)
+        return hashed
+    }
+
+    /// Verifies the received bytes against `digest` and publishes them as the blob. Returns its size.
+    public func completeUpload(_ id: UploadID, digest: Digest) async throws -> Int64 {
+        guard let size = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
+        var hasher = try await claimHasher(id, size: size)
+        if hasher.algorithm != digest.algorithm {
+            hasher = try await rehash(id, size: size, algorithm: digest.algorithm)
+        }
+        let actual = hasher.finalize()
+        guard actual == digest else {
+            releaseHasher(id, hasher: hasher, offset: size)
+            throw BlobStoreError.digestMismatch(expected: digest, actual: actual)
+        }
+        do {
+            let writer = try await driver.appender(BlobLayout.uploadData(id))
+            try await writer.commit()
+            try await writer.close()
+            try await driver.move(BlobLayout.uploadData(id), to: BlobLayout.blob(digest))
+            try await driver.delete(BlobLayout.uploadDirectory(id))
+        } catch {
+            releaseHasher(id, hasher: hasher, offset: -1)
+            throw error
+        }
+        sessions.withLockedValue { _ = $0.removeValue(forKey: id.value) }
+        return size
+    }
+
+    public func cancelUpload(_ id: UploadID) async throws {
+        sessions.withLockedValue { _ = $0.removeValue(forKey: id.value) }
+        try await driver.delete(BlobLayout.uploadDirectory(id))
+    }
+
+    /// Session ids that have data on disk (used to expire abandoned sessions).
+    public func uploadIDsOnDisk() async throws -> [UploadID] {
+        try await driver.list(BlobLayout.uploadsRoot).compactMap(UploadID.init)
+    }
+
+    // MARK: running hashes
+
+    private func claimHasher(_ id: UploadID, size: Int64) async throws -> DigestHasher {
+        enum Claim { case cached(DigestHasher), rebuild, busy }
+        let claim = sessions.withLockedValue { table -> Claim in
+            if let state = table[id.value] {
+                if state.busy { return .busy }
+                table[id.value]!.busy = true
+                return state.offset == size ? .cached(state.hasher) : .rebuild
+            }
+            table[id.value] = SessionState(hasher: DigestHasher(algorithm: .sha256), offset: -1, busy: true)
+            return .rebuild
+        }
+        switch claim {
+        case .busy:
+            throw BlobStoreError.uploadBusy(id.value)
+        case .cached(let hasher):
+            return hasher
+        case .rebuild:
+            do {
+                return try await rehash(id, size: size, algorithm: .sha256)
+            } catch {
+                releaseHasher(id, hasher: DigestHasher(algorithm: .sha256), offset: -1)
+                throw error
+            }
+        }
+    }
+
+    private func releaseHasher(_ id: UploadID, hasher: DigestHasher, offset: Int64?) {
+        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset ?? -1, busy: false) }
+    }
+
+    private func rehash(_ id: UploadID, size: Int64, algorithm: DigestAlgorithm) async throws -> DigestHasher {
+        var hasher = DigestHasher(algorithm: algorithm)
+        guard size > 0 else { return hasher }
+        try await driver.read(BlobLayout.uploadData(id), range: 0..<size, chunkSize: readChunkSize) { buffer in
+            buffer.withUnsafeReadableBytes { hasher.update($0) }
+        }
+        return hasher
+    }
+}

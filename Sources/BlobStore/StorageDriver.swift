@@ -1,0 +1,66 @@
+import NIOCore
+
+/// The small set of path operations every storage backend provides (distribution's driver model).
+/// Blob, upload and layout logic live above it in `BlobStore`, so a new backend (S3) implements only
+/// these and runs the shared driver test suite.
+public protocol StorageDriver: Sendable {
+    /// Size of the object at `path`, or nil when there is none.
+    func size(of path: StoragePath) async throws -> Int64?
+    /// Calls `consume` with the bytes of `range` in order, in chunks of at most `chunkSize`.
+    func read(_ path: StoragePath, range: Range<Int64>, chunkSize: Int,
+              consume: (ByteBuffer) async throws -> Void) async throws
+    /// Opens `path` for appending at its current end, creating it (and its parents) when missing.
+    func appender(_ path: StoragePath) async throws -> any StorageWriter
+    /// Atomically replaces `destination` with `source` (rename on a filesystem).
+    func move(_ source: StoragePath, to destination: StoragePath) async throws
+    /// Removes `path` and everything below it; a missing path is not an error.
+    func delete(_ path: StoragePath) async throws
+    /// Names directly below `path`; empty when it does not exist.
+    func list(_ path: StoragePath) async throws -> [String]
+    /// A URL a client may fetch the object from directly, when the backend supports it.
+    func redirectURL(for path: StoragePath) async throws -> String?
+}
+
+/// An open object being appended to. `commit` makes the written bytes durable; nothing is visible
+/// under a blob path until a later `move`.
+public protocol StorageWriter: Sendable {
+    var size: Int64 { get }
+    func write(_ buffer: ByteBuffer) async throws
+    func commit() async throws
+    func close() async throws
+}
+
+public enum StorageDriverError: Error, Equatable, Sendable {
+    case pathNotFound(String)
+    case invalidPath(String)
+    case io(operation: String, path: String, errno: Int32)
+}
+
+/// A driver-relative path such as `blobs/sha256/ab/ab12.../data`. Components are checked so that no
+/// path can escape the driver's root.
+public struct StoragePath: Hashable, Sendable, CustomStringConvertible {
+    public let components: [String]
+
+    public init(_ components: [String]) throws(StorageDriverError) {
+        for c in components where c.isEmpty || c == "." || c == ".." || c.contains("/") || c.contains("\0") {
+            throw .invalidPath(components.joined(separator: "/"))
+        }
+        self.components = components
+    }
+
+    public init(_ string: String) throws(StorageDriverError) {
+        try self.init(string.split(separator: "/", omittingEmptySubsequences: false).map(String.init))
+    }
+
+    public var description: String { components.joined(separator: "/") }
+
+    public var parent: StoragePath? {
+        components.isEmpty ? nil : StoragePath(unchecked: Array(components.dropLast()))
+    }
+
+    public func appending(_ component: String) throws(StorageDriverError) -> StoragePath {
+        try StoragePath(components + [component])
+    }
+
+    init(unchecked components: [String]) { self.components = components }
+}

@@ -1,0 +1,135 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+
+/// The metadata database: SQLite (embedded default) or PostgreSQL (several nodes). Stores run the same
+/// SQL on both through SQLKit; the few differences are in `SQLDialectKind`.
+///
+/// `read` may run concurrently; `write` runs its body in one transaction. SQLite gets one writer
+/// connection (SQLite allows one writer at a time anyway) and a few readers in WAL mode.
+public final class MetadataDatabase: Sendable {
+    public let kind: SQLDialectKind
+    private let backend: Backend
+    let logger: Logger
+
+    enum Backend: Sendable {
+        case sqlite(SQLiteConnections)
+        case postgres(PostgresClient, Task<Void, Never>)
+    }
+
+    public enum Location: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        /// Parses `sqlite:///abs/path`, `sqlite://relative/path` or `postgres://user:pw@host:port/db`.
+        public init(url: String) throws(MetadataError) {
+            if url.hasPrefix("sqlite://") {
+                let path = String(url.dropFirst("sqlite://".count))
+                guard !path.isEmpty else { throw .invalidConfiguration("database URL '\(url)' names no file") }
+                self = .sqlite(path: path)
+            } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                self = .postgres(url: url)
+            } else {
+                throw .invalidConfiguration("database URL must start with sqlite:// or postgres://")
+            }
+        }
+    }
+
+    public static func open(_ location: Location, logger: Logger) async throws -> MetadataDatabase {
+        let database: MetadataDatabase
+        switch location {
+        case .sqlite(let path):
+            let connections = try await SQLiteConnections.open(path: path, readers: 4, logger: logger)
+            database = MetadataDatabase(kind: .sqlite, backend: .sqlite(connections), logger: logger)
+        case .postgres(let url):
+            let configuration = try Self.postgresConfiguration(url)
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let runner = Task { await client.run() }
+            database = MetadataDatabase(kind: .postgres, backend: .postgres(client, runner), logger: logger)
+        }
+        try await Migrations.apply(to: database)
+        return database
+    }
+
+    private init(kind: SQLDialectKind, backend: Backend, logger: Logger) {
+        self.kind = kind
+        self.backend = backend
+        self.logger = logger
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connections):
+            return try await body(connections.reader())
+        case .postgres(let client, _):
+            return try await client.withConnection { connection in
+                try await body(connection.sql(queryLogLevel: nil))
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction: all of its writes land, or none.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connections):
+            return try await connections.withWriter { db in
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case .postgres(let client, _):
+            return try await client.withConnection { connection in
+                let db = connection.sql(queryLogLevel: nil)
+                try await db.raw("BEGIN").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func close() async {
+        switch backend {
+        case .sqlite(let connections):
+            await connections.close()
+        case .postgres(_, let runner):
+            runner.cancel()
+            _ = await runner.value
+        }
+    }
+
+    static func postgresConfiguration(_ url: String) throws -> PostgresClient.Configuration {
+        guard let sql = try? SQLPostgresConfiguration(url: url) else {
+            throw MetadataError.invalidConfiguration("database URL is not a valid postgres:// URL")
+        }
+        let core = sql.coreConfiguration
+        guard let host = core.host, let port = core.port else {
+            throw MetadataError.invalidConfiguration("postgres URL must name a host")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: core.username, password: core.password,
+            database: core.database, tls: .disable)
+        configuration.options.maximumConnections = 16
+        return configuration
+    }
+}
+
+public enum SQLDialectKind: Sendable {
+    case sqlite
+    case postgres
+}

@@ -1,0 +1,117 @@
+import Foundation
+import SQLKit
+
+/// Schema versions, applied in order inside one transaction each. The same statements run on SQLite
+/// and PostgreSQL; `{id}`, `{name}` and `{bytes}` stand for the column types that differ.
+///
+/// The reference tables are shaped for online garbage collection: a blob is garbage exactly when no
+/// row of `repository_blobs` or `manifest_blobs` names it, which one indexed anti-join finds
+/// (see `BlobReferenceStore.unreferencedBlobs`).
+enum Migrations {
+    static let all: [(version: Int, statements: [String])] = [
+        (1, [
+            """
+            CREATE TABLE users (
+                id {id}, username {name} NOT NULL UNIQUE, email TEXT, realname TEXT, comment TEXT,
+                password_hash TEXT NOT NULL, sysadmin BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE projects (
+                id {id}, name {name} NOT NULL UNIQUE, owner_id BIGINT, public BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE repositories (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id),
+                name {name} NOT NULL UNIQUE, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX repositories_project ON repositories(project_id)",
+            "CREATE TABLE blobs (digest {name} PRIMARY KEY, size BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE repository_blobs (
+                repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                digest {name} NOT NULL REFERENCES blobs(digest), created_at BIGINT NOT NULL,
+                PRIMARY KEY (repository_id, digest))
+            """,
+            "CREATE INDEX repository_blobs_digest ON repository_blobs(digest)",
+            """
+            CREATE TABLE manifests (
+                id {id}, repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                digest {name} NOT NULL, media_type TEXT NOT NULL, artifact_type TEXT, size BIGINT NOT NULL,
+                payload {bytes} NOT NULL, subject_digest {name}, annotations TEXT,
+                created_at BIGINT NOT NULL, pulled_at BIGINT,
+                UNIQUE (repository_id, digest))
+            """,
+            "CREATE INDEX manifests_subject ON manifests(repository_id, subject_digest)",
+            """
+            CREATE TABLE manifest_blobs (
+                manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                digest {name} NOT NULL REFERENCES blobs(digest),
+                PRIMARY KEY (manifest_id, digest))
+            """,
+            "CREATE INDEX manifest_blobs_digest ON manifest_blobs(digest)",
+            """
+            CREATE TABLE manifest_references (
+                parent_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                child_id BIGINT NOT NULL REFERENCES manifests(id),
+                PRIMARY KEY (parent_id, child_id))
+            """,
+            "CREATE INDEX manifest_references_child ON manifest_references(child_id)",
+            """
+            CREATE TABLE tags (
+                repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                name {name} NOT NULL, manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+                PRIMARY KEY (repository_id, name))
+            """,
+            "CREATE INDEX tags_manifest ON tags(manifest_id)",
+            """
+            CREATE TABLE upload_sessions (
+                id {name} PRIMARY KEY, repository {name} NOT NULL,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+        ]),
+    ]
+
+    static func apply(to database: MetadataDatabase) async throws {
+        let kind = database.kind
+        try await database.write { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+        }
+        for migration in all {
+            try await database.write { db in
+                let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
+                guard applied.isEmpty else { return }
+                for statement in migration.statements {
+                    try await db.raw(SQLQueryString(render(statement, for: kind))).run()
+                }
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Clock.nowMillis()))").run()
+            }
+        }
+    }
+
+    static func render(_ statement: String, for kind: SQLDialectKind) -> String {
+        switch kind {
+        case .sqlite:
+            return statement
+                .replacingOccurrences(of: "{id}", with: "INTEGER PRIMARY KEY AUTOINCREMENT")
+                .replacingOccurrences(of: "{name}", with: "TEXT")
+                .replacingOccurrences(of: "{bytes}", with: "BLOB")
+        case .postgres:
+            // Byte-order collation so that listings sort the same on both databases.
+            return statement
+                .replacingOccurrences(of: "{id}", with: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+                .replacingOccurrences(of: "{name}", with: "TEXT COLLATE \"C\"")
+                .replacingOccurrences(of: "{bytes}", with: "BYTEA")
+        }
+    }
+}
+
+enum Clock {
+    static func nowMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import OCI
+
+public struct User: Sendable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let passwordHash: String
+    public let isAdmin: Bool
+}
+
+public struct Project: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let isPublic: Bool
+}
+
+public struct Repository: Sendable, Equatable {
+    public let id: Int64
+    public let projectID: Int64
+    public let name: RepositoryName
+}
+
+/// A manifest as stored: the exact bytes pushed plus what the registry answers HEAD with.
+public struct StoredManifest: Sendable, Equatable {
+    public let id: Int64
+    public let digest: Digest
+    public let mediaType: String
+    public let size: Int64
+    /// nil when only the head was asked for.
+    public let payload: [UInt8]?
+}
+
+/// A manifest whose `subject` names another, as the referrers API lists it.
+public struct Referrer: Sendable, Equatable {
+    public let digest: Digest
+    public let mediaType: String
+    public let size: Int64
+    public let artifactType: String?
+    public let annotations: [String: String]?
+}
+
+/// Everything needed to record a pushed manifest.
+public struct ManifestRecord: Sendable {
+    public let digest: Digest
+    public let mediaType: String
+    public let artifactType: String?
+    public let payload: [UInt8]
+    public let subject: Digest?
+    public let annotations: [String: String]?
+    public let blobs: [Digest]
+    public let children: [Digest]
+
+    public init(digest: Digest, mediaType: String, artifactType: String?, payload: [UInt8], subject: Digest?,
+                annotations: [String: String]?, blobs: [Digest], children: [Digest]) {
+        self.digest = digest
+        self.mediaType = mediaType
+        self.artifactType = artifactType
+        self.payload = payload
+        self.subject = subject
+        self.annotations = annotations
+        self.blobs = blobs
+        self.children = children
+    }
+}
+
+/// A keyset page request: at most `limit` names strictly after `after`.
+public struct PageRequest: Sendable {
+    public let limit: Int
+    public let after: String?
+
+    public init(limit: Int, after: String?) {
+        self.limit = limit
+        self.after = after
+    }
+}

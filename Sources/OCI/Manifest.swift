@@ -1,0 +1,114 @@
+import Foundation
+
+/// A manifest or index as pushed, parsed only as far as the registry needs: its media type, the blobs
+/// and child manifests it references (which must exist before it is accepted), its subject and the
+/// fields the referrers API reports.
+public struct Manifest: Sendable {
+    public enum Kind: Sendable { case image, index }
+
+    /// 4 MiB, the limit the distribution spec suggests and Docker Hub enforces.
+    public static let maximumSize = 4 * 1024 * 1024
+
+    public let kind: Kind
+    public let mediaType: String
+    public let config: Descriptor?
+    public let layers: [Descriptor]
+    public let manifests: [Descriptor]
+    public let subject: Descriptor?
+    public let annotations: [String: String]?
+    /// The artifact type as the referrers API reports it: `artifactType`, else the config media type.
+    public let artifactType: String?
+
+    /// Digests of blobs that must already be in the repository (config and distributable layers).
+    public var requiredBlobs: [Digest] {
+        let descriptors = [config].compactMap { $0 } + layers.filter { !MediaType.isNonDistributable($0.mediaType) }
+        return descriptors.compactMap { try? $0.validDigest() }
+    }
+
+    /// Digests of child manifests that must already be in the repository (indexes only).
+    public var requiredManifests: [Digest] { manifests.compactMap { try? $0.validDigest() } }
+
+    public var subjectDigest: Digest? { try? subject?.validDigest() }
+
+    /// Parses and validates `bytes`. `contentType` is the request's Content-Type; when the body also
+    /// names a media type the two must agree, as the spec requires.
+    public init(bytes: [UInt8], contentType: String?) throws(OCIFormatError) {
+        guard bytes.count <= Self.maximumSize else {
+            throw .manifestInvalid("manifest is larger than \(Self.maximumSize) bytes")
+        }
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(bytes))
+        } catch {
+            throw .manifestInvalid("manifest is not valid JSON of a manifest or index: \(Self.describe(error))")
+        }
+        let declared = contentType.map(Self.bareMediaType).flatMap { $0.isEmpty ? nil : $0 }
+        if let bodyType = body.mediaType, let declared, declared != bodyType,
+           declared != "application/json", declared != "application/octet-stream" {
+            throw .manifestInvalid("Content-Type '\(declared)' does not match the manifest's mediaType '\(bodyType)'")
+        }
+        let mediaType = body.mediaType ?? declared ?? (body.manifests != nil ? MediaType.ociIndex : MediaType.ociManifest)
+
+        if mediaType == MediaType.dockerSchema1 || mediaType == MediaType.dockerSchema1Signed || body.schemaVersion == 1 {
+            throw .unsupportedManifest("Docker schema 1 manifests are not supported; push with a current client")
+        }
+        guard body.schemaVersion == 2 else {
+            throw .manifestInvalid("schemaVersion must be 2")
+        }
+
+        let isIndex = MediaType.indexTypes.contains(mediaType) || (!MediaType.manifestTypes.contains(mediaType) && body.manifests != nil)
+        if isIndex {
+            guard let manifests = body.manifests else { throw .manifestInvalid("an index needs a 'manifests' array") }
+            kind = .index
+            config = nil
+            layers = []
+            self.manifests = manifests
+            artifactType = body.artifactType
+        } else {
+            guard let config = body.config else { throw .manifestInvalid("an image manifest needs a 'config' descriptor") }
+            guard let layers = body.layers ?? (mediaType == MediaType.ociManifest ? [] : nil) else {
+                throw .manifestInvalid("an image manifest needs a 'layers' array")
+            }
+            kind = .image
+            self.config = config
+            self.layers = layers
+            manifests = []
+            artifactType = body.artifactType ?? config.mediaType
+        }
+        self.mediaType = mediaType
+        subject = body.subject
+        annotations = body.annotations
+        for descriptor in [config, subject].compactMap({ $0 }) + layers + manifests {
+            _ = try descriptor.validDigest()
+            guard descriptor.size >= 0 else { throw .manifestInvalid("descriptor size must not be negative") }
+            guard !descriptor.mediaType.isEmpty else { throw .manifestInvalid("descriptor mediaType must not be empty") }
+        }
+    }
+
+    /// `application/foo; charset=utf-8` -> `application/foo`
+    public static func bareMediaType(_ value: String) -> String {
+        String(value.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private struct Body: Decodable {
+        var schemaVersion: Int?
+        var mediaType: String?
+        var artifactType: String?
+        var config: Descriptor?
+        var layers: [Descriptor]?
+        var manifests: [Descriptor]?
+        var subject: Descriptor?
+        var annotations: [String: String]?
+    }
+}

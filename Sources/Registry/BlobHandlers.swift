@@ -1,0 +1,83 @@
+import Foundation
+import BlobStore
+import HTTPTypes
+import Hummingbird
+import Metadata
+import OCI
+
+/// `HEAD|GET|DELETE /v2/<name>/blobs/<digest>`
+struct BlobHandlers {
+    let backend: RegistryBackend
+
+    func get(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
+        guard let size = try await backend.blobReferences.linkedSize(digest, in: repository) else {
+            throw RegistryError(.blobUnknown, "blob \(digest) is unknown to repository \(repository)")
+        }
+        var headers = HTTPFields()
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentType] = "application/octet-stream"
+        headers[.acceptRanges] = "bytes"
+        headers[.eTag] = "\"\(digest)\""
+        headers[.cacheControl] = "max-age=31536000"
+
+        var range: Range<Int64> = 0..<size
+        var status = HTTPResponse.Status.ok
+        if let rangeHeader = request.headers[.range] {
+            guard let requested = ByteRange(header: rangeHeader, size: size) else {
+                headers[.contentRange] = "bytes */\(size)"
+                throw RegistryError(.rangeInvalid, "range \(rangeHeader.prefix(100)) cannot be satisfied for \(size) bytes",
+                                    status: .rangeNotSatisfiable, headers: headers)
+            }
+            range = requested.range
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
+        }
+        headers[.contentLength] = String(range.count)
+        if request.method == .head || range.isEmpty {
+            return Response(status: status, headers: headers, body: .init())
+        }
+        let blobs = backend.blobs
+        let bytes = range
+        let body = ResponseBody(contentLength: range.count) { writer in
+            try await blobs.read(digest, range: bytes) { buffer in try await writer.write(buffer) }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// Unlinks the blob from this repository; the bytes go when garbage collection finds no reference.
+    func delete(repository: RepositoryName, digest: Digest) async throws -> Response {
+        guard try await backend.blobReferences.unlink(digest, from: repository) else {
+            throw RegistryError(.blobUnknown, "blob \(digest) is unknown to repository \(repository)")
+        }
+        var headers = HTTPFields()
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentLength] = "0"
+        return Response(status: .accepted, headers: headers)
+    }
+}
+
+/// A single-range `Range: bytes=...` request resolved against a blob size.
+struct ByteRange: Equatable {
+    let range: Range<Int64>
+
+    /// nil when the header is malformed or unsatisfiable (answered with 416).
+    init?(header: String, size: Int64) {
+        guard header.hasPrefix("bytes=") else { return nil }
+        let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let startText = spec[..<dash], endText = spec[spec.index(after: dash)...]
+        if startText.isEmpty {
+            guard let suffix = Int64(endText), suffix > 0, size > 0 else { return nil }
+            range = max(0, size - suffix)..<size
+            return
+        }
+        guard let start = Int64(startText), start >= 0, start < size else { return nil }
+        if endText.isEmpty {
+            range = start..<size
+        } else {
+            guard let end = Int64(endText), end >= start else { return nil }
+            range = start..<min(end + 1, size)
+        }
+    }
+}

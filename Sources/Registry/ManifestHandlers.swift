@@ -1,0 +1,88 @@
+import HTTPTypes
+import Hummingbird
+import Metadata
+import NIOCore
+import OCI
+
+/// `HEAD|GET|PUT|DELETE /v2/<name>/manifests/<reference>`
+struct ManifestHandlers {
+    let backend: RegistryBackend
+
+    func get(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+        let withPayload = request.method != .head
+        guard let manifest = try await backend.artifacts.manifest(reference, in: repository, withPayload: withPayload) else {
+            throw RegistryError(.manifestUnknown, "manifest \(reference) not found in \(repository)")
+        }
+        let accepted = request.headers[values: .accept].flatMap { $0.split(separator: ",") }
+            .map { Manifest.bareMediaType(String($0)) }.filter { !$0.isEmpty }
+        if !accepted.isEmpty && !accepted.contains(manifest.mediaType) && !accepted.contains("*/*")
+            && !accepted.contains("application/*") && !accepted.contains("application/json") {
+            throw RegistryError(.manifestUnknown, "manifest \(reference) is \(manifest.mediaType), which the Accept header does not allow")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = manifest.mediaType
+        headers[.contentLength] = String(manifest.size)
+        headers[.dockerContentDigest] = manifest.digest.description
+        headers[.eTag] = "\"\(manifest.digest)\""
+        let body: ResponseBody = manifest.payload.map { .init(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init()
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    func put(_ request: Request, context: RegistryRequestContext, repository: RepositoryName, reference: Reference) async throws -> Response {
+        let bytes = try await Self.collect(request.body, limit: Manifest.maximumSize)
+        let manifest = try Manifest(bytes: bytes, contentType: request.headers[.contentType])
+        let digest: Digest
+        var tags: [Tag] = []
+        switch reference {
+        case .digest(let expected):
+            digest = Digest.of(bytes, algorithm: expected.algorithm)
+            guard digest == expected else {
+                throw RegistryError(.digestInvalid, "manifest has digest \(digest), not \(expected)")
+            }
+            // OCI 1.1.1: tags may be given as `?tag=` when pushing by digest.
+            tags = try request.uri.queryParameters.getAll("tag").map { try Tag(String($0)) }
+        case .tag(let tag):
+            digest = Digest.of(bytes)
+            tags = [tag]
+        }
+        guard let project = context.project else { throw RegistryError(.unknown, "request has no project") }
+        let record = ManifestRecord(
+            digest: digest, mediaType: manifest.mediaType, artifactType: manifest.artifactType, payload: bytes,
+            subject: manifest.subjectDigest, annotations: manifest.annotations,
+            blobs: manifest.requiredBlobs, children: manifest.requiredManifests)
+        try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
+        for tag in tags.dropFirst() {
+            try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/v2/\(repository)/manifests/\(digest)"
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentLength] = "0"
+        if let subject = manifest.subjectDigest { headers[.ociSubject] = subject.description }
+        return Response(status: .created, headers: headers)
+    }
+
+    func delete(repository: RepositoryName, reference: Reference) async throws -> Response {
+        switch reference {
+        case .digest(let digest):
+            try await backend.artifacts.deleteManifest(digest, in: repository)
+        case .tag(let tag):
+            guard try await backend.artifacts.deleteTag(tag, in: repository) else {
+                throw RegistryError(.manifestUnknown, "tag \(tag) not found in \(repository)")
+            }
+        }
+        return Response(status: .accepted, headers: [.contentLength: "0"])
+    }
+
+    /// Reads a small request body, refusing it (413) as soon as it passes `limit`.
+    static func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in body {
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw RegistryError(.sizeInvalid, "manifest is larger than \(limit) bytes", status: .contentTooLarge)
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+}

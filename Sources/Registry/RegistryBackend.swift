@@ -1,0 +1,24 @@
+import Access
+import BlobStore
+import Metadata
+
+/// What the registry handlers work with: the blob store and the metadata stores.
+public struct RegistryBackend: Sendable {
+    public let blobs: BlobStore
+    public let blobReferences: BlobReferenceStore
+    public let artifacts: ArtifactStore
+    public let repositories: RepositoryStore
+    public let projects: ProjectStore
+    public let uploadSessions: UploadSessionStore
+    public let policy: any AccessPolicy
+
+    public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy) {
+        self.blobs = blobs
+        self.blobReferences = BlobReferenceStore(database: database)
+        self.artifacts = ArtifactStore(database: database)
+        self.repositories = RepositoryStore(database: database)
+        self.projects = ProjectStore(database: database)
+        self.uploadSessions = UploadSessionStore(database: database)
+        self.policy = policy
+    }
+}

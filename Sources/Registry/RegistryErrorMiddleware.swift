@@ -1,0 +1,90 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metadata
+import OCI
+
+/// Renders every error thrown below it as an OCI error body
+/// `{"errors":[{"code":...,"message":...,"detail":...}]}` with the registered status.
+public struct RegistryErrorMiddleware: RouterMiddleware {
+    public typealias Context = RegistryRequestContext
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let registryError = Self.translate(error)
+            if registryError.code == .unknown {
+                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            response = Self.render(registryError, includeBody: request.method != .head)
+        }
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        return response
+    }
+
+    static func render(_ error: RegistryError, includeBody: Bool) -> Response {
+        struct Body: Encodable {
+            struct Entry: Encodable { let code: String; let message: String; let detail: String? }
+            let errors: [Entry]
+        }
+        let json = (try? JSONEncoder().encode(Body(errors: [.init(code: error.code.rawValue, message: error.message, detail: error.detail)]))) ?? Data()
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(json.count)
+        return Response(status: error.status, headers: headers,
+                        body: includeBody ? .init(byteBuffer: ByteBuffer(bytes: json)) : .init())
+    }
+
+    /// One place where lower layers' errors become registry error codes.
+    static func translate(_ error: any Error) -> RegistryError {
+        switch error {
+        case let error as RegistryError:
+            return error
+        case let error as OCIFormatError:
+            switch error {
+            case .digestInvalid(let m): return RegistryError(.digestInvalid, m)
+            case .nameInvalid(let m): return RegistryError(.nameInvalid, m)
+            case .tagInvalid(let m): return RegistryError(.tagInvalid, m)
+            case .manifestInvalid(let m): return RegistryError(.manifestInvalid, m)
+            case .unsupportedManifest(let m): return RegistryError(.manifestInvalid, m, status: .unsupportedMediaType)
+            }
+        case let error as BlobStoreError:
+            switch error {
+            case .blobUnknown(let d): return RegistryError(.blobUnknown, "blob \(d) is unknown to this repository")
+            case .uploadUnknown(let id): return RegistryError(.blobUploadUnknown, "upload session \(id) is unknown or finished")
+            case .rangeInvalid(let size):
+                var headers = HTTPFields()
+                headers[.range] = UploadHandlers.rangeHeader(size)
+                return RegistryError(.rangeInvalid, "chunk does not start at byte \(size), where the upload ends", status: .rangeNotSatisfiable, headers: headers)
+            case .digestMismatch(let expected, let actual):
+                return RegistryError(.digestInvalid, "uploaded content has digest \(actual), not \(expected)")
+            case .sizeMismatch(let expected, let actual):
+                return RegistryError(.sizeInvalid, "expected \(expected) bytes, received \(actual)")
+            case .uploadBusy(let id):
+                return RegistryError(.blobUploadInvalid, "upload session \(id) is receiving another request")
+            }
+        case let error as MetadataError:
+            switch error {
+            case .projectUnknown(let name): return RegistryError(.nameUnknown, "project \(name) not found")
+            case .repositoryUnknown(let name): return RegistryError(.nameUnknown, "repository \(name) not found")
+            case .manifestUnknown(let ref): return RegistryError(.manifestUnknown, "manifest \(ref) not found")
+            case .manifestReferencesMissing(let blobs, let manifests):
+                let missing = (blobs + manifests).map(\.description).joined(separator: ", ")
+                return RegistryError(blobs.isEmpty ? .manifestUnknown : .manifestBlobUnknown,
+                                     "manifest references content this repository does not have: \(missing)",
+                                     status: .badRequest)
+            case .manifestReferenced(let parent):
+                return RegistryError(.denied, "manifest is referenced by index \(parent); delete the index first", status: .conflict)
+            case .invalidConfiguration(let m), .conflict(let m):
+                return RegistryError(.unknown, m)
+            }
+        default:
+            return RegistryError(.unknown, "internal error")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Access
+import HTTPTypes
+import Hummingbird
+import Metadata
+
+/// The `/v2/` API in one table: which handler answers which route and method. Middlewares run in
+/// the order listed in `install`: errors outermost, then identity, then permission.
+public enum RegistryRoutes {
+    public static func install(on router: Router<RegistryRequestContext>, backend: RegistryBackend, authenticator: Authenticator) {
+        let blobs = BlobHandlers(backend: backend)
+        let uploads = UploadHandlers(backend: backend)
+        let manifests = ManifestHandlers(backend: backend)
+        let listings = ListingHandlers(backend: backend)
+
+        let dispatch: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
+            guard let route = context.route else { throw RegistryError(.unknown, "no route") }
+            switch (route, request.method) {
+            case (.base, .get), (.base, .head):
+                return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "2"],
+                                body: .init(byteBuffer: .init(string: "{}")))
+            case (.catalog, .get):
+                return try await listings.catalog(request, context: context)
+            case (.tags(let name), .get):
+                return try await listings.tags(request, repository: name)
+            case (.referrers(let name, let digest), .get):
+                return try await listings.referrers(request, repository: name, subject: digest)
+            case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
+                return try await manifests.get(request, repository: name, reference: reference)
+            case (.manifest(let name, let reference), .put):
+                return try await manifests.put(request, context: context, repository: name, reference: reference)
+            case (.manifest(let name, let reference), .delete):
+                return try await manifests.delete(repository: name, reference: reference)
+            case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
+                return try await blobs.get(request, repository: name, digest: digest)
+            case (.blob(let name, let digest), .delete):
+                return try await blobs.delete(repository: name, digest: digest)
+            case (.uploads(let name), .post):
+                return try await uploads.start(request, context: context, repository: name)
+            case (.upload(let name, let id), .get):
+                return try await uploads.status(repository: name, id: id)
+            case (.upload(let name, let id), .patch):
+                return try await uploads.patch(request, repository: name, id: id)
+            case (.upload(let name, let id), .put):
+                return try await uploads.put(request, context: context, repository: name, id: id)
+            case (.upload(let name, let id), .delete):
+                return try await uploads.cancel(repository: name, id: id)
+            default:
+                throw RegistryError(.unsupported, "\(request.method) is not supported here", status: .methodNotAllowed)
+            }
+        }
+
+        let group = router.group("v2")
+            .add(middleware: RegistryErrorMiddleware())
+            .add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+            .add(middleware: AuthorizationMiddleware(projects: backend.projects, policy: backend.policy))
+        for method in [HTTPRequest.Method.get, .head, .put, .post, .patch, .delete] {
+            group.on("", method: method, use: dispatch)
+            group.on("**", method: method, use: dispatch)
+        }
+    }
+}

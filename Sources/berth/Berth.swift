@@ -1,0 +1,51 @@
+import ArgumentParser
+import BerthServer
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct Berth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "A container registry with Harbor's API in one binary.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the registry, API and portal on one port.")
+
+    @Option(name: .long, help: "YAML configuration file; BERTH_* environment variables override it.")
+    var config: String?
+
+    func run() async throws {
+        let settings: BerthConfiguration
+        do {
+            settings = try BerthConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("berth: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        var logger = Logger(label: "berth")
+        logger.logLevel = settings.logLevel
+        let server = try await BerthServer.open(settings, logger: logger)
+        if let password = server.generatedAdminPassword {
+            print("""
+                Created user 'admin' with the generated password:
+
+                    \(password)
+
+                It is shown only this once. Set BERTH_ADMIN_PASSWORD before the first start to choose it.
+                """)
+        }
+        logger.info("Berth listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        do {
+            try await server.application().runService()
+        } catch {
+            await server.close()
+            throw error
+        }
+        await server.close()
+    }
+}
