@@ -59,12 +59,18 @@ let package = Package(
             "BerthServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Fresh SQLite files and PostgreSQL databases for tests; not part of the binary.
+        .target(name: "BerthTestSupport", dependencies: [
+            "Metadata",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
-        .testTarget(name: "MetadataTests", dependencies: ["Metadata"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: [
-            "Registry", "BerthServer",
+            "Registry", "BerthServer", "BerthTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

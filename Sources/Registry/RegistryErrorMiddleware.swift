@@ -75,7 +75,7 @@ public struct RegistryErrorMiddleware: RouterMiddleware {
             case .manifestUnknown(let ref): return RegistryError(.manifestUnknown, "manifest \(ref) not found")
             case .manifestReferencesMissing(let blobs, let manifests):
                 let missing = (blobs + manifests).map(\.description).joined(separator: ", ")
-                return RegistryError(blobs.isEmpty ? .manifestUnknown : .manifestBlobUnknown,
+                return RegistryError(.manifestBlobUnknown,
                                      "manifest references content this repository does not have: \(missing)",
                                      status: .badRequest)
             case .manifestReferenced(let parent):

@@ -1,0 +1,112 @@
+import Foundation
+import NIOCore
+import OCI
+import Testing
+@testable import BlobStore
+
+@Suite struct BlobStoreTests {
+    final class Fixture {
+        let root = NSTemporaryDirectory() + "berth-blobs-" + UUID().uuidString
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+        func store() throws -> BlobStore { BlobStore(driver: try FilesystemDriver(root: root)) }
+    }
+
+    static func body(_ chunks: [[UInt8]]) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        AsyncThrowingStream { continuation in
+            for chunk in chunks { continuation.yield(ByteBuffer(bytes: chunk)) }
+            continuation.finish()
+        }
+    }
+
+    static func read(_ store: BlobStore, _ digest: Digest, _ range: Range<Int64>) async throws -> [UInt8] {
+        var out: [UInt8] = []
+        try await store.read(digest, range: range) { out.append(contentsOf: $0.readableBytesView) }
+        return out
+    }
+
+    @Test func chunkedUploadBecomesBlob() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let data = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let id = UploadID.random()
+        try await store.startUpload(id)
+        #expect(try await store.append(id, body: Self.body([Array(data[..<1000])]), expectedOffset: 0) == 1000)
+        #expect(try await store.append(id, body: Self.body([Array(data[1000..<2_000_000]), Array(data[2_000_000...])]), expectedOffset: 1000) == 3_000_000)
+        let digest = Digest.of(data)
+        #expect(try await store.completeUpload(id, digest: digest) == 3_000_000)
+        #expect(try await store.size(of: digest) == 3_000_000)
+        #expect(try await Self.read(store, digest, 0..<3_000_000) == data)
+        #expect(try await store.uploadIDsOnDisk().isEmpty)
+    }
+
+    @Test func outOfOrderChunkIsRefusedAndLosesNothing() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let id = UploadID.random()
+        try await store.startUpload(id)
+        try await store.append(id, body: Self.body([[1, 2, 3]]))
+        await #expect(throws: BlobStoreError.rangeInvalid(currentSize: 3)) {
+            try await store.append(id, body: Self.body([[9]]), expectedOffset: 10)
+        }
+        await #expect(throws: BlobStoreError.rangeInvalid(currentSize: 3)) {
+            try await store.append(id, body: Self.body([[1, 2, 3]]), expectedOffset: 0)
+        }
+        #expect(try await store.uploadedSize(id) == 3)
+    }
+
+    @Test func wrongDigestKeepsNothingVisible() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let id = UploadID.random()
+        try await store.startUpload(id)
+        try await store.append(id, body: Self.body([[1, 2, 3]]))
+        let claimed = Digest.of([4, 5, 6])
+        await #expect(throws: BlobStoreError.self) { try await store.completeUpload(id, digest: claimed) }
+        #expect(try await store.size(of: claimed) == nil)
+        #expect(try await store.size(of: Digest.of([1, 2, 3])) == nil)
+    }
+
+    /// A new BlobStore on the same files is what a restarted server sees: the running hash is gone
+    /// and must be rebuilt from the bytes on disk.
+    @Test func sessionResumesAfterRestart() async throws {
+        let fixture = Fixture()
+        let id = UploadID.random()
+        let first = try fixture.store()
+        try await first.startUpload(id)
+        try await first.append(id, body: Self.body([Array(repeating: 7, count: 5000)]))
+        let second = try fixture.store()
+        #expect(try await second.uploadedSize(id) == 5000)
+        try await second.append(id, body: Self.body([Array(repeating: 8, count: 10)]), expectedOffset: 5000)
+        let expected = Digest.of(Array(repeating: 7, count: 5000) + Array(repeating: 8, count: 10))
+        #expect(try await second.completeUpload(id, digest: expected) == 5010)
+    }
+
+    @Test func sha512Digests() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let id = UploadID.random()
+        try await store.startUpload(id)
+        try await store.append(id, body: Self.body([Array("sha512 content".utf8)]))
+        let digest = Digest.of(Array("sha512 content".utf8), algorithm: .sha512)
+        #expect(try await store.completeUpload(id, digest: digest) == 14)
+        #expect(try await Self.read(store, digest, 7..<14) == Array("content".utf8))
+    }
+
+    @Test func cancelRemovesSession() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let id = UploadID.random()
+        try await store.startUpload(id)
+        try await store.cancelUpload(id)
+        #expect(try await store.uploadedSize(id) == nil)
+        await #expect(throws: BlobStoreError.uploadUnknown(id.value)) {
+            try await store.append(id, body: Self.body([[1]]))
+        }
+    }
+
+    @Test func uploadIDsAreValidated() {
+        #expect(UploadID("../../etc") == nil)
+        #expect(UploadID("8F0C1C9E-0000-4000-8000-000000000000") == nil)
+        #expect(UploadID(UploadID.random().value) != nil)
+    }
+}

@@ -1,0 +1,92 @@
+import BerthServer
+import BerthTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import OCI
+import Testing
+
+/// An in-process Berth on a fresh database and data directory, driven through Hummingbird's router
+/// test client (real request and response objects, no socket).
+struct Harness {
+    static let password = "Test-Passw0rd"
+    let client: any TestClientProtocol
+    let server: BerthServer
+
+    static func run(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+        try await TestDatabase.withFreshURL { url, directory in
+            var configuration = BerthConfiguration()
+            configuration.dataDirectory = directory + "/data"
+            configuration.databaseURL = url
+            configuration.adminPassword = password
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning
+            let server = try await BerthServer.open(configuration, logger: logger)
+            do {
+                try await server.application().test(.router) { client in
+                    try await body(Harness(client: client, server: server))
+                }
+            } catch {
+                await server.close()
+                throw error
+            }
+            await server.close()
+        }
+    }
+
+    static var admin: HTTPFields {
+        [.authorization: "Basic " + Data("admin:\(password)".utf8).base64EncodedString()]
+    }
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = Harness.admin, body: [UInt8]? = nil) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+    }
+
+    /// Monolithic upload; returns the digest.
+    @discardableResult
+    func pushBlob(_ bytes: [UInt8], to repository: String) async throws -> Digest {
+        let digest = Digest.of(bytes)
+        let response = try await request(.post, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", body: bytes)
+        #expect(response.status == .created)
+        return digest
+    }
+
+    /// An image manifest with a config and one layer, blobs pushed first.
+    func pushImage(_ repository: String, tag: String, layer: String = "layer", extra: String = "") async throws -> (digest: Digest, bytes: [UInt8]) {
+        let config = Array("{\"architecture\":\"amd64\",\"os\":\"linux\"\(extra)}".utf8)
+        let layerBytes = Array(layer.utf8)
+        let configDigest = try await pushBlob(config, to: repository)
+        let layerDigest = try await pushBlob(layerBytes, to: repository)
+        let manifest = Array("""
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+            "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},\
+            "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layerBytes.count)}]}
+            """.utf8)
+        let response = try await putManifest(manifest, repository: repository, reference: tag)
+        #expect(response.status == .created)
+        return (Digest.of(manifest), manifest)
+    }
+
+    func putManifest(_ bytes: [UInt8], repository: String, reference: String, mediaType: String = MediaType.ociManifest) async throws -> TestResponse {
+        var headers = Harness.admin
+        headers[.contentType] = mediaType
+        return try await request(.put, "/v2/\(repository)/manifests/\(reference)", headers: headers, body: bytes)
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var bytes: [UInt8] { Array(body.readableBytesView) }
+
+    /// The first OCI error code in the body.
+    var errorCode: String? {
+        struct Body: Decodable { struct E: Decodable { let code: String }; let errors: [E] }
+        return (try? JSONDecoder().decode(Body.self, from: Data(bytes)))?.errors.first?.code
+    }
+
+    func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+}

@@ -1,0 +1,40 @@
+# Shared helpers for scripts/test and bench/run. Source it; do not run it.
+
+# Debian packages the tests and benchmarks use: real clients and peers.
+BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk"
+
+install_test_dependencies() {
+    local missing=()
+    for pkg in $BERTH_APT_PACKAGES; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing Debian packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    python3 -m pip install -q --disable-pip-version-check oras pytest requests 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
+}
+
+# Starts a throwaway PostgreSQL cluster on loopback; sets PG_DIR and BERTH_TEST_POSTGRES_URL.
+start_postgres() {
+    local port=${1:-54329}
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    PG_DIR=$(mktemp -d /tmp/berth-pg.XXXXXX)
+    chown postgres "$PG_DIR"
+    runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
+    runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
+    PG_BIN=$bin
+    BERTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+    export BERTH_TEST_POSTGRES_URL
+}
+
+stop_postgres() {
+    [ -n "${PG_DIR:-}" ] || return 0
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=
+}
