@@ -16,8 +16,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let header = request.headers[.authorization] {
-            context.presentedCredentials = true
+        // containers/image sends `Basic Og==` (empty name and password) when it has no credentials.
+        if let header = request.headers[.authorization], BasicCredentials(authorizationHeader: header) != Self.empty {
             guard let credentials = BasicCredentials(authorizationHeader: header),
                   let user = try await authenticator.authenticate(username: credentials.username, password: credentials.password)
             else { throw unauthorized("invalid username or password") }
@@ -25,6 +25,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+
+    static let empty = BasicCredentials(authorizationHeader: "Basic Og==")
 
     func unauthorized(_ message: String) -> RegistryError {
         .unauthorized(message, challenge: challenge)

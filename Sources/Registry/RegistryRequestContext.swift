@@ -8,8 +8,6 @@ import Metadata
 public struct RegistryRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Identity = .anonymous
-    /// Set when the caller presented credentials (even wrong ones are rejected before handlers run).
-    public var presentedCredentials = false
     public var route: RegistryRoute?
     public var project: Project?
     /// What the caller may do in `project`; handlers consult it for secondary checks (mount source).

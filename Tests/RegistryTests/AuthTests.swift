@@ -27,6 +27,9 @@ import Testing
             }
             let garbage = try await h.request(.get, "/v2/", headers: [.authorization: "Basic !!!"])
             #expect(garbage.status == .unauthorized)
+            // Empty credentials are what containers/image sends when it has none: anonymous.
+            let empty = try await h.request(.get, "/v2/library/app/tags/list", headers: [.authorization: "Basic Og=="])
+            #expect(empty.errorCode == "NAME_UNKNOWN")
         }
     }
 

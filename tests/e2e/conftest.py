@@ -1,0 +1,82 @@
+"""Starts the real berth binary on a free loopback port with its own data directory."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+ADMIN_PASSWORD = "E2e-Passw0rd"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Berth:
+    def __init__(self, binary, data_dir, port, database_url=None):
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = port
+        self.host = f"127.0.0.1:{port}"
+        self.url = f"http://{self.host}"
+        self.auth = ("admin", ADMIN_PASSWORD)
+        self.database_url = database_url
+        self.process = None
+        self.log_path = os.path.join(os.path.dirname(data_dir), "server.log")
+
+    def start(self):
+        env = dict(os.environ, BERTH_LISTEN=self.host, BERTH_DATA_DIR=self.data_dir,
+                   BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD, BERTH_LOG_LEVEL="warning")
+        if self.database_url:
+            env["BERTH_DATABASE_URL"] = self.database_url
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([self.binary, "serve"], env=env, stdout=log, stderr=log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("berth exited: " + open(self.log_path).read()[-2000:])
+            try:
+                requests.get(self.url + "/v2/", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("berth did not start in 30 s")
+
+    def kill(self):
+        """SIGKILL: the crash case, no chance to clean up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def berth():
+    binary = os.environ.get("BERTH_BINARY") or os.path.abspath(".build/debug/berth")
+    root = tempfile.mkdtemp(prefix="berth-e2e-")
+    server = Berth(binary, os.path.join(root, "data"), free_port())
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def run(*args, **kwargs):
+    """Runs a client command; on failure shows its output."""
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=300, **kwargs)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
