@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
+        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "BerthServer", "BerthTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

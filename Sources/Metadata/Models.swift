@@ -12,6 +12,12 @@ public struct Project: Sendable, Equatable {
     public let id: Int64
     public let name: String
     public let isPublic: Bool
+
+    public init(id: Int64, name: String, isPublic: Bool) {
+        self.id = id
+        self.name = name
+        self.isPublic = isPublic
+    }
 }
 
 public struct Repository: Sendable, Equatable {
