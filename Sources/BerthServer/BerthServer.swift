@@ -42,6 +42,7 @@ public struct BerthServer: Sendable {
     public func application() -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
             logger: logger)
     }
