@@ -70,22 +70,35 @@ public final class BlobStore: Sendable {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
             do {
                 guard writer.size == current else { throw BlobStoreError.rangeInvalid(currentSize: writer.size) }
+                // Double buffering: the previous slice is written while the next one is received
+                // and hashed, so disk and hash work overlap instead of adding up.
+                var pendingWrite: Task<Void, any Error>?
                 var slice = ByteBufferAllocator().buffer(capacity: 0)
-                for try await buffer in body {
-                    buffer.withUnsafeReadableBytes { hasher.update($0) }
-                    hashed += Int64(buffer.readableBytes)
-                    if slice.readableBytes == 0 && buffer.readableBytes >= writeSliceSize {
-                        try await writer.write(buffer)
-                    } else {
+                func flush(_ full: ByteBuffer) async throws {
+                    try await pendingWrite?.value
+                    pendingWrite = Task { try await writer.write(full) }
+                }
+                do {
+                    for try await buffer in body {
+                        buffer.withUnsafeReadableBytes { hasher.update($0) }
+                        hashed += Int64(buffer.readableBytes)
+                        if slice.readableBytes == 0 && buffer.readableBytes >= writeSliceSize {
+                            try await flush(buffer)
+                            continue
+                        }
                         if slice.capacity == 0 { slice.reserveCapacity(writeSliceSize + buffer.readableBytes) }
                         slice.writeImmutableBuffer(buffer)
                         if slice.readableBytes >= writeSliceSize {
-                            try await writer.write(slice)
-                            slice.clear()
+                            try await flush(slice)
+                            slice = ByteBufferAllocator().buffer(capacity: 0)
                         }
                     }
+                    if slice.readableBytes > 0 { try await flush(slice) }
+                    try await pendingWrite?.value
+                } catch {
+                    _ = try? await pendingWrite?.value
+                    throw error
                 }
-                if slice.readableBytes > 0 { try await writer.write(slice) }
                 try await writer.close()
             } catch {
                 try? await writer.close()
