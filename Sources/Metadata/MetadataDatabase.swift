@@ -76,30 +76,25 @@ public final class MetadataDatabase: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let connections):
-            return try await connections.withWriter { db in
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+            // IMMEDIATE takes the write lock up front instead of failing on upgrade later.
+            return try await connections.withWriter { db in try await Self.transaction(db, begin: "BEGIN IMMEDIATE", body) }
         case .postgres(let client, _):
             return try await client.withConnection { connection in
-                let db = connection.sql(queryLogLevel: nil)
-                try await db.raw("BEGIN").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await Self.transaction(connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
             }
+        }
+    }
+
+    private static func transaction<T: Sendable>(_ db: any SQLDatabase, begin: String,
+                                                 _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 
