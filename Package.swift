@@ -49,8 +49,12 @@ let package = Package(
             "OCI", "BlobStore", "Metadata", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        .target(name: "HarborAPI", dependencies: [
+            "OCI", "Metadata", "Access",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Access", "Registry",
+            "OCI", "BlobStore", "Metadata", "Access", "Registry", "HarborAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),

@@ -1,18 +1,11 @@
 import Metadata
+import OCI
 
-/// Decides what an identity may do in a project. The registry asks this one question for every
-/// repository request; the RBAC evaluator (members and roles) will be another conformance.
+/// Decides what an identity may do. The registry asks `allowedActions` for every repository
+/// request; the Harbor API asks `can` for every operation. `PermissionEvaluator` is the one
+/// implementation; tests may substitute their own.
 public protocol AccessPolicy: Sendable {
-    func allowedActions(for identity: Identity, in project: Project) async throws -> Set<RepositoryAction>
-}
-
-/// The policy until members and roles exist: system administrators may do everything, everyone
-/// (anonymous included) may pull from public projects.
-public struct AdminOrPublicReadPolicy: AccessPolicy {
-    public init() {}
-
-    public func allowedActions(for identity: Identity, in project: Project) async throws -> Set<RepositoryAction> {
-        if identity.isAdmin { return Set(RepositoryAction.allCases) }
-        return project.isPublic ? [.pull] : []
-    }
+    func allowedActions(for identity: Identity, repository: RepositoryName, in project: Project) async throws -> Set<RepositoryAction>
+    func can(_ identity: Identity, _ permission: Permission, in project: Project) async throws -> Bool
+    func can(_ identity: Identity, system permission: Permission) -> Bool
 }

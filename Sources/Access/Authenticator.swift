@@ -3,45 +3,107 @@ import Foundation
 import Metadata
 import NIOConcurrencyHelpers
 
-/// Checks username/password pairs against the user store.
+/// Turns an `Authorization` header into an identity: Basic for users and robots (`robot$...`),
+/// Bearer for tokens from the token service.
 ///
 /// PBKDF2 costs tens of milliseconds by design, far too much for every registry request, so a
-/// successful check is remembered for a short time under an HMAC of the credentials keyed with a
-/// per-process secret: the cache never holds a password or anything that could be tested offline.
+/// successful check is remembered under an HMAC of the credentials (keyed with a per-process secret,
+/// so the cache holds nothing that could be tested offline) together with the stored hash it was
+/// checked against. Each request still reads the account, so a changed password, a refreshed,
+/// disabled or expired robot stops working at once, on every node.
 public final class Authenticator: Sendable {
-    private let users: UserStore
-    private let cacheKey = SymmetricKey(size: .bits256)
-    private let verified = NIOLockedValueBox<[Data: (user: User, expires: Date)]>([:])
-    private let cacheLifetime: TimeInterval
-
-    public init(users: UserStore, cacheLifetime: TimeInterval = 300) {
-        self.users = users
-        self.cacheLifetime = cacheLifetime
+    public enum Result: Sendable, Equatable {
+        case none
+        case authenticated(Identity)
+        /// Credentials were presented and are wrong (or the account may not log in now).
+        case rejected(String)
     }
 
-    /// The user, or nil when the name is unknown or the password is wrong.
-    public func authenticate(username: String, password: String) async throws -> User? {
-        let key = Data(HMAC<SHA256>.authenticationCode(for: Array("\(username)\u{0}\(password)".utf8), using: cacheKey))
-        let now = Date()
-        if let hit = verified.withLockedValue({ $0[key] }), hit.expires > now {
-            return hit.user
+    public static let robotPrefix = "robot$"
+
+    private let users: UserStore
+    private let robots: RobotStore
+    private let signer: TokenSigner
+    private let throttle: LoginThrottle
+    private let cacheKey = SymmetricKey(size: .bits256)
+    private let verified = NIOLockedValueBox<[Data: String]>([:])
+
+    public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle()) {
+        self.users = users
+        self.robots = robots
+        self.signer = signer
+        self.throttle = throttle
+    }
+
+    public func authenticate(authorization header: String?, address: String?) async throws -> Result {
+        guard let header, !header.isEmpty else { return .none }
+        if header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let claims = signer.verify(token) else { return .rejected("invalid or expired token") }
+            return .authenticated(.token(TokenGrant(claims: claims)))
         }
+        guard let credentials = BasicCredentials(authorizationHeader: header) else {
+            return .rejected("unsupported Authorization header")
+        }
+        // containers/image sends `Basic Og==` (empty name and password) when it has none.
+        if credentials.username.isEmpty && credentials.password.isEmpty { return .none }
+        return try await authenticate(username: credentials.username, password: credentials.password, address: address)
+    }
+
+    public func authenticate(username: String, password: String, address: String?) async throws -> Result {
+        if throttle.isBlocked(username: username, address: address) {
+            return .rejected("too many failed logins; try again later")
+        }
+        let result = username.hasPrefix(Self.robotPrefix)
+            ? try await robot(String(username.dropFirst(Self.robotPrefix.count)), secret: password)
+            : try await user(username, password: password)
+        if case .authenticated = result {
+            throttle.recordSuccess(username: username, address: address)
+        } else {
+            throttle.recordFailure(username: username, address: address)
+        }
+        return result
+    }
+
+    private func user(_ username: String, password: String) async throws -> Result {
         guard let user = try await users.find(username: username) else {
             // Spend the same time as a real check so that timing does not reveal which names exist.
             _ = PasswordHasher.verify(password, against: Self.decoyHash)
-            return nil
+            return .rejected("invalid username or password")
         }
-        guard PasswordHasher.verify(password, against: user.passwordHash) else { return nil }
-        verified.withLockedValue { cache in
-            if cache.count > 10_000 { cache = cache.filter { $0.value.expires > now } }
-            cache[key] = (user, now.addingTimeInterval(cacheLifetime))
-        }
-        return user
+        guard check(username, password, against: user.passwordHash) else { return .rejected("invalid username or password") }
+        return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.isAdmin))
     }
 
-    /// Forgets every cached check (after a password change or a user is removed).
-    public func invalidateCache() {
-        verified.withLockedValue { $0.removeAll() }
+    private func robot(_ storedName: String, secret: String) async throws -> Result {
+        guard let robot = try await robots.find(name: storedName) else {
+            _ = PasswordHasher.verify(secret, against: Self.decoyHash)
+            return .rejected("invalid robot name or secret")
+        }
+        guard check(Self.robotPrefix + storedName, secret, against: robot.secretHash) else {
+            return .rejected("invalid robot name or secret")
+        }
+        if robot.disabled { return .rejected("robot account is disabled") }
+        if robot.expiresAt >= 0 && robot.expiresAt < Int64(Date().timeIntervalSince1970) {
+            return .rejected("robot account has expired")
+        }
+        let permissions = (try? JSONDecoder().decode([RobotPermission].self, from: Data(robot.permissionsJSON.utf8))) ?? []
+        return .authenticated(.robot(RobotIdentity(id: robot.id, name: Self.robotPrefix + robot.name, permissions: permissions)))
+    }
+
+    /// Verifies `secret` against `storedHash`, consulting and filling the cache of recent successes.
+    private func check(_ name: String, _ secret: String, against storedHash: String) -> Bool {
+        let key = Data(HMAC<SHA256>.authenticationCode(for: Array("\(name)\u{0}\(secret)".utf8), using: cacheKey))
+        if let cached = verified.withLockedValue({ $0[key] }),
+           ConstantTime.equal(Array(cached.utf8), Array(storedHash.utf8)) {
+            return true
+        }
+        guard PasswordHasher.verify(secret, against: storedHash) else { return false }
+        verified.withLockedValue { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[key] = storedHash
+        }
+        return true
     }
 
     private static let decoyHash = (try? PasswordHasher.hash(UUID().uuidString)) ?? ""

@@ -1,6 +1,7 @@
 import Access
 import BlobStore
 import Foundation
+import HarborAPI
 import Hummingbird
 import Logging
 import Metadata
@@ -12,7 +13,7 @@ public struct BerthServer: Sendable {
     public let configuration: BerthConfiguration
     public let database: MetadataDatabase
     public let backend: RegistryBackend
-    public let authenticator: Authenticator
+    public let api: APIServices
     /// Set on first start when no admin password was configured.
     public let generatedAdminPassword: String?
     let logger: Logger
@@ -23,9 +24,12 @@ public struct BerthServer: Sendable {
         do {
             let generated = try await Bootstrap.run(database: database, adminPassword: configuration.adminPassword)
             let driver = try FilesystemDriver(root: configuration.effectiveFilesystemRoot)
-            let backend = RegistryBackend(blobs: BlobStore(driver: driver), database: database, policy: AdminOrPublicReadPolicy())
-            return BerthServer(configuration: configuration, database: database, backend: backend,
-                               authenticator: Authenticator(users: UserStore(database: database)),
+            let policy = PermissionEvaluator(members: MemberStore(database: database))
+            let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
+            let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer)
+            let backend = RegistryBackend(blobs: BlobStore(driver: driver), database: database, policy: policy)
+            let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer)
+            return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                generatedAdminPassword: generated, logger: logger)
         } catch {
             await database.close()
@@ -33,9 +37,11 @@ public struct BerthServer: Sendable {
         }
     }
 
-    public func router() -> Router<RegistryRequestContext> {
-        let router = Router(context: RegistryRequestContext.self)
-        RegistryRoutes.install(on: router, backend: backend, authenticator: authenticator)
+    public func router() -> Router<BerthRequestContext> {
+        let router = Router(context: BerthRequestContext.self)
+        RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
+                               challenge: RegistryChallenge(externalURL: configuration.externalURL))
+        HarborAPIRoutes.install(on: router, services: api)
         return router
     }
 

@@ -72,6 +72,37 @@ enum Migrations {
                 created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
             """,
         ]),
+        (2, [
+            """
+            CREATE TABLE project_metadata (
+                project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                name {name} NOT NULL, value TEXT NOT NULL, PRIMARY KEY (project_id, name))
+            """,
+            """
+            CREATE TABLE project_members (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, role INTEGER NOT NULL,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (project_id, user_id))
+            """,
+            "CREATE INDEX project_members_user ON project_members(user_id)",
+            """
+            CREATE TABLE robots (
+                id {id}, name {name} NOT NULL UNIQUE, description TEXT,
+                project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE, level TEXT NOT NULL,
+                secret_hash TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT FALSE, duration BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL, permissions TEXT NOT NULL, creator TEXT,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE audit_logs (
+                id {id}, project_id BIGINT, operation TEXT NOT NULL, resource_type TEXT NOT NULL,
+                resource TEXT NOT NULL, username TEXT NOT NULL, op_time BIGINT NOT NULL)
+            """,
+            "CREATE INDEX audit_logs_project ON audit_logs(project_id, op_time)",
+            "CREATE INDEX audit_logs_time ON audit_logs(op_time)",
+            "ALTER TABLE repositories ADD COLUMN description TEXT",
+            "ALTER TABLE repositories ADD COLUMN pull_count BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -2,33 +2,32 @@ import Access
 import HTTPTypes
 import Hummingbird
 
-/// Establishes `context.identity` from the `Authorization` header. Wrong credentials are refused
-/// here with 401; missing credentials leave the caller anonymous, and authorization decides.
-public struct AuthenticationMiddleware: RouterMiddleware {
-    public typealias Context = RegistryRequestContext
+/// Establishes `context.identity` from the `Authorization` header (Basic for users and robots,
+/// Bearer for tokens). Wrong credentials are refused here with 401; a request without credentials
+/// stays anonymous and authorization decides.
+public struct AuthenticationMiddleware<Context: RegistryContext>: RouterMiddleware {
     let authenticator: Authenticator
-    let challenge: String
+    let challenge: RegistryChallenge
 
-    public init(authenticator: Authenticator, realm: String = "Berth") {
+    public init(authenticator: Authenticator, challenge: RegistryChallenge) {
         self.authenticator = authenticator
-        self.challenge = "Basic realm=\"\(realm)\""
+        self.challenge = challenge
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        // containers/image sends `Basic Og==` (empty name and password) when it has no credentials.
-        if let header = request.headers[.authorization], BasicCredentials(authorizationHeader: header) != Self.empty {
-            guard let credentials = BasicCredentials(authorizationHeader: header),
-                  let user = try await authenticator.authenticate(username: credentials.username, password: credentials.password)
-            else { throw unauthorized("invalid username or password") }
-            context.identity = .user(id: user.id, name: user.username, isAdmin: user.isAdmin)
+        let header = request.headers[.authorization]
+        switch try await authenticator.authenticate(authorization: header, address: context.remoteAddress) {
+        case .none:
+            break
+        case .authenticated(let identity):
+            context.identity = identity
+        case .rejected(let message):
+            let isBearer = header?.lowercased().hasPrefix("bearer") == true
+            throw RegistryError.unauthorized(message, challenge: isBearer
+                ? challenge.bearer(for: request, scope: nil, error: "invalid_token")
+                : RegistryChallenge.basic)
         }
         return try await next(request, context)
-    }
-
-    static let empty = BasicCredentials(authorizationHeader: "Basic Og==")
-
-    func unauthorized(_ message: String) -> RegistryError {
-        .unauthorized(message, challenge: challenge)
     }
 }

@@ -5,18 +5,20 @@ import Metadata
 import OCI
 
 /// Parses the registry route, finds the project the repository belongs to and checks that the
-/// caller may perform the action the request needs. Anonymous callers that are refused get 401 with
-/// a challenge (so clients retry with credentials); authenticated ones get 403.
-public struct AuthorizationMiddleware: RouterMiddleware {
-    public typealias Context = RegistryRequestContext
+/// caller may perform the action the request needs. As in Harbor, a request without an
+/// `Authorization` header is always answered 401 with a Bearer challenge naming the scope, so that
+/// clients fetch a token (anonymous tokens included). A token that lacks the scope gets the same
+/// challenge, so the client fetches a token for it; a caller signed in with Basic credentials that
+/// lacks the permission gets 403, since asking again would not help.
+public struct AuthorizationMiddleware<Context: RegistryContext>: RouterMiddleware {
     let projects: ProjectStore
     let policy: any AccessPolicy
-    let challenge: String
+    let challenge: RegistryChallenge
 
-    public init(projects: ProjectStore, policy: any AccessPolicy, realm: String = "Berth") {
+    public init(projects: ProjectStore, policy: any AccessPolicy, challenge: RegistryChallenge) {
         self.projects = projects
         self.policy = policy
-        self.challenge = "Basic realm=\"\(realm)\""
+        self.challenge = challenge
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -24,24 +26,43 @@ public struct AuthorizationMiddleware: RouterMiddleware {
             throw RegistryError(.unsupported, "no registry endpoint at \(request.uri.path.prefix(300))", status: .notFound)
         }
         var context = context
-        context.route = route
-        guard let repository = route.repository else {
-            // `/v2/` and the catalog need a signed-in caller; that is how clients discover auth.
-            guard context.identity != .anonymous else { throw unauthorized("authentication required") }
-            return try await next(request, context)
-        }
+        context.registry.route = route
         let action = Self.requiredAction(route: route, method: request.method)
+        let hasCredentials = request.headers[.authorization] != nil
+        func refuse(_ message: String) -> RegistryError {
+            let signedInWithBasic: Bool
+            switch context.identity {
+            case .user, .robot: signedInWithBasic = true
+            case .anonymous, .token: signedInWithBasic = false
+            }
+            guard hasCredentials && signedInWithBasic else {
+                return challenge.unauthorized(message, request: request, route: route, action: action)
+            }
+            return RegistryError(.denied, message)
+        }
+
+        switch route {
+        case .base:
+            guard context.identity.isAuthenticated else { throw refuse("authentication required") }
+            return try await next(request, context)
+        case .catalog:
+            guard policy.can(context.identity, system: Permission(.catalog, .read)) else {
+                throw refuse("listing the catalog needs the system catalog permission")
+            }
+            return try await next(request, context)
+        default:
+            break
+        }
+        guard let repository = route.repository else { throw RegistryError(.unknown, "route without repository") }
+        guard hasCredentials else { throw refuse("authentication required") }
         guard let project = try await projects.find(name: repository.projectName) else {
-            guard context.identity != .anonymous else { throw unauthorized("authentication required") }
+            guard context.identity.isAuthenticated else { throw refuse("authentication required") }
             throw RegistryError(.nameUnknown, "project \(repository.projectName) not found")
         }
-        let allowed = try await policy.allowedActions(for: context.identity, in: project)
-        guard allowed.contains(action) else {
-            if context.identity == .anonymous { throw unauthorized("authentication required to \(action.rawValue) \(repository)") }
-            throw RegistryError(.denied, "not allowed to \(action.rawValue) \(repository)")
-        }
-        context.project = project
-        context.allowedActions = allowed
+        let allowed = try await policy.allowedActions(for: context.identity, repository: repository, in: project)
+        guard allowed.contains(action) else { throw refuse("not allowed to \(action.rawValue) \(repository)") }
+        context.registry.project = project
+        context.registry.allowedActions = allowed
         return try await next(request, context)
     }
 
@@ -54,9 +75,5 @@ public struct AuthorizationMiddleware: RouterMiddleware {
         default:
             return .pull
         }
-    }
-
-    func unauthorized(_ message: String) -> RegistryError {
-        .unauthorized(message, challenge: challenge)
     }
 }

@@ -12,10 +12,10 @@ struct ListingHandlers {
     static let maximumPageSize = 10_000
     static let defaultPageSize = 1_000
 
-    func catalog(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    func catalog(_ request: Request) async throws -> Response {
         let page = try Self.page(request)
-        let projectIDs: [Int64]? = context.identity.isAdmin ? nil : try await backend.projects.publicProjectIDs()
-        let names = page.limit == 0 ? [] : try await backend.repositories.catalog(page: page, projectIDs: projectIDs)
+        // Only callers with the system catalog permission get here (AuthorizationMiddleware).
+        let names = page.limit == 0 ? [] : try await backend.repositories.catalog(page: page, projectIDs: nil)
         return try json(["repositories": names], next: names.count == page.limit ? names.last : nil,
                         path: "/v2/_catalog", limit: page.limit)
     }

@@ -28,7 +28,7 @@ struct ManifestHandlers {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    func put(_ request: Request, context: RegistryRequestContext, repository: RepositoryName, reference: Reference) async throws -> Response {
+    func put(_ request: Request, context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
         let bytes = try await Self.collect(request.body, limit: Manifest.maximumSize)
         let manifest = try Manifest(bytes: bytes, contentType: request.headers[.contentType])
         let digest: Digest
@@ -45,7 +45,7 @@ struct ManifestHandlers {
             digest = Digest.of(bytes)
             tags = [tag]
         }
-        guard let project = context.project else { throw RegistryError(.unknown, "request has no project") }
+        guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
         let record = ManifestRecord(
             digest: digest, mediaType: manifest.mediaType, artifactType: manifest.artifactType, payload: bytes,
             subject: manifest.subjectDigest, annotations: manifest.annotations,

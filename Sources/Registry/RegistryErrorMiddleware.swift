@@ -7,9 +7,7 @@ import OCI
 
 /// Renders every error thrown below it as an OCI error body
 /// `{"errors":[{"code":...,"message":...,"detail":...}]}` with the registered status.
-public struct RegistryErrorMiddleware: RouterMiddleware {
-    public typealias Context = RegistryRequestContext
-
+public struct RegistryErrorMiddleware<Context: RegistryContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -17,16 +15,20 @@ public struct RegistryErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let registryError = Self.translate(error)
+            let registryError = RegistryErrorRendering.translate(error)
             if registryError.code == .unknown {
                 context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
-            response = Self.render(registryError, includeBody: request.method != .head)
+            response = RegistryErrorRendering.render(registryError, includeBody: request.method != .head)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         return response
     }
+}
 
+/// The error registry's rendering and the one place where lower layers' errors become registry
+/// error codes.
+enum RegistryErrorRendering {
     static func render(_ error: RegistryError, includeBody: Bool) -> Response {
         struct Body: Encodable {
             struct Entry: Encodable { let code: String; let message: String; let detail: String? }
@@ -40,7 +42,6 @@ public struct RegistryErrorMiddleware: RouterMiddleware {
                         body: includeBody ? .init(byteBuffer: ByteBuffer(bytes: json)) : .init())
     }
 
-    /// One place where lower layers' errors become registry error codes.
     static func translate(_ error: any Error) -> RegistryError {
         switch error {
         case let error as RegistryError:

@@ -2,18 +2,22 @@ import Access
 import Hummingbird
 import Metadata
 
-/// Per-request state shared by the registry middlewares and handlers. Identity is set by the
-/// authentication middleware; route and project by the authorization middleware, so handlers
-/// never parse paths or check permissions themselves.
-public struct RegistryRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public var identity: Identity = .anonymous
+/// What the registry needs from the request context. The server's context type conforms to this
+/// and to the Harbor API's, so one router serves both; identity is set by the authentication
+/// middleware, `registry` by the authorization middleware, and handlers never parse paths or check
+/// permissions themselves.
+public protocol RegistryContext: RequestContext {
+    var identity: Identity { get set }
+    var registry: RegistryRequestState { get set }
+    /// The caller's address, for login throttling.
+    var remoteAddress: String? { get }
+}
+
+public struct RegistryRequestState: Sendable {
     public var route: RegistryRoute?
     public var project: Project?
-    /// What the caller may do in `project`; handlers consult it for secondary checks (mount source).
+    /// What the caller may do in `project`; handlers consult it for secondary checks.
     public var allowedActions: Set<RepositoryAction> = []
 
-    public init(source: Source) {
-        coreContext = .init(source: source)
-    }
+    public init() {}
 }

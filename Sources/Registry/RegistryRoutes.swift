@@ -6,20 +6,21 @@ import Metadata
 /// The `/v2/` API in one table: which handler answers which route and method. Middlewares run in
 /// the order listed in `install`: errors outermost, then identity, then permission.
 public enum RegistryRoutes {
-    public static func install(on router: Router<RegistryRequestContext>, backend: RegistryBackend, authenticator: Authenticator) {
+    public static func install<Context: RegistryContext>(on router: Router<Context>, backend: RegistryBackend,
+                                                         authenticator: Authenticator, challenge: RegistryChallenge) {
         let blobs = BlobHandlers(backend: backend)
         let uploads = UploadHandlers(backend: backend)
         let manifests = ManifestHandlers(backend: backend)
         let listings = ListingHandlers(backend: backend)
 
-        let dispatch: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
-            guard let route = context.route else { throw RegistryError(.unknown, "no route") }
+        let dispatch: @Sendable (Request, Context) async throws -> Response = { request, context in
+            guard let route = context.registry.route else { throw RegistryError(.unknown, "no route") }
             switch (route, request.method) {
             case (.base, .get), (.base, .head):
                 return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "2"],
                                 body: .init(byteBuffer: .init(string: "{}")))
             case (.catalog, .get):
-                return try await listings.catalog(request, context: context)
+                return try await listings.catalog(request)
             case (.tags(let name), .get):
                 return try await listings.tags(request, repository: name)
             case (.referrers(let name, let digest), .get):
@@ -50,9 +51,9 @@ public enum RegistryRoutes {
         }
 
         let group = router.group("v2")
-            .add(middleware: RegistryErrorMiddleware())
-            .add(middleware: AuthenticationMiddleware(authenticator: authenticator))
-            .add(middleware: AuthorizationMiddleware(projects: backend.projects, policy: backend.policy))
+            .add(middleware: RegistryErrorMiddleware<Context>())
+            .add(middleware: AuthenticationMiddleware<Context>(authenticator: authenticator, challenge: challenge))
+            .add(middleware: AuthorizationMiddleware<Context>(projects: backend.projects, policy: backend.policy, challenge: challenge))
         for method in [HTTPRequest.Method.get, .head, .put, .post, .patch, .delete] {
             group.on("", method: method, use: dispatch)
             group.on("**", method: method, use: dispatch)

@@ -13,7 +13,7 @@ struct UploadHandlers {
     /// Chunks of any size are accepted; clients that honour the header may send small ones.
     static let minimumChunkLength = 1
 
-    func start(_ request: Request, context: RegistryRequestContext, repository: RepositoryName) async throws -> Response {
+    func start(_ request: Request, context: some RegistryContext, repository: RepositoryName) async throws -> Response {
         let query = request.uri.queryParameters
         if let mountDigest = query["mount"].map(String.init), let from = query["from"].map(String.init) {
             if let response = try await mount(digest: mountDigest, from: from, into: repository, context: context) {
@@ -43,12 +43,12 @@ struct UploadHandlers {
     /// Links a blob the caller can already read in `from`; nil means "open a session instead", which
     /// is what the spec asks for when the mount cannot be done.
     private func mount(digest text: String, from: String, into repository: RepositoryName,
-                       context: RegistryRequestContext) async throws -> Response? {
+                       context: some RegistryContext) async throws -> Response? {
         guard let digest = try? Digest(parsing: text), let source = try? RepositoryName(from),
               let sourceProject = try await backend.projects.find(name: source.projectName),
-              try await backend.policy.allowedActions(for: context.identity, in: sourceProject).contains(.pull),
+              try await backend.policy.allowedActions(for: context.identity, repository: source, in: sourceProject).contains(.pull),
               let size = try await backend.blobReferences.linkedSize(digest, in: source),
-              let project = context.project
+              let project = context.registry.project
         else { return nil }
         try await backend.blobReferences.link(digest, size: size, to: repository, projectID: project.id)
         return created(repository: repository, digest: digest)
@@ -71,7 +71,7 @@ struct UploadHandlers {
         return Response(status: .accepted, headers: headers)
     }
 
-    func put(_ request: Request, context: RegistryRequestContext, repository: RepositoryName, id: String) async throws -> Response {
+    func put(_ request: Request, context: some RegistryContext, repository: RepositoryName, id: String) async throws -> Response {
         let upload = try await session(id, repository: repository)
         guard let digestText = request.uri.queryParameters["digest"] else {
             throw RegistryError(.digestInvalid, "the digest query parameter is required to complete an upload")
@@ -88,12 +88,12 @@ struct UploadHandlers {
     }
 
     /// Appends the request body (if any), verifies the digest and publishes the blob.
-    private func finish(_ upload: UploadID, request: Request, context: RegistryRequestContext,
+    private func finish(_ upload: UploadID, request: Request, context: some RegistryContext,
                         repository: RepositoryName, digest: Digest) async throws -> Response {
         let offset = try contentRangeStart(request)
         try await backend.blobs.append(upload, body: request.body, expectedOffset: offset)
         let size = try await backend.blobs.completeUpload(upload, digest: digest)
-        guard let project = context.project else { throw RegistryError(.unknown, "request has no project") }
+        guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
         try await backend.blobReferences.link(digest, size: size, to: repository, projectID: project.id)
         try await backend.uploadSessions.delete(id: upload.value)
         return created(repository: repository, digest: digest)

@@ -7,7 +7,7 @@ import Testing
         try await Harness.run { h in
             let anonymous = try await h.request(.get, "/v2/", headers: [:])
             #expect(anonymous.status == .unauthorized)
-            #expect(anonymous.header("WWW-Authenticate") == "Basic realm=\"Berth\"")
+            #expect(anonymous.header("WWW-Authenticate") == #"Bearer realm="http://localhost/service/token",service="harbor-registry""#)
             #expect(anonymous.errorCode == "UNAUTHORIZED")
             #expect(anonymous.header("Docker-Distribution-API-Version") == "registry/2.0")
 
@@ -24,6 +24,7 @@ import Testing
                 let response = try await h.request(.get, uri, headers: wrong)
                 #expect(response.status == .unauthorized)
                 #expect(response.errorCode == "UNAUTHORIZED")
+                #expect(response.header("WWW-Authenticate") == #"Basic realm="harbor""#)
             }
             let garbage = try await h.request(.get, "/v2/", headers: [.authorization: "Basic !!!"])
             #expect(garbage.status == .unauthorized)
@@ -33,20 +34,32 @@ import Testing
         }
     }
 
-    @Test func anonymousMayPullPublicButNotPush() async throws {
+    @Test func anonymousPullsPublicProjectsThroughAToken() async throws {
         try await Harness.run { h in
             let image = try await h.pushImage("library/app", tag: "v1")
-            let pull = try await h.request(.get, "/v2/library/app/manifests/v1", headers: [:])
+            // As in Harbor, no Authorization header always means a Bearer challenge naming the scope.
+            let challenged = try await h.request(.get, "/v2/library/app/manifests/v1", headers: [:])
+            #expect(challenged.status == .unauthorized)
+            #expect(challenged.header("WWW-Authenticate") ==
+                    #"Bearer realm="http://localhost/service/token",service="harbor-registry",scope="repository:library/app:pull""#)
+
+            let token = try await h.token(scope: "repository:library/app:pull,push", headers: [:])
+            let pull = try await h.request(.get, "/v2/library/app/manifests/v1", headers: [.authorization: "Bearer \(token)"])
             #expect(pull.status == .ok)
             #expect(pull.bytes == image.bytes)
 
-            let push = try await h.request(.post, "/v2/library/app/blobs/uploads/", headers: [:])
+            // The anonymous token carries pull only, so pushing is challenged again.
+            let push = try await h.request(.post, "/v2/library/app/blobs/uploads/", headers: [.authorization: "Bearer \(token)"])
             #expect(push.status == .unauthorized)
-            #expect(push.header("WWW-Authenticate")?.hasPrefix("Basic") == true)
-            let delete = try await h.request(.delete, "/v2/library/app/manifests/\(image.digest)", headers: [:])
-            #expect(delete.status == .unauthorized)
+            #expect(push.header("WWW-Authenticate")?.contains(#"scope="repository:library/app:pull,push""#) == true)
+
             let catalog = try await h.request(.get, "/v2/_catalog", headers: [:])
             #expect(catalog.status == .unauthorized)
+            // containers/image's empty Basic pair is anonymous, and anonymous may read public projects.
+            #expect(try await h.request(.get, "/v2/library/app/tags/list", headers: [.authorization: "Basic Og=="]).status == .ok)
+            let forged = try await h.request(.get, "/v2/library/app/tags/list", headers: [.authorization: "Bearer \(token.dropLast(2))xx"])
+            #expect(forged.status == .unauthorized)
+            #expect(forged.header("WWW-Authenticate")?.contains("invalid_token") == true)
         }
     }
 

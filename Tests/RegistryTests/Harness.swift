@@ -71,6 +71,19 @@ struct Harness {
         return (Digest.of(manifest), manifest)
     }
 
+    /// A token from the token service for `scope`, as a Docker client would fetch it.
+    func token(scope: String, headers: HTTPFields = Harness.admin) async throws -> String {
+        let escaped = scope.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+"])) ?? scope
+        let response = try await request(.get, "/service/token?service=harbor-registry&scope=\(escaped)", headers: headers)
+        #expect(response.status == .ok, "\(response.text)")
+        struct Body: Decodable { let token: String }
+        return try JSONDecoder().decode(Body.self, from: Data(response.bytes)).token
+    }
+
+    static func basic(_ user: String, _ password: String) -> HTTPFields {
+        [.authorization: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
+    }
+
     func putManifest(_ bytes: [UInt8], repository: String, reference: String, mediaType: String = MediaType.ociManifest) async throws -> TestResponse {
         var headers = Harness.admin
         headers[.contentType] = mediaType

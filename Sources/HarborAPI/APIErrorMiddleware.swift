@@ -1,0 +1,46 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metadata
+import OCI
+
+/// Renders every error thrown by API handlers as Harbor's error body.
+public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = Self.translate(error)
+            if apiError.status == .internalServerError {
+                context.logger.error("API request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            return JSONResponse.error(apiError, includeBody: request.method != .head)
+        }
+    }
+
+    static func translate(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
+            return APIError(error.status, code: error.status == .notFound ? "NOT_FOUND" : "BAD_REQUEST", error.body ?? "\(error.status)")
+        case is DecodingError:
+            return .badRequest("request body is not valid JSON of the expected shape: \(JSONBody.describe(error))")
+        case let error as OCIFormatError:
+            return .badRequest(error.message)
+        case let error as MetadataError:
+            switch error {
+            case .projectUnknown(let name): return .notFound("project \(name) not found")
+            case .repositoryUnknown(let name): return .notFound("repository \(name) not found")
+            case .manifestUnknown(let ref): return .notFound("artifact \(ref) not found")
+            case .conflict(let message): return .conflict(message)
+            case .manifestReferenced(let parent): return .precondition("the artifact is referenced by \(parent)")
+            case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
+            }
+        default:
+            return .internal("internal error")
+        }
+    }
+}

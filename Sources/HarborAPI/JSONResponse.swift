@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// JSON in and out, with the conventions of Harbor's API (snake_case keys are spelled out in the
+/// models; dates are RFC 3339).
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func ok(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(value)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        headers[.contentLength] = String(data.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func empty(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentLength] = "0"
+        return Response(status: status, headers: headers)
+    }
+
+    /// 201 with `Location` pointing at the new resource, as Harbor answers creations.
+    static func created(location: String) -> Response {
+        empty(.created, headers: [.location: location])
+    }
+
+    static func error(_ error: APIError, includeBody: Bool) -> Response {
+        struct Body: Encodable { struct Entry: Encodable { let code: String; let message: String }; let errors: [Entry] }
+        let data = (try? encoder.encode(Body(errors: [.init(code: error.code, message: error.message)]))) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.contentLength] = String(data.count)
+        return Response(status: error.status, headers: headers, body: includeBody ? .init(byteBuffer: ByteBuffer(bytes: data)) : .init())
+    }
+}
+
+enum JSONBody {
+    /// Largest request body the API reads; robot permission lists are the biggest legitimate ones.
+    static let limit = 1 << 20
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var bytes: [UInt8] = []
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= limit else { throw APIError.badRequest("request body is larger than \(limit) bytes") }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        guard !bytes.isEmpty else { throw APIError.badRequest("request body is empty") }
+        return try JSONDecoder().decode(T.self, from: Data(bytes))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+enum Timestamp {
+    /// Harbor's time format, e.g. `2024-05-01T10:00:00.000Z`.
+    static func rfc3339(millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}
