@@ -30,11 +30,6 @@ enum Bootstrap {
 
     /// 20 characters from an alphabet without look-alikes, always meeting the password policy.
     static func randomPassword() -> String {
-        let lower = Array("abcdefghijkmnpqrstuvwxyz"), upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), digits = Array("23456789")
-        let all = lower + upper + digits
-        var generator = SystemRandomNumberGenerator()
-        var chars = [lower.randomElement(using: &generator)!, upper.randomElement(using: &generator)!, digits.randomElement(using: &generator)!]
-        chars += (0..<17).map { _ in all.randomElement(using: &generator)! }
-        return String(chars.shuffled(using: &generator))
+        PasswordPolicy.randomSecret(length: 20)
     }
 }

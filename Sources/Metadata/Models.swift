@@ -6,17 +6,49 @@ public struct User: Sendable, Equatable {
     public let username: String
     public let passwordHash: String
     public let isAdmin: Bool
+    public var email: String? = nil
+    public var realname: String? = nil
+    public var comment: String? = nil
+    public var createdAt: Int64 = 0
+    public var updatedAt: Int64 = 0
 }
 
 public struct Project: Sendable, Equatable {
     public let id: Int64
     public let name: String
     public let isPublic: Bool
+    public var ownerID: Int64? = nil
+    public var createdAt: Int64 = 0
+    public var updatedAt: Int64 = 0
 
-    public init(id: Int64, name: String, isPublic: Bool) {
+    public init(id: Int64, name: String, isPublic: Bool, ownerID: Int64? = nil, createdAt: Int64 = 0, updatedAt: Int64 = 0) {
         self.id = id
         self.name = name
         self.isPublic = isPublic
+        self.ownerID = ownerID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Offset paging as Harbor's API does it (`page`, `page_size`), with the total for `X-Total-Count`.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let total: Int64
+
+    public init(items: [Item], total: Int64) {
+        self.items = items
+        self.total = total
+    }
+}
+
+public struct OffsetRequest: Sendable {
+    public let offset: Int
+    public let limit: Int
+
+    public init(offset: Int, limit: Int) {
+        self.offset = offset
+        self.limit = limit
     }
 }
 

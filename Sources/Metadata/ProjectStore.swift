@@ -5,41 +5,156 @@ public struct ProjectStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
+    static let columns: SQLQueryString = "id, name, public, owner_id, created_at, updated_at"
+
     public func find(name: String) async throws -> Project? {
         try await database.read { db in
-            try await db.raw("SELECT id, name, public FROM projects WHERE name = \(bind: name)").first().map(Self.project)
+            try await db.raw("SELECT \(Self.columns) FROM projects WHERE name = \(bind: name)").first().map(Self.project)
+        }
+    }
+
+    public func find(id: Int64) async throws -> Project? {
+        try await database.read { db in
+            try await db.raw("SELECT \(Self.columns) FROM projects WHERE id = \(bind: id)").first().map(Self.project)
         }
     }
 
     /// Creates the project unless one of that name exists; returns the stored project either way.
     @discardableResult
     public func createIfMissing(name: String, isPublic: Bool, ownerID: Int64?) async throws -> Project {
+        if let created = try await create(name: name, isPublic: isPublic, ownerID: ownerID, metadata: [:], ownerRole: nil) {
+            return created
+        }
+        guard let existing = try await find(name: name) else { throw MetadataError.projectUnknown(name) }
+        return existing
+    }
+
+    /// Creates a project with its metadata (and, when given, the owner as a member with `ownerRole`)
+    /// in one transaction; nil when the name is taken.
+    public func create(name: String, isPublic: Bool, ownerID: Int64?, metadata: [String: String], ownerRole: Int?) async throws -> Project? {
         let now = Clock.nowMillis()
         return try await database.write { db in
-            try await db.raw("""
+            guard let row = try await db.raw("""
                 INSERT INTO projects (name, owner_id, public, created_at, updated_at)
                 VALUES (\(bind: name), \(bind: ownerID), \(bind: isPublic), \(bind: now), \(bind: now))
                 ON CONFLICT (name) DO NOTHING
-                """).run()
-            guard let row = try await db.raw("SELECT id, name, public FROM projects WHERE name = \(bind: name)").first() else {
-                throw MetadataError.projectUnknown(name)
+                RETURNING \(Self.columns)
+                """).first() else { return nil }
+            let project = try Self.project(row)
+            var values = metadata
+            values["public"] = isPublic ? "true" : "false"
+            try await Self.setMetadata(values, projectID: project.id, in: db)
+            if let ownerID, let ownerRole {
+                try await db.raw("""
+                    INSERT INTO project_members (project_id, user_id, role, created_at, updated_at)
+                    VALUES (\(bind: project.id), \(bind: ownerID), \(bind: ownerRole), \(bind: now), \(bind: now))
+                    """).run()
             }
-            return try Self.project(row)
+            return project
+        }
+    }
+
+    /// Projects visible to a caller: all (`visibleTo == nil`), or public ones plus `memberOf`.
+    public func list(nameContains: String?, isPublic: Bool?, visibleTo memberOf: [Int64]?, page: OffsetRequest) async throws -> Page<Project> {
+        try await database.read { db in
+            var filter = SQLQueryString(" WHERE 1 = 1")
+            if let nameContains, !nameContains.isEmpty {
+                filter.appendInterpolation(unsafeRaw: " AND name LIKE ")
+                filter.appendInterpolation(bind: "%" + LikePattern.escape(nameContains) + "%")
+                filter.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            }
+            if let isPublic {
+                filter.appendInterpolation(unsafeRaw: " AND public = ")
+                filter.appendInterpolation(bind: isPublic)
+            }
+            if let memberOf {
+                filter.appendInterpolation(unsafeRaw: " AND (public = ")
+                filter.appendInterpolation(bind: true)
+                if !memberOf.isEmpty {
+                    filter.appendInterpolation(unsafeRaw: " OR id IN (")
+                    filter.appendInterpolation(binds: memberOf)
+                    filter.appendInterpolation(unsafeRaw: ")")
+                }
+                filter.appendInterpolation(unsafeRaw: ")")
+            }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM projects\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT \(Self.columns) FROM projects\(filter) ORDER BY name LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return Page(items: try rows.map(Self.project), total: total)
+        }
+    }
+
+    public func metadata(projectID: Int64) async throws -> [String: String] {
+        try await database.read { db in
+            var result: [String: String] = [:]
+            for row in try await db.raw("SELECT name, value FROM project_metadata WHERE project_id = \(bind: projectID)").all() {
+                result[try row.decode(column: "name", as: String.self)] = try row.decode(column: "value", as: String.self)
+            }
+            return result
+        }
+    }
+
+    /// Sets metadata keys; `public` also updates the project's visibility.
+    public func updateMetadata(_ values: [String: String], projectID: Int64) async throws {
+        try await database.write { db in
+            try await Self.setMetadata(values, projectID: projectID, in: db)
+            if let visibility = values["public"] {
+                try await db.raw("UPDATE projects SET public = \(bind: visibility == "true"), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: projectID)").run()
+            }
+        }
+    }
+
+    public func deleteMetadata(_ name: String, projectID: Int64) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("DELETE FROM project_metadata WHERE project_id = \(bind: projectID) AND name = \(bind: name) RETURNING name").all()).isEmpty
+        }
+    }
+
+    /// Deletes an empty project; throws `conflict` while it still holds repositories.
+    public func delete(id: Int64) async throws -> Bool {
+        try await database.write { db in
+            if try await db.raw("SELECT 1 AS x FROM repositories WHERE project_id = \(bind: id) LIMIT 1").first() != nil {
+                throw MetadataError.conflict("the project contains repositories and cannot be deleted")
+            }
+            try await db.raw("DELETE FROM robots WHERE project_id = \(bind: id)").run()
+            return !(try await db.raw("DELETE FROM projects WHERE id = \(bind: id) RETURNING id").all()).isEmpty
+        }
+    }
+
+    /// Repository count and member counts per role id, for `/projects/{p}/summary`.
+    public func summary(projectID: Int64) async throws -> (repositories: Int64, membersByRole: [Int: Int64]) {
+        try await database.read { db in
+            let repositories = try await db.raw("SELECT COUNT(*) AS n FROM repositories WHERE project_id = \(bind: projectID)")
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            var byRole: [Int: Int64] = [:]
+            for row in try await db.raw("SELECT role, COUNT(*) AS n FROM project_members WHERE project_id = \(bind: projectID) GROUP BY role").all() {
+                byRole[try row.decode(column: "role", as: Int.self)] = try row.decode(column: "n", as: Int64.self)
+            }
+            return (repositories, byRole)
+        }
+    }
+
+    public func publicProjectIDs() async throws -> [Int64] {
+        try await database.read { db in
+            try await db.raw("SELECT id FROM projects WHERE public = \(bind: true)").all()
+                .map { try $0.decode(column: "id", as: Int64.self) }
+        }
+    }
+
+    static func setMetadata(_ values: [String: String], projectID: Int64, in db: any SQLDatabase) async throws {
+        for (name, value) in values {
+            try await db.raw("""
+                INSERT INTO project_metadata (project_id, name, value) VALUES (\(bind: projectID), \(bind: name), \(bind: value))
+                ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value
+                """).run()
         }
     }
 
     static func project(_ row: any SQLRow) throws -> Project {
         Project(id: try row.decode(column: "id", as: Int64.self),
                 name: try row.decode(column: "name", as: String.self),
-                isPublic: try row.decode(column: "public", as: Bool.self))
-    }
-}
-
-extension ProjectStore {
-    public func publicProjectIDs() async throws -> [Int64] {
-        try await database.read { db in
-            try await db.raw("SELECT id FROM projects WHERE public = \(bind: true)").all()
-                .map { try $0.decode(column: "id", as: Int64.self) }
-        }
+                isPublic: try row.decode(column: "public", as: Bool.self),
+                ownerID: try row.decode(column: "owner_id", as: Int64?.self),
+                createdAt: try row.decode(column: "created_at", as: Int64.self),
+                updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
 }

@@ -5,24 +5,70 @@ public struct UserStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
+    static let columns: SQLQueryString = "id, username, password_hash, sysadmin, email, realname, comment, created_at, updated_at"
+
     public func find(username: String) async throws -> User? {
         try await database.read { db in
-            try await db.raw("SELECT id, username, password_hash, sysadmin FROM users WHERE username = \(bind: username)")
-                .first().map(Self.user)
+            try await db.raw("SELECT \(Self.columns) FROM users WHERE username = \(bind: username)").first().map(Self.user)
+        }
+    }
+
+    public func find(id: Int64) async throws -> User? {
+        try await database.read { db in
+            try await db.raw("SELECT \(Self.columns) FROM users WHERE id = \(bind: id)").first().map(Self.user)
         }
     }
 
     /// Creates a user; returns nil when the name is taken.
     @discardableResult
-    public func create(username: String, passwordHash: String, isAdmin: Bool) async throws -> User? {
+    public func create(username: String, passwordHash: String, isAdmin: Bool,
+                       email: String? = nil, realname: String? = nil, comment: String? = nil) async throws -> User? {
         let now = Clock.nowMillis()
         return try await database.write { db in
             try await db.raw("""
-                INSERT INTO users (username, password_hash, sysadmin, created_at, updated_at)
-                VALUES (\(bind: username), \(bind: passwordHash), \(bind: isAdmin), \(bind: now), \(bind: now))
+                INSERT INTO users (username, password_hash, sysadmin, email, realname, comment, created_at, updated_at)
+                VALUES (\(bind: username), \(bind: passwordHash), \(bind: isAdmin), \(bind: email), \(bind: realname),
+                        \(bind: comment), \(bind: now), \(bind: now))
                 ON CONFLICT (username) DO NOTHING
-                RETURNING id, username, password_hash, sysadmin
+                RETURNING \(Self.columns)
                 """).first().map(Self.user)
+        }
+    }
+
+    /// Users whose name contains `nameContains` (all when nil), by id.
+    public func list(nameContains: String?, page: OffsetRequest) async throws -> Page<User> {
+        try await database.read { db in
+            var filter = SQLQueryString("")
+            if let nameContains, !nameContains.isEmpty {
+                filter = " WHERE username LIKE \(bind: "%" + LikePattern.escape(nameContains) + "%") ESCAPE '\\'"
+            }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM users\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT \(Self.columns) FROM users\(filter) ORDER BY id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return Page(items: try rows.map(Self.user), total: total)
+        }
+    }
+
+    public func updateProfile(id: Int64, email: String?, realname: String?, comment: String?) async throws -> Bool {
+        try await update(id: id, "email = \(bind: email), realname = \(bind: realname), comment = \(bind: comment)")
+    }
+
+    public func updatePassword(id: Int64, passwordHash: String) async throws -> Bool {
+        try await update(id: id, "password_hash = \(bind: passwordHash)")
+    }
+
+    public func setAdmin(id: Int64, isAdmin: Bool) async throws -> Bool {
+        try await update(id: id, "sysadmin = \(bind: isAdmin)")
+    }
+
+    public func delete(id: Int64) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("DELETE FROM users WHERE id = \(bind: id) RETURNING id").all()).isEmpty
+        }
+    }
+
+    private func update(id: Int64, _ assignments: SQLQueryString) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("UPDATE users SET \(assignments), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id) RETURNING id").all()).isEmpty
         }
     }
 
@@ -30,6 +76,11 @@ public struct UserStore: Sendable {
         User(id: try row.decode(column: "id", as: Int64.self),
              username: try row.decode(column: "username", as: String.self),
              passwordHash: try row.decode(column: "password_hash", as: String.self),
-             isAdmin: try row.decode(column: "sysadmin", as: Bool.self))
+             isAdmin: try row.decode(column: "sysadmin", as: Bool.self),
+             email: try row.decode(column: "email", as: String?.self),
+             realname: try row.decode(column: "realname", as: String?.self),
+             comment: try row.decode(column: "comment", as: String?.self),
+             createdAt: try row.decode(column: "created_at", as: Int64.self),
+             updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
 }

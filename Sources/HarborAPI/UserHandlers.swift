@@ -1,0 +1,118 @@
+import Access
+import Hummingbird
+import Metadata
+
+/// `/api/v2.0/users...`: local database users.
+struct UserHandlers {
+    let services: APIServices
+
+    func create(_ request: Request, context: some APIContext) async throws -> Response {
+        // Self-registration is off, as in a default Harbor: only administrators create users.
+        try services.require(context.identity, system: Permission(.user, .create))
+        let body = try await JSONBody.decode(UserCreationReq.self, from: request)
+        try Self.validateUsername(body.username)
+        if let violation = PasswordPolicy.violation(body.password) { throw APIError.badRequest(violation) }
+        guard let user = try await services.users.create(
+            username: body.username, passwordHash: try PasswordHasher.hash(body.password), isAdmin: false,
+            email: body.email, realname: body.realname, comment: body.comment)
+        else { throw APIError.conflict("username \(body.username) is already used") }
+        return JSONResponse.created(location: "/api/v2.0/users/\(user.id)")
+    }
+
+    func list(_ request: Request, context: some APIContext) async throws -> Response {
+        try services.require(context.identity, system: Permission(.user, .list))
+        let paging = try Pagination(request)
+        let query = HarborQuery(request)
+        let name = query.fuzzy["username"] ?? query.exact["username"]
+        let page = try await services.users.list(nameContains: name, page: paging.offsetRequest)
+        return try JSONResponse.ok(page.items.map(UserResp.init), headers: paging.headers(total: page.total, path: "/api/v2.0/users"))
+    }
+
+    func search(_ request: Request, context: some APIContext) async throws -> Response {
+        try services.requireAuthenticated(context.identity)
+        guard let name = request.uri.queryParameters["username"].map(String.init), !name.isEmpty else {
+            throw APIError.badRequest("username is required")
+        }
+        let paging = try Pagination(request)
+        let page = try await services.users.list(nameContains: name, page: paging.offsetRequest)
+        return try JSONResponse.ok(page.items.map { UserSearchRespItem(user_id: $0.id, username: $0.username) },
+                                   headers: paging.headers(total: page.total, path: "/api/v2.0/users/search"))
+    }
+
+    func current(_ request: Request, context: some APIContext) async throws -> Response {
+        guard case .user(let id, _, _) = context.identity, let user = try await services.users.find(id: id) else {
+            throw APIError.unauthorized("authentication required")
+        }
+        return try JSONResponse.ok(UserResp(user))
+    }
+
+    func get(_ request: Request, context: some APIContext) async throws -> Response {
+        let user = try await selfOrAdmin(context, permission: Permission(.user, .read))
+        return try JSONResponse.ok(UserResp(user))
+    }
+
+    func updateProfile(_ request: Request, context: some APIContext) async throws -> Response {
+        let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
+        let body = try await JSONBody.decode(UserProfile.self, from: request)
+        _ = try await services.users.updateProfile(id: user.id, email: body.email, realname: body.realname, comment: body.comment)
+        return JSONResponse.empty(.ok)
+    }
+
+    func changePassword(_ request: Request, context: some APIContext) async throws -> Response {
+        let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
+        let body = try await JSONBody.decode(PasswordReq.self, from: request)
+        let isSelf = Self.userID(context.identity) == user.id
+        if isSelf || !context.identity.isAdmin {
+            // Changing one's own password needs the old one, administrators included.
+            guard let old = body.old_password, PasswordHasher.verify(old, against: user.passwordHash) else {
+                throw APIError.forbidden("the old password is wrong")
+            }
+        }
+        if let violation = PasswordPolicy.violation(body.new_password) { throw APIError.badRequest(violation) }
+        if PasswordHasher.verify(body.new_password, against: user.passwordHash) {
+            throw APIError.badRequest("the new password must differ from the old one")
+        }
+        _ = try await services.users.updatePassword(id: user.id, passwordHash: try PasswordHasher.hash(body.new_password))
+        return JSONResponse.empty(.ok)
+    }
+
+    func setAdmin(_ request: Request, context: some APIContext) async throws -> Response {
+        try services.require(context.identity, system: Permission(.user, .update))
+        let id = try context.parameters.requiredID("user_id")
+        let body = try await JSONBody.decode(UserSysAdminFlag.self, from: request)
+        if Self.userID(context.identity) == id { throw APIError.forbidden("administrators cannot change their own admin flag") }
+        guard try await services.users.setAdmin(id: id, isAdmin: body.sysadmin_flag) else { throw APIError.notFound("user \(id) not found") }
+        return JSONResponse.empty(.ok)
+    }
+
+    func delete(_ request: Request, context: some APIContext) async throws -> Response {
+        try services.require(context.identity, system: Permission(.user, .delete))
+        let id = try context.parameters.requiredID("user_id")
+        if Self.userID(context.identity) == id { throw APIError.forbidden("users cannot delete themselves") }
+        guard try await services.users.delete(id: id) else { throw APIError.notFound("user \(id) not found") }
+        return JSONResponse.empty(.ok)
+    }
+
+    /// The user named by `{user_id}` when the caller is that user or holds `permission`.
+    private func selfOrAdmin(_ context: some APIContext, permission: Permission) async throws -> User {
+        try services.requireAuthenticated(context.identity)
+        let id = try context.parameters.requiredID("user_id")
+        guard Self.userID(context.identity) == id || services.policy.can(context.identity, system: permission) else {
+            throw APIError.forbidden("not allowed to \(permission.action.rawValue) user \(id)")
+        }
+        guard let user = try await services.users.find(id: id) else { throw APIError.notFound("user \(id) not found") }
+        return user
+    }
+
+    static func userID(_ identity: Identity) -> Int64? {
+        if case .user(let id, _, _) = identity { return id }
+        return nil
+    }
+
+    /// Harbor's rule: 1 to 255 characters, none of `,"~#$%` and not starting with `robot$`.
+    static func validateUsername(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 255, !name.contains(where: { ",\"~#$%".contains($0) || $0.isWhitespace }) else {
+            throw APIError.badRequest("username must be 1 to 255 characters without spaces or any of ,\"~#$%")
+        }
+    }
+}
