@@ -67,7 +67,8 @@ let package = Package(
         ]),
         // Fresh SQLite files and PostgreSQL databases for tests; not part of the binary.
         .target(name: "BerthTestSupport", dependencies: [
-            "Metadata",
+            "Metadata", "BerthServer", "OCI",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,6 +77,10 @@ let package = Package(
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
+        .testTarget(name: "HarborAPITests", dependencies: [
+            "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "RegistryTests", dependencies: [
             "Registry", "BerthServer", "BerthTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import OCI

@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Access
 import Foundation
 import HTTPTypes

@@ -1,5 +1,4 @@
 import BerthServer
-import BerthTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,12 +10,12 @@ import Testing
 
 /// An in-process Berth on a fresh database and data directory, driven through Hummingbird's router
 /// test client (real request and response objects, no socket).
-struct Harness {
-    static let password = "Test-Passw0rd"
-    let client: any TestClientProtocol
-    let server: BerthServer
+public struct Harness {
+    public static let password = "Test-Passw0rd"
+    public let client: any TestClientProtocol
+    public let server: BerthServer
 
-    static func run(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+    public static func run(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.withFreshURL { url, directory in
             var configuration = BerthConfiguration()
             configuration.dataDirectory = directory + "/data"
@@ -37,26 +36,26 @@ struct Harness {
         }
     }
 
-    static var admin: HTTPFields {
+    public static var admin: HTTPFields {
         [.authorization: "Basic " + Data("admin:\(password)".utf8).base64EncodedString()]
     }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = Harness.admin, body: [UInt8]? = nil) async throws -> TestResponse {
+    public func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = Harness.admin, body: [UInt8]? = nil) async throws -> TestResponse {
         try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
     }
 
     /// Monolithic upload; returns the digest.
     @discardableResult
-    func pushBlob(_ bytes: [UInt8], to repository: String) async throws -> Digest {
+    public func pushBlob(_ bytes: [UInt8], to repository: String, headers: HTTPFields = Harness.admin) async throws -> Digest {
         let digest = Digest.of(bytes)
-        let response = try await request(.post, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", body: bytes)
+        let response = try await request(.post, "/v2/\(repository)/blobs/uploads/?digest=\(digest)", headers: headers, body: bytes)
         #expect(response.status == .created)
         return digest
     }
 
     /// An image manifest with a config and one layer, blobs pushed first.
-    func pushImage(_ repository: String, tag: String, layer: String = "layer", extra: String = "") async throws -> (digest: Digest, bytes: [UInt8]) {
+    public func pushImage(_ repository: String, tag: String, layer: String = "layer", extra: String = "") async throws -> (digest: Digest, bytes: [UInt8]) {
         let config = Array("{\"architecture\":\"amd64\",\"os\":\"linux\"\(extra)}".utf8)
         let layerBytes = Array(layer.utf8)
         let configDigest = try await pushBlob(config, to: repository)
@@ -72,7 +71,7 @@ struct Harness {
     }
 
     /// A token from the token service for `scope`, as a Docker client would fetch it.
-    func token(scope: String, headers: HTTPFields = Harness.admin) async throws -> String {
+    public func token(scope: String, headers: HTTPFields = Harness.admin) async throws -> String {
         let escaped = scope.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+"])) ?? scope
         let response = try await request(.get, "/service/token?service=harbor-registry&scope=\(escaped)", headers: headers)
         #expect(response.status == .ok, "\(response.text)")
@@ -80,11 +79,11 @@ struct Harness {
         return try JSONDecoder().decode(Body.self, from: Data(response.bytes)).token
     }
 
-    static func basic(_ user: String, _ password: String) -> HTTPFields {
+    public static func basic(_ user: String, _ password: String) -> HTTPFields {
         [.authorization: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
     }
 
-    func putManifest(_ bytes: [UInt8], repository: String, reference: String, mediaType: String = MediaType.ociManifest) async throws -> TestResponse {
+    public func putManifest(_ bytes: [UInt8], repository: String, reference: String, mediaType: String = MediaType.ociManifest) async throws -> TestResponse {
         var headers = Harness.admin
         headers[.contentType] = mediaType
         return try await request(.put, "/v2/\(repository)/manifests/\(reference)", headers: headers, body: bytes)
@@ -92,14 +91,14 @@ struct Harness {
 }
 
 extension TestResponse {
-    var text: String { String(buffer: body) }
-    var bytes: [UInt8] { Array(body.readableBytesView) }
+    public var text: String { String(buffer: body) }
+    public var bytes: [UInt8] { Array(body.readableBytesView) }
 
     /// The first OCI error code in the body.
-    var errorCode: String? {
+    public var errorCode: String? {
         struct Body: Decodable { struct E: Decodable { let code: String }; let errors: [E] }
         return (try? JSONDecoder().decode(Body.self, from: Data(bytes)))?.errors.first?.code
     }
 
-    func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+    public func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
 }

@@ -1,0 +1,69 @@
+import BerthTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite struct RobotAPITests {
+    static let pushPull = #"[{"kind":"project","namespace":"team","access":[{"resource":"repository","action":"push"},{"resource":"repository","action":"pull"}]}]"#
+
+    @Test func projectRobotLifecycle() async throws {
+        try await Harness.run { h in
+            _ = try await h.createProject("team")
+            let created = try await h.api(.post, "/robots", json: #"{"name":"ci","level":"project","duration":-1,"permissions":\#(Self.pushPull)}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let body = try created.object()
+            #expect(body["name"] as? String == "robot$team+ci")
+            #expect(body["expires_at"] as? Int == -1)
+            let secret = try #require(body["secret"] as? String)
+            let id = try #require(body["id"] as? Int)
+            #expect(try await h.api(.post, "/robots", json: #"{"name":"ci","level":"project","duration":-1,"permissions":\#(Self.pushPull)}"#).status == .conflict)
+
+            let shown = try await h.api(.get, "/robots/\(id)")
+            #expect(try shown.object()["secret"] == nil)
+            #expect(try shown.object()["level"] as? String == "project")
+
+            let asRobot = Harness.basic("robot$team+ci", secret)
+            #expect(try await h.pushBlob(Array("robot push".utf8), to: "team/app", headers: asRobot) != nil)
+            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: asRobot).status != .unauthorized)
+
+            let refreshed = try await h.api(.patch, "/robots/\(id)", json: "{}")
+            let newSecret = try #require(try refreshed.object()["secret"] as? String)
+            #expect(newSecret != secret)
+            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: asRobot).status == .unauthorized)
+            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: Harness.basic("robot$team+ci", newSecret)).status != .unauthorized)
+
+            #expect(try await h.api(.put, "/robots/\(id)", json: #"{"disable":true}"#).status == .ok)
+            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: Harness.basic("robot$team+ci", newSecret)).status == .unauthorized)
+            #expect(try await h.api(.delete, "/robots/\(id)").status == .ok)
+            #expect(try await h.api(.get, "/robots/\(id)").status == .notFound)
+        }
+    }
+
+    @Test func permissionsAreValidated() async throws {
+        try await Harness.run { h in
+            _ = try await h.createProject("team")
+            let cases = [
+                #"{"name":"x","level":"project","permissions":[{"kind":"project","namespace":"team","access":[{"resource":"repository","action":"fly"}]}]}"#,
+                #"{"name":"x","level":"project","permissions":[{"kind":"project","namespace":"team","access":[{"resource":"user","action":"create"}]}]}"#,
+                #"{"name":"x","level":"project","permissions":[]}"#,
+                #"{"name":"Bad Name","level":"project","permissions":\#(Self.pushPull)}"#,
+                #"{"name":"x","level":"project","duration":0,"permissions":\#(Self.pushPull)}"#,
+                #"{"name":"x","level":"galaxy","permissions":\#(Self.pushPull)}"#,
+                #"{"name":"x","level":"project","secret":"weak","permissions":\#(Self.pushPull)}"#,
+            ]
+            for json in cases {
+                #expect(try await h.api(.post, "/robots", json: json).status == .badRequest, "\(json)")
+            }
+            let system = try await h.api(.post, "/robots", json: #"{"name":"ops","level":"system","duration":30,"permissions":[{"kind":"system","namespace":"/","access":[{"resource":"catalog","action":"read"}]},{"kind":"project","namespace":"*","access":[{"resource":"repository","action":"pull"}]}]}"#)
+            #expect(system.status == .created, "\(system.text)")
+            #expect(try system.object()["name"] as? String == "robot$ops")
+            let expires = try #require(try system.object()["expires_at"] as? Int)
+            #expect(abs(expires - Int(Date().timeIntervalSince1970) - 30 * 86_400) < 60)
+            // A developer cannot create robots (project admins can).
+            let dev = try await h.createUser("dev", password: "Dev-Passw0rd")
+            try await h.addMember("team", userID: dev.id, role: 2)
+            let refused = try await h.api(.post, "/robots", json: #"{"name":"mine","level":"project","permissions":\#(Self.pushPull)}"#, headers: Harness.basic("dev", "Dev-Passw0rd"))
+            #expect(refused.status == .forbidden)
+        }
+    }
+}
