@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(name: "OCI", dependencies: [
@@ -45,6 +47,15 @@ let package = Package(
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // zlib and zstd from the system (Debian: zlib1g-dev, libzstd-dev) for layer decompression.
+        .systemLibrary(name: "CScanZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CScanZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Scanner", dependencies: [
+            "OCI", "CScanZlib", "CScanZstd",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        ]),
         .target(name: "Registry", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -62,7 +73,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthServer",
+            "BerthServer", "Scanner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fresh SQLite files and PostgreSQL databases for tests; not part of the binary.
@@ -73,6 +84,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),

@@ -1,7 +1,8 @@
 # Shared helpers for scripts/test and bench/run. Source it; do not run it.
 
 # Debian packages the tests and benchmarks use: real clients and peers.
-BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk"
+# Build: zlib1g-dev, libzstd-dev, pkg-config. Scanner tests: rpm, zip, unzip, binutils.
+BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk zlib1g-dev libzstd-dev pkg-config rpm zip unzip binutils"
 
 install_test_dependencies() {
     local missing=()

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Stores per-layer results by diff id, so an unchanged base layer is read once across scans.
+public protocol LayerResultCache: Sendable {
+    func load(_ key: String) async -> Data?
+    func store(_ key: String, _ value: Data) async
+}
+
+/// Process-local cache (the registry's scan jobs share one).
+public actor InMemoryLayerCache: LayerResultCache {
+    private var entries: [String: Data] = [:]
+    public init() {}
+    public func load(_ key: String) -> Data? { entries[key] }
+    public func store(_ key: String, _ value: Data) { entries[key] = value }
+    public var count: Int { entries.count }
+}
+
+/// One JSON file per layer in a directory (the command line's `--cache-dir`).
+public struct DirectoryLayerCache: LayerResultCache {
+    public let directory: URL
+    public init(directory: URL) { self.directory = directory }
+
+    public func load(_ key: String) async -> Data? {
+        try? Data(contentsOf: directory.appendingPathComponent(key + ".json"))
+    }
+
+    public func store(_ key: String, _ value: Data) async {
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try? value.write(to: directory.appendingPathComponent(key + ".json"), options: .atomic)
+    }
+}

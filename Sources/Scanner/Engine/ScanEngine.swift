@@ -1,0 +1,53 @@
+import Foundation
+
+/// The scanner's entry point for the registry and the command line: layers in, inventory out,
+/// then `VulnerabilityMatcher` and the report writers. Knows nothing of HTTP or databases.
+public struct ScanEngine: Sendable {
+    public var limits: ScanLimits
+    public var cache: (any LayerResultCache)?
+    /// Progress and warnings, one line each (the command line sends them to stderr).
+    public var log: @Sendable (String) -> Void
+
+    /// Bumped whenever analyzers change what they find, so stale cached results are not reused.
+    static let cacheVersion = "v1"
+
+    public init(limits: ScanLimits = ScanLimits(), cache: (any LayerResultCache)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.limits = limits
+        self.cache = cache
+        self.log = log
+    }
+
+    public func inventory<Layers: AsyncSequence>(of layers: Layers) async throws -> ImageInventory where Layers.Element == ImageLayer {
+        let scanner = LayerScanner(analyzers: Analyzers.all, limits: limits)
+        var results: [LayerResult] = []
+        var references: [LayerReference] = []
+        var warnings: [String] = []
+        var bytesRead: UInt64 = 0
+        for try await layer in layers {
+            let label = layer.diffID?.description ?? layer.digest?.description ?? "#\(results.count + 1)"
+            let key = layer.diffID.map { "\(Self.cacheVersion)-\($0.algorithm.rawValue)-\($0.hex)" }
+            var result: LayerResult?
+            if let key, let cache, let data = await cache.load(key) {
+                result = try? JSONDecoder().decode(LayerResult.self, from: data)
+                if result != nil { log("layer \(label): cached") }
+            }
+            if result == nil {
+                log("layer \(label): reading")
+                let fresh = try await scanner.scan(layer.content, label: label)
+                bytesRead += fresh.bytesRead
+                if let key, let cache, fresh.complete, let data = try? JSONEncoder().encode(fresh) {
+                    await cache.store(key, data)
+                }
+                result = fresh
+            }
+            for warning in result!.warnings {
+                log("warning: \(warning)")
+                warnings.append(warning)
+            }
+            results.append(result!)
+            references.append(LayerReference(digest: layer.digest?.description, diffID: layer.diffID?.description))
+        }
+        let merged = LayerMerger.packages(results, references: references)
+        return ImageInventory(os: merged.os, packages: merged.packages, warnings: warnings, bytesRead: bytesRead)
+    }
+}

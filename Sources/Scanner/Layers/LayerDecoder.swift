@@ -1,0 +1,122 @@
+import CScanZlib
+import CScanZstd
+
+/// Streams a layer blob into tar bytes. The format is taken from the leading magic bytes, not the
+/// media type, because registries in the wild mislabel layers: gzip (multi-member too), zstd or
+/// plain tar. Output is handed out in pieces of at most `outputSize` bytes, so memory stays flat.
+final class LayerDecoder {
+    enum Format: String { case plain, gzip, zstd }
+
+    private(set) var format: Format?
+    private(set) var compressedBytes: UInt64 = 0
+    private(set) var uncompressedBytes: UInt64 = 0
+    private var zlib: UnsafeMutablePointer<z_stream>?
+    private var zlibEnded = false
+    private var zstd: OpaquePointer?
+    private let output: UnsafeMutableRawBufferPointer
+    private let outputSize = 256 << 10
+
+    init() {
+        output = .allocate(byteCount: outputSize, alignment: 16)
+    }
+
+    deinit {
+        if let zlib { inflateEnd(zlib); zlib.deallocate() }
+        if let zstd { ZSTD_freeDStream(zstd) }
+        output.deallocate()
+    }
+
+    /// Decodes `chunk`, calling `emit` with each piece of tar bytes.
+    func push(_ chunk: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if chunk.isEmpty { return }
+        if format == nil { try start(chunk) }
+        compressedBytes += UInt64(chunk.count)
+        switch format! {
+        case .plain:
+            uncompressedBytes += UInt64(chunk.count)
+            try chunk.withUnsafeBytes { try emit($0) }
+        case .gzip: try inflate(chunk, emit: emit)
+        case .zstd: try decompressZstd(chunk, emit: emit)
+        }
+    }
+
+    /// Called after the last chunk: a compressed stream that stopped mid-way is an error.
+    func finish() throws {
+        if format == .gzip, !zlibEnded, uncompressedBytes > 0 || compressedBytes > 0 {
+            throw ScanError.corruptLayer("gzip stream ends before its trailer (truncated layer)")
+        }
+    }
+
+    private func start(_ chunk: [UInt8]) throws {
+        if chunk.count >= 2, chunk[0] == 0x1f, chunk[1] == 0x8b {
+            format = .gzip
+            let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+            stream.initialize(to: z_stream())
+            // 15 + 32: gzip or zlib header, detected automatically
+            guard inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                stream.deallocate()
+                throw ScanError.corruptLayer("zlib could not be initialised")
+            }
+            zlib = stream
+        } else if chunk.count >= 4, chunk[0] == 0x28, chunk[1] == 0xb5, chunk[2] == 0x2f, chunk[3] == 0xfd {
+            format = .zstd
+            zstd = ZSTD_createDStream()
+            ZSTD_initDStream(zstd)
+        } else {
+            format = .plain
+        }
+    }
+
+    private func inflate(_ chunk: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let zlib else { return }
+        try chunk.withUnsafeBufferPointer { input in
+            var offset = 0
+            while offset < input.count {
+                if zlibEnded {
+                    // Another gzip member follows (concatenated gzip is valid), or trailing padding.
+                    if input[offset] == 0 { return }
+                    inflateReset(zlib)
+                    zlibEnded = false
+                }
+                zlib.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + offset)
+                zlib.pointee.avail_in = UInt32(input.count - offset)
+                repeat {
+                    zlib.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    zlib.pointee.avail_out = UInt32(outputSize)
+                    let status = CScanZlib.inflate(zlib, Z_NO_FLUSH)
+                    let produced = outputSize - Int(zlib.pointee.avail_out)
+                    if produced > 0 {
+                        uncompressedBytes += UInt64(produced)
+                        try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced]))
+                    }
+                    if status == Z_STREAM_END { zlibEnded = true; break }
+                    if status == Z_BUF_ERROR { break }
+                    guard status == Z_OK else {
+                        let message = zlib.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+                        throw ScanError.corruptLayer("gzip data is corrupt: \(message)")
+                    }
+                } while zlib.pointee.avail_out == 0 || zlib.pointee.avail_in > 0
+                offset = input.count - Int(zlib.pointee.avail_in)
+                if !zlibEnded { return }
+            }
+        }
+    }
+
+    private func decompressZstd(_ chunk: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try chunk.withUnsafeBytes { input in
+            var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+            repeat {
+                var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: outputSize, pos: 0)
+                let result = ZSTD_decompressStream(zstd, &outBuffer, &inBuffer)
+                if ZSTD_isError(result) != 0 {
+                    throw ScanError.corruptLayer("zstd data is corrupt: \(String(cString: ZSTD_getErrorName(result)))")
+                }
+                if outBuffer.pos > 0 {
+                    uncompressedBytes += UInt64(outBuffer.pos)
+                    try emit(UnsafeRawBufferPointer(rebasing: output[0..<outBuffer.pos]))
+                }
+                if inBuffer.pos == inBuffer.size && outBuffer.pos < outBuffer.size { break }
+            } while true
+        }
+    }
+}
