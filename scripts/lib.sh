@@ -18,9 +18,9 @@ install_test_dependencies() {
     python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 }
 
-# Starts a throwaway PostgreSQL cluster on loopback; sets PG_DIR and BERTH_TEST_POSTGRES_URL.
+# Starts a throwaway PostgreSQL cluster on a free loopback port; sets PG_DIR and BERTH_TEST_POSTGRES_URL.
 start_postgres() {
-    local port=${1:-54329}
+    local port=${1:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
     local bin
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
     PG_DIR=$(mktemp -d /tmp/berth-pg.XXXXXX)
