@@ -203,13 +203,15 @@ def wrk_rate(server, method, path, with_auth, seconds, connections=8):
     return requests_done / (duration_us / 1e6)
 
 
-def hey_rate(server, method, path, with_auth, seconds, connections=8):
+def hey_rate(server, method, path, with_auth, seconds, connections=8, extra_headers=()):
     """HEAD rates come from hey: wrk 4.1 waits forever for the body a HEAD response announces."""
     args = ["hey", "-z", f"{seconds}s", "-c", str(connections), "-m", method,
             "-H", "Accept: application/vnd.oci.image.manifest.v1+json"]
     if with_auth and server.auth:
         token = base64.b64encode(f"{server.auth[0]}:{server.auth[1]}".encode()).decode()
         args += ["-H", f"Authorization: Basic {token}"]
+    for header in extra_headers:
+        args += ["-H", header]
     out = subprocess.run(args + [server.url + path], capture_output=True, text=True, check=True).stdout
     statuses = [l.split() for l in out.splitlines() if l.strip().startswith("[") and "responses" in l]
     assert all(s[0] == "[200]" for s in statuses), (server.name, out[-500:])
@@ -291,6 +293,17 @@ def main():
                 lambda s: hey_rate(s, "HEAD", path, True, seconds), peers=(berth, dist_auth_named))
         compare("manifest GET by tag, Basic auth, wrk c=8", "req/s",
                 lambda s: wrk_rate(s, "GET", path, True, seconds), peers=(berth, dist_auth_named))
+
+        # Issue 3: token issuance and Bearer-authorised manifest HEAD (Berth only: distribution has
+        # no token service of its own).
+        token_path = "/service/token?service=harbor-registry&scope=repository:library/bench:pull,push"
+        token_rate = wrk_rate(berth, "GET", token_path, True, seconds)
+        token = requests.get(berth.url + token_path, auth=berth.auth).json()["token"]
+        bearer_rate = hey_rate(berth, "HEAD", path, False, seconds, extra_headers=[f"Authorization: Bearer {token}"])
+        for name, value in [("token issuance (Basic admin), wrk c=8", token_rate),
+                            ("manifest HEAD by tag, Bearer token, hey c=8", bearer_rate)]:
+            rows.append((name, "req/s", value, float("nan"), float("nan"), berth.peak_rss_mb(), float("nan")))
+            print(f"{name:<44}  req/s berth {value:10.1f}", flush=True)
     finally:
         for s in servers:
             s.stop()
@@ -301,7 +314,9 @@ def main():
         f.write("| workload | unit | Berth | distribution | ratio | peak RSS Berth (MB) | peak RSS distribution (MB) |\n")
         f.write("|---|---|---|---|---|---|---|\n")
         for name, unit, b, d, ratio, rb, rd in rows:
-            f.write(f"| {name} | {unit} | {b:.1f} | {d:.1f} | {ratio:.2f}x | {rb:.0f} | {rd:.0f} |\n")
+            cells = [f"{v:.1f}" if v == v else "-" for v in (b, d)] + [f"{ratio:.2f}x" if ratio == ratio else "-"]
+            cells += [f"{v:.0f}" if v == v else "-" for v in (rb, rd)]
+            f.write(f"| {name} | {unit} | " + " | ".join(cells) + " |\n")
     print("\nwritten to bench/results/latest.md")
 
 
