@@ -27,7 +27,7 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
         case let error as HTTPError:
             return APIError(error.status, code: error.status == .notFound ? "NOT_FOUND" : "BAD_REQUEST", error.body ?? "\(error.status)")
         case is DecodingError:
-            return .badRequest("request body is not valid JSON of the expected shape: \(JSONBody.describe(error))")
+            return .badRequest("request body is not valid JSON of the expected shape: \(readableDecodingFailure(error))")
         case let error as OCIFormatError:
             return .badRequest(error.message)
         case let error as MetadataError:

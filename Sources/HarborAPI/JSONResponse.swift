@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OCI
 
 /// JSON in and out, with the conventions of Harbor's API (snake_case keys are spelled out in the
 /// models; dates are RFC 3339).
@@ -55,16 +56,6 @@ enum JSONBody {
         return try JSONDecoder().decode(T.self, from: Data(bytes))
     }
 
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
 }
 
 enum Timestamp {

@@ -40,7 +40,7 @@ public struct Manifest: Sendable {
         do {
             body = try JSONDecoder().decode(Body.self, from: Data(bytes))
         } catch {
-            throw .manifestInvalid("manifest is not valid JSON of a manifest or index: \(Self.describe(error))")
+            throw .manifestInvalid("manifest is not valid JSON of a manifest or index: \(readableDecodingFailure(error))")
         }
         let declared = contentType.map(Self.bareMediaType).flatMap { $0.isEmpty ? nil : $0 }
         if let bodyType = body.mediaType, let declared, declared != bodyType,
@@ -90,16 +90,6 @@ public struct Manifest: Sendable {
         String(value.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces)
     }
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
 
     private struct Body: Decodable {
         var schemaVersion: Int?
