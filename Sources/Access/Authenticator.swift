@@ -35,9 +35,12 @@ public final class Authenticator: Sendable {
         self.throttle = throttle
     }
 
-    public func authenticate(authorization header: String?, address: String?) async throws -> Result {
+    /// `acceptBearer` is true only for `/v2/`: registry tokens must not renew themselves at the
+    /// token service or act as a login to the API, or a disabled account would keep its access.
+    public func authenticate(authorization header: String?, address: String?, acceptBearer: Bool = true) async throws -> Result {
         guard let header, !header.isEmpty else { return .none }
         if header.lowercased().hasPrefix("bearer ") {
+            guard acceptBearer else { return .rejected("registry tokens are only accepted by /v2/") }
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             guard let claims = signer.verify(token) else { return .rejected("invalid or expired token") }
             return .authenticated(.token(TokenGrant(claims: claims)))

@@ -68,11 +68,15 @@ public struct TokenGrant: Sendable, Equatable {
     public let subject: String
     public let repositories: [String: Set<RepositoryAction>]
     public let catalog: Bool
+    /// Unix seconds; a token older than a project grants nothing in it (the project may have been
+    /// deleted and created again by someone else).
+    public let issuedAt: Int64
 
-    public init(subject: String, repositories: [String: Set<RepositoryAction>], catalog: Bool) {
+    public init(subject: String, repositories: [String: Set<RepositoryAction>], catalog: Bool, issuedAt: Int64 = .max) {
         self.subject = subject
         self.repositories = repositories
         self.catalog = catalog
+        self.issuedAt = issuedAt
     }
 
     public init(claims: TokenClaims) {
@@ -89,7 +93,7 @@ public struct TokenGrant: Sendable, Equatable {
                 continue
             }
         }
-        self.init(subject: claims.sub, repositories: repositories, catalog: catalog)
+        self.init(subject: claims.sub, repositories: repositories, catalog: catalog, issuedAt: claims.iat)
     }
 }
 

@@ -41,7 +41,9 @@ public struct PermissionEvaluator: AccessPolicy {
             return isAdmin && permission.action != .scannerPull
         case .robot(let robot):
             return robot.permissions.contains { entry in
-                entry.kind == "system" && entry.access.contains { $0.resource == permission.resource.rawValue && $0.action == permission.action.rawValue }
+                entry.kind == "system" && entry.access.contains {
+                    $0.effect != "deny" && $0.resource == permission.resource.rawValue && $0.action == permission.action.rawValue
+                }
             }
         case .token(let grant):
             return permission == Permission(.catalog, .read) && grant.catalog
@@ -52,8 +54,10 @@ public struct PermissionEvaluator: AccessPolicy {
 
     public func allowedActions(for identity: Identity, repository: RepositoryName, in project: Project) async throws -> Set<RepositoryAction> {
         if case .token(let grant) = identity {
-            // A token names repositories, not projects; the public set still applies.
-            let granted = grant.repositories[repository.value] ?? []
+            // A token names repositories, not projects; the public set still applies. Harbor also
+            // refuses tokens issued before the project was created (with a second of clock slack).
+            let predatesProject = grant.issuedAt < .max && grant.issuedAt * 1000 < project.createdAt - 1000
+            let granted = predatesProject ? [] : grant.repositories[repository.value] ?? []
             return granted.union(project.isPublic ? [.pull] : [])
         }
         let permissions = try await permissions(for: identity, in: project)

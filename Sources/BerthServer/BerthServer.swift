@@ -50,6 +50,7 @@ public struct BerthServer: Sendable {
             router: router(),
             server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+            services: [UploadExpiryService(expiry: UploadExpiry(backend: backend), logger: logger)],
             logger: logger)
     }
 

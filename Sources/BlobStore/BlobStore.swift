@@ -129,9 +129,17 @@ public final class BlobStore: Sendable {
         }
         do {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
+            // The file must still be the one that was hashed: a concurrent cancel could have removed
+            // it, and opening re-creates an empty one that must never replace a blob.
+            guard writer.size == size else {
+                try? await writer.close()
+                throw BlobStoreError.uploadUnknown(id.value)
+            }
             try await writer.commit()
             try await writer.close()
-            try await driver.move(BlobLayout.uploadData(id), to: BlobLayout.blob(digest))
+            if try await driver.size(of: BlobLayout.blob(digest)) == nil {
+                try await driver.move(BlobLayout.uploadData(id), to: BlobLayout.blob(digest))
+            }
             try await driver.delete(BlobLayout.uploadDirectory(id))
         } catch {
             releaseHasher(id, hasher: hasher, offset: -1)
@@ -141,8 +149,14 @@ public final class BlobStore: Sendable {
         return size
     }
 
+    /// Removes the session's bytes; refused while a request is writing or completing it.
     public func cancelUpload(_ id: UploadID) async throws {
-        sessions.withLockedValue { _ = $0.removeValue(forKey: id.value) }
+        let busy = sessions.withLockedValue { table -> Bool in
+            if table[id.value]?.busy == true { return true }
+            table.removeValue(forKey: id.value)
+            return false
+        }
+        if busy { throw BlobStoreError.uploadBusy(id.value) }
         try await driver.delete(BlobLayout.uploadDirectory(id))
     }
 

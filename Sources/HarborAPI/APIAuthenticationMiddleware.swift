@@ -1,8 +1,8 @@
 import Access
 import Hummingbird
 
-/// Sets `context.identity` from Basic (users, robots) or Bearer credentials. Wrong credentials are
-/// a 401 at once, never a silent fall-back to anonymous.
+/// Sets `context.identity` from Basic credentials (users, robots). Wrong credentials are a 401 at
+/// once, never a silent fall-back to anonymous; registry Bearer tokens are refused here.
 public struct APIAuthenticationMiddleware<Context: APIContext>: RouterMiddleware {
     let authenticator: Authenticator
 
@@ -12,7 +12,8 @@ public struct APIAuthenticationMiddleware<Context: APIContext>: RouterMiddleware
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        switch try await authenticator.authenticate(authorization: request.headers[.authorization], address: context.remoteAddress) {
+        switch try await authenticator.authenticate(authorization: request.headers[.authorization], address: context.remoteAddress,
+                                                    acceptBearer: false) {
         case .none:
             break
         case .authenticated(let identity):

@@ -11,7 +11,8 @@ struct Pagination {
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
-        page = try query["page"].map { guard let v = Int($0), v >= 1 else { throw APIError.badRequest("page must be a positive integer") }; return v } ?? 1
+        // Bounded so that offsets cannot overflow.
+        page = try query["page"].map { guard let v = Int($0), v >= 1, v <= 10_000_000 else { throw APIError.badRequest("page must be 1 to 10000000") }; return v } ?? 1
         pageSize = try query["page_size"].map { guard let v = Int($0), v >= 1, v <= 100 else { throw APIError.badRequest("page_size must be 1 to 100") }; return v } ?? 10
     }
 

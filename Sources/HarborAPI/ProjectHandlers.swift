@@ -23,6 +23,7 @@ struct ProjectHandlers {
     }
 
     func head(_ request: Request, context: some APIContext) async throws -> Response {
+        try services.requireAuthenticated(context.identity)
         guard let name = request.uri.queryParameters["project_name"].map(String.init) else {
             throw APIError.badRequest("project_name is required")
         }
@@ -31,8 +32,11 @@ struct ProjectHandlers {
     }
 
     func create(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.requireAuthenticated(context.identity)
-        if case .robot = context.identity { try services.require(context.identity, system: Permission(.project, .create)) }
+        switch context.identity {
+        case .user: break
+        case .robot: try services.require(context.identity, system: Permission(.project, .create))
+        case .anonymous, .token: throw APIError.unauthorized("authentication required")
+        }
         let body = try await JSONBody.decode(ProjectReq.self, from: request)
         guard let name = body.project_name else { throw APIError.badRequest("project_name is required") }
         try Self.validateName(name)

@@ -58,6 +58,11 @@ struct RobotHandlers {
         let duration = try Self.validateDuration(body.duration ?? robot.duration)
         var permissionsJSON = robot.permissionsJSON
         if let permissions = body.permissions {
+            // A project robot stays in its project: its permissions may change, its namespace not.
+            if let projectID = robot.projectID, let project = try await services.projects.find(id: projectID),
+               permissions.contains(where: { $0.namespace != project.name }) {
+                throw APIError.badRequest("a project robot's permissions must name its own project \(project.name)")
+            }
             let shortName = robot.name.split(separator: "+", maxSplits: 1).last.map(String.init) ?? robot.name
             _ = try await authorize(level: robot.level, name: shortName, permissions: permissions, identity: context.identity)
             permissionsJSON = try Self.encode(permissions)
@@ -108,6 +113,14 @@ struct RobotHandlers {
                 }
             }
         }
+        if case .robot(let creator) = identity {
+            // A robot may only hand out what it holds itself (Harbor's isValidPermissionScope).
+            for entry in permissions {
+                for access in entry.access where !Self.covers(creator.permissions, kind: entry.kind, namespace: entry.namespace, access: access) {
+                    throw APIError.forbidden("a robot cannot grant \(entry.kind) \(entry.namespace) \(access.resource):\(access.action), which it does not hold")
+                }
+            }
+        }
         switch level {
         case "system":
             try services.require(identity, system: Permission(.robot, .create))
@@ -126,6 +139,13 @@ struct RobotHandlers {
             return ("\(project.name)+\(name)", project)
         default:
             throw APIError.badRequest("level must be system or project")
+        }
+    }
+
+    static func covers(_ held: [RobotPermission], kind: String, namespace: String, access: RobotAccess) -> Bool {
+        held.contains { entry in
+            entry.kind == kind && (entry.namespace == namespace || (kind == "project" && entry.namespace == "*"))
+                && entry.access.contains { $0.effect != "deny" && $0.resource == access.resource && $0.action == access.action }
         }
     }
 

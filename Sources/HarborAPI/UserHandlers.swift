@@ -77,7 +77,8 @@ struct UserHandlers {
     }
 
     func setAdmin(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.require(context.identity, system: Permission(.user, .update))
+        // Only a system administrator (never a robot, whatever it holds) makes administrators.
+        guard context.identity.isAdmin else { throw APIServices.refusal(context.identity, Permission(.user, .update)) }
         let id = try context.parameters.requiredID("user_id")
         let body = try await JSONBody.decode(UserSysAdminFlag.self, from: request)
         if Self.userID(context.identity) == id { throw APIError.forbidden("administrators cannot change their own admin flag") }

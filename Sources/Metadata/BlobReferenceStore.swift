@@ -8,14 +8,15 @@ public struct BlobReferenceStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    /// Records that `repository` holds the blob, creating the repository on its first push.
+    /// Records that `repository` holds the blob, creating the repository on its first push. The
+    /// blob's `created_at` is refreshed so a re-pushed blob counts as young for garbage collection.
     public func link(_ digest: Digest, size: Int64, to repository: RepositoryName, projectID: Int64) async throws {
         let now = Clock.nowMillis()
         try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
             try await db.raw("""
                 INSERT INTO blobs (digest, size, created_at) VALUES (\(bind: digest.description), \(bind: size), \(bind: now))
-                ON CONFLICT (digest) DO NOTHING
+                ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at
                 """).run()
             try await db.raw("""
                 INSERT INTO repository_blobs (repository_id, digest, created_at)

@@ -26,6 +26,13 @@ public struct UploadSessionStore: Sendable {
         }
     }
 
+    /// Marks the session as active now, so expiry counts from its last chunk.
+    public func touch(id: String) async throws {
+        try await database.write { db in
+            try await db.raw("UPDATE upload_sessions SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()
+        }
+    }
+
     public func delete(id: String) async throws {
         try await database.write { db in
             try await db.raw("DELETE FROM upload_sessions WHERE id = \(bind: id)").run()

@@ -43,17 +43,24 @@ public struct Manifest: Sendable {
             throw .manifestInvalid("manifest is not valid JSON of a manifest or index: \(readableDecodingFailure(error))")
         }
         let declared = contentType.map(Self.bareMediaType).flatMap { $0.isEmpty ? nil : $0 }
-        if let bodyType = body.mediaType, let declared, declared != bodyType,
-           declared != "application/json", declared != "application/octet-stream" {
-            throw .manifestInvalid("Content-Type '\(declared)' does not match the manifest's mediaType '\(bodyType)'")
-        }
-        let mediaType = body.mediaType ?? declared ?? (body.manifests != nil ? MediaType.ociIndex : MediaType.ociManifest)
-
-        if mediaType == MediaType.dockerSchema1 || mediaType == MediaType.dockerSchema1Signed || body.schemaVersion == 1 {
+        let schema1: Set<String> = [MediaType.dockerSchema1, MediaType.dockerSchema1Signed]
+        if body.schemaVersion == 1 || (body.mediaType ?? declared).map(schema1.contains) == true {
             throw .unsupportedManifest("Docker schema 1 manifests are not supported; push with a current client")
         }
         guard body.schemaVersion == 2 else {
             throw .manifestInvalid("schemaVersion must be 2")
+        }
+        let generic: Set<String> = ["application/json", "application/octet-stream"]
+        if let bodyType = body.mediaType, let declared, declared != bodyType, !generic.contains(declared) {
+            throw .manifestInvalid("Content-Type '\(declared.prefix(100))' does not match the manifest's mediaType '\(bodyType.prefix(100))'")
+        }
+        // The media type is served back as Content-Type, so it must be a manifest or index type:
+        // a client cannot make the registry serve text/html.
+        let known = { (type: String) in MediaType.manifestTypes.contains(type) || MediaType.indexTypes.contains(type) }
+        let mediaType = body.mediaType ?? declared.flatMap { known($0) ? $0 : nil }
+            ?? (declared.map(generic.contains) == false ? declared! : (body.manifests != nil ? MediaType.ociIndex : MediaType.ociManifest))
+        guard known(mediaType) else {
+            throw .manifestInvalid("mediaType '\(mediaType.prefix(100))' is not a manifest or index media type")
         }
 
         let isIndex = MediaType.indexTypes.contains(mediaType) || (!MediaType.manifestTypes.contains(mediaType) && body.manifests != nil)

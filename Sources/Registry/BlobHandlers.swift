@@ -77,7 +77,7 @@ struct ByteRange: Equatable {
             range = start..<size
         } else {
             guard let end = Int64(endText), end >= start else { return nil }
-            range = start..<min(end + 1, size)
+            range = start..<(end >= size - 1 ? size : end + 1)
         }
     }
 }

@@ -66,6 +66,7 @@ struct UploadHandlers {
         let upload = try await session(id, repository: repository)
         let offset = try contentRangeStart(request)
         let size = try await backend.blobs.append(upload, body: request.body, expectedOffset: offset)
+        try await backend.uploadSessions.touch(id: upload.value)
         var headers = sessionHeaders(repository: repository, id: upload, size: size)
         headers[.contentLength] = "0"
         return Response(status: .accepted, headers: headers)
@@ -119,7 +120,9 @@ struct UploadHandlers {
         guard let value = request.headers[.contentRange] else { return nil }
         let spec = value.hasPrefix("bytes ") ? String(value.dropFirst(6)) : value
         let bounds = spec.split(separator: "-", maxSplits: 1)
-        guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1].prefix { $0 != "/" }), end >= start - 1 else {
+        // Bounded well below Int64.max so that the length arithmetic cannot overflow.
+        guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1].prefix { $0 != "/" }),
+              start >= 0, end >= start - 1, end < Int64(1) << 50 else {
             throw RegistryError(.blobUploadInvalid, "Content-Range must be <start>-<end>", status: .rangeNotSatisfiable)
         }
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length != end - start + 1 {

@@ -77,10 +77,13 @@ import Testing
             #expect(try await robots.update(id: robot.id, description: nil, disabled: false, duration: 1, expiresAt: 1000, permissionsJSON: permissions))
             #expect(try await authenticator.authenticate(authorization: basic("robot$library+ci", "Robot-Secret2"), address: nil) == .rejected("robot account has expired"))
 
+            let issuedAt = Int64(Date().timeIntervalSince1970)
             let token = try signer.sign(TokenClaims(subject: "alice", access: [TokenAccess(type: "repository", name: "library/app", actions: ["pull"])],
-                                                    issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 60))
+                                                    issuedAt: issuedAt, lifetime: 60))
             #expect(try await authenticator.authenticate(authorization: "Bearer " + token, address: nil) ==
-                    .authenticated(.token(TokenGrant(subject: "alice", repositories: ["library/app": [.pull]], catalog: false))))
+                    .authenticated(.token(TokenGrant(subject: "alice", repositories: ["library/app": [.pull]], catalog: false, issuedAt: issuedAt))))
+            #expect(try await authenticator.authenticate(authorization: "Bearer " + token, address: nil, acceptBearer: false) ==
+                    .rejected("registry tokens are only accepted by /v2/"))
             #expect(try await authenticator.authenticate(authorization: "Bearer " + token.dropLast(3) + "abc", address: nil) == .rejected("invalid or expired token"))
         }
     }

@@ -104,6 +104,32 @@ import Testing
         }
     }
 
+    @Test func completingACancelledUploadFailsAndBlobsAreNeverReplaced() async throws {
+        let fixture = Fixture()
+        let store = try fixture.store()
+        let bytes: [UInt8] = Array("shared base layer".utf8)
+        let digest = Digest.of(bytes)
+        let first = UploadID.random()
+        try await store.startUpload(first)
+        try await store.append(first, body: Self.body([bytes]))
+        #expect(try await store.completeUpload(first, digest: digest) == Int64(bytes.count))
+
+        let cancelled = UploadID.random()
+        try await store.startUpload(cancelled)
+        try await store.append(cancelled, body: Self.body([bytes]))
+        try await store.cancelUpload(cancelled)
+        await #expect(throws: BlobStoreError.uploadUnknown(cancelled.value)) { try await store.completeUpload(cancelled, digest: digest) }
+        #expect(try await Self.read(store, digest, 0..<Int64(bytes.count)) == bytes)
+
+        // Pushing the same content again leaves the stored blob as it is.
+        let again = UploadID.random()
+        try await store.startUpload(again)
+        try await store.append(again, body: Self.body([bytes]))
+        #expect(try await store.completeUpload(again, digest: digest) == Int64(bytes.count))
+        #expect(try await Self.read(store, digest, 0..<Int64(bytes.count)) == bytes)
+        #expect(try await store.uploadIDsOnDisk().isEmpty)
+    }
+
     @Test func uploadIDsAreValidated() {
         #expect(UploadID("../../etc") == nil)
         #expect(UploadID("8F0C1C9E-0000-4000-8000-000000000000") == nil)

@@ -41,7 +41,8 @@ import Testing
             let digest = try await h.pushBlob(bytes, to: repo)
             let uri = "/v2/\(repo)/blobs/\(digest)"
             let cases: [(String, Range<Int>)] = [("bytes=500-1499", 500..<1500), ("bytes=500-", 500..<2048),
-                                                 ("bytes=-500", 1548..<2048), ("bytes=2000-5000", 2000..<2048)]
+                                                 ("bytes=-500", 1548..<2048), ("bytes=2000-5000", 2000..<2048),
+                                                 ("bytes=0-9223372036854775807", 0..<2048)]
             for (header, expected) in cases {
                 var headers = Harness.admin
                 headers[.range] = header
@@ -78,6 +79,9 @@ import Testing
             }
             let outOfOrder = try await chunk(second, from: 1200, at: location)
             #expect(outOfOrder.status == .rangeNotSatisfiable)
+            var huge = Harness.admin
+            huge[.contentRange] = "0-9223372036854775807"
+            #expect(try await h.request(.patch, location, headers: huge, body: []).status == .rangeNotSatisfiable)
 
             let firstResponse = try await chunk(first, from: 0, at: location)
             #expect(firstResponse.status == .accepted)

@@ -73,6 +73,9 @@ import Testing
                 #expect(response.status == status, "\(reference) \(body.prefix(20))")
                 #expect(response.errorCode == code, "\(reference)")
             }
+            // A media type the body does not name must be a manifest type: no serving text/html.
+            let html = Array(#"{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"sha256:\#(String(repeating: "c", count: 64))","size":1},"layers":[]}"#.utf8)
+            #expect(try await h.putManifest(html, repository: repo, reference: "html", mediaType: "text/html").errorCode == "MANIFEST_INVALID")
             let badName = try await h.request(.get, "/v2/library/Bad_Name/manifests/v1")
             #expect(badName.status == .badRequest)
             #expect(badName.errorCode == "NAME_INVALID")

@@ -1,0 +1,24 @@
+import Foundation
+import Logging
+import Registry
+import ServiceLifecycle
+
+/// Runs `UploadExpiry` every hour for the life of the server.
+struct UploadExpiryService: Service {
+    let expiry: UploadExpiry
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let removed = try await expiry.purge(nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    if removed > 0 { logger.info("expired abandoned upload sessions", metadata: ["count": "\(removed)"]) }
+                } catch {
+                    logger.warning("upload expiry failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
+    }
+}
