@@ -46,6 +46,26 @@ import Testing
         }
     }
 
+    @Test func helmChartsAndOtherArtifacts() async throws {
+        try await Harness.run { h in
+            _ = try await h.createProject("charts")
+            let config = Array(#"{"name":"web","version":"1.2.3","apiVersion":"v2"}"#.utf8)
+            let configDigest = try await h.pushBlob(config, to: "charts/web")
+            for (tag, mediaType) in [("1.2.3", "application/vnd.cncf.helm.config.v1+json"), ("other", "application/vnd.example.thing+json")] {
+                let manifest = Array("""
+                    {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                    "config":{"mediaType":"\(mediaType)","digest":"\(configDigest)","size":\(config.count)},"layers":[]}
+                    """.utf8)
+                #expect(try await h.putManifest(manifest, repository: "charts/web", reference: tag).status == .created)
+            }
+            let chart = try await h.api(.get, "/projects/charts/repositories/web/artifacts/1.2.3").object()
+            #expect(chart["type"] as? String == "CHART")
+            #expect((chart["extra_attrs"] as? [String: Any])?["version"] as? String == "1.2.3")
+            let other = try await h.api(.get, "/projects/charts/repositories/web/artifacts/other").object()
+            #expect(other["type"] as? String == "UNKNOWN" && other["artifact_type"] as? String == "application/vnd.example.thing+json")
+        }
+    }
+
     @Test func indexReferencesAndDeletion() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("team")
