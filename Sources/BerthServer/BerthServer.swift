@@ -27,8 +27,12 @@ public struct BerthServer: Sendable {
             let policy = PermissionEvaluator(members: MemberStore(database: database))
             let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer)
-            let backend = RegistryBackend(blobs: BlobStore(driver: driver), database: database, policy: policy)
-            let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer)
+            let blobs = BlobStore(driver: driver)
+            let audit = AuditRecorder(database: database)
+            audit.start()
+            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit)
+            let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
+                                  audit: audit, blobReader: BlobReader(blobs: blobs))
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                generatedAdminPassword: generated, logger: logger)
         } catch {
@@ -55,6 +59,7 @@ public struct BerthServer: Sendable {
     }
 
     public func close() async {
+        await backend.audit.close()
         await database.close()
     }
 }

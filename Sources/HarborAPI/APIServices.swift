@@ -1,5 +1,12 @@
 import Access
 import Metadata
+import OCI
+
+/// Reads a small blob (an image config) from storage; nil when it is absent or larger than `limit`.
+/// A protocol so that the API does not depend on the storage layer.
+public protocol SmallBlobReader: Sendable {
+    func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]?
+}
 
 /// What the API handlers work with.
 public struct APIServices: Sendable {
@@ -9,6 +16,10 @@ public struct APIServices: Sendable {
     public let members: MemberStore
     public let robots: RobotStore
     public let repositories: RepositoryStore
+    public let artifacts: ArtifactStore
+    public let auditLogs: AuditLogStore
+    public let audit: AuditRecorder
+    public let blobReader: (any SmallBlobReader)?
     public let policy: any AccessPolicy
     public let authenticator: Authenticator
     public let signer: TokenSigner
@@ -16,16 +27,27 @@ public struct APIServices: Sendable {
     public let tokenLifetime: Int64
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
-                signer: TokenSigner, tokenLifetime: Int64 = 1800) {
+                signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
+                blobReader: (any SmallBlobReader)? = nil) {
         self.database = database
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)
         self.members = MemberStore(database: database)
         self.robots = RobotStore(database: database)
         self.repositories = RepositoryStore(database: database)
+        self.artifacts = ArtifactStore(database: database)
+        self.auditLogs = AuditLogStore(database: database)
+        self.audit = audit ?? AuditRecorder(database: database)
+        self.blobReader = blobReader
         self.policy = policy
         self.authenticator = authenticator
         self.signer = signer
         self.tokenLifetime = tokenLifetime
+    }
+
+    /// Writes an audit line for a change made by `identity`.
+    func recordAudit(_ identity: Identity, _ operation: String, _ resourceType: String, _ resource: String, projectID: Int64?) async {
+        await audit.record(AuditEvent(projectID: projectID, operation: operation, resourceType: resourceType,
+                                      resource: resource, username: identity.name ?? "anonymous"))
     }
 }

@@ -48,6 +48,28 @@ public enum HarborAPIRoutes {
         api.put("projects/:project_name_or_id/members/:mid", use: members.update)
         api.delete("projects/:project_name_or_id/members/:mid", use: members.delete)
 
+        let repositories = RepositoryHandlers(services: services)
+        let repository = "projects/:project_name_or_id/repositories/:repository_name"
+        api.get("projects/:project_name_or_id/repositories", use: repositories.list)
+        api.get(RouterPath(repository), use: repositories.get)
+        api.put(RouterPath(repository), use: repositories.update)
+        api.delete(RouterPath(repository), use: repositories.delete)
+
+        let artifacts = ArtifactHandlers(services: services)
+        api.get(RouterPath(repository + "/artifacts"), use: artifacts.list)
+        api.post(RouterPath(repository + "/artifacts"), use: artifacts.copy)
+        api.get(RouterPath(repository + "/artifacts/:reference"), use: artifacts.get)
+        api.delete(RouterPath(repository + "/artifacts/:reference"), use: artifacts.delete)
+
+        let tags = TagHandlers(services: services)
+        api.get(RouterPath(repository + "/artifacts/:reference/tags"), use: tags.list)
+        api.post(RouterPath(repository + "/artifacts/:reference/tags"), use: tags.create)
+        api.delete(RouterPath(repository + "/artifacts/:reference/tags/:tag_name"), use: tags.delete)
+
+        let logs = AuditLogHandlers(services: services)
+        api.get("audit-logs", use: logs.list)
+        api.get("projects/:project_name_or_id/logs", use: logs.projectLogs)
+
         let robots = RobotHandlers(services: services)
         api.get("robots", use: robots.list)
         api.post("robots", use: robots.create)

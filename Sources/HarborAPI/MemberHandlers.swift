@@ -35,6 +35,7 @@ struct MemberHandlers {
         guard let member = try await services.members.add(userID: user.id, projectID: project.id, role: body.role_id) else {
             throw APIError.conflict("\(user.username) is already a member of \(project.name)")
         }
+        await services.recordAudit(context.identity, "create", "member", user.username, projectID: project.id)
         return JSONResponse.created(location: "/api/v2.0/projects/\(project.id)/members/\(member.id)")
     }
 
@@ -62,7 +63,9 @@ struct MemberHandlers {
         let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.member, .delete), in: project)
         let id = try context.parameters.requiredID("mid")
-        guard try await services.members.delete(id: id, projectID: project.id) else { throw APIError.notFound("member \(id) not found") }
+        guard let member = try await services.members.find(id: id, projectID: project.id),
+              try await services.members.delete(id: id, projectID: project.id) else { throw APIError.notFound("member \(id) not found") }
+        await services.recordAudit(context.identity, "delete", "member", member.username, projectID: project.id)
         return JSONResponse.empty(.ok)
     }
 }

@@ -49,6 +49,7 @@ struct ProjectHandlers {
             name: name, isPublic: isPublic, ownerID: owner, metadata: metadata,
             ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue })
         else { throw APIError.conflict("project \(name) already exists") }
+        await services.recordAudit(context.identity, "create", "project", project.name, projectID: project.id)
         return JSONResponse.created(location: "/api/v2.0/projects/\(project.id)")
     }
 
@@ -76,6 +77,7 @@ struct ProjectHandlers {
         } catch MetadataError.conflict(let message) {
             throw APIError.precondition(message)
         }
+        await services.recordAudit(context.identity, "delete", "project", project.name, projectID: project.id)
         return JSONResponse.empty(.ok)
     }
 

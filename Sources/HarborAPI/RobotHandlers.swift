@@ -24,6 +24,7 @@ struct RobotHandlers {
             expiresAt: Self.expiry(createdAt: now, duration: duration), permissionsJSON: try Self.encode(body.permissions),
             creator: context.identity.name))
         else { throw APIError.conflict("robot \(body.name) already exists") }
+        await services.recordAudit(context.identity, "create", "robot", Authenticator.robotPrefix + robot.name, projectID: project?.id)
         return try JSONResponse.ok(
             RobotCreated(id: robot.id, name: Authenticator.robotPrefix + robot.name, secret: secret,
                          creation_time: Timestamp.rfc3339(millis: robot.createdAt), expires_at: robot.expiresAt),
@@ -87,6 +88,7 @@ struct RobotHandlers {
     func delete(_ request: Request, context: some APIContext) async throws -> Response {
         let robot = try await existing(context, action: .delete)
         _ = try await services.robots.delete(id: robot.id)
+        await services.recordAudit(context.identity, "delete", "robot", Authenticator.robotPrefix + robot.name, projectID: robot.projectID)
         return JSONResponse.empty(.ok)
     }
 

@@ -16,6 +16,7 @@ struct UserHandlers {
             username: body.username, passwordHash: try PasswordHasher.hash(body.password), isAdmin: false,
             email: body.email, realname: body.realname, comment: body.comment)
         else { throw APIError.conflict("username \(body.username) is already used") }
+        await services.recordAudit(context.identity, "create", "user", user.username, projectID: nil)
         return JSONResponse.created(location: "/api/v2.0/users/\(user.id)")
     }
 
@@ -90,7 +91,10 @@ struct UserHandlers {
         try services.require(context.identity, system: Permission(.user, .delete))
         let id = try context.parameters.requiredID("user_id")
         if Self.userID(context.identity) == id { throw APIError.forbidden("users cannot delete themselves") }
-        guard try await services.users.delete(id: id) else { throw APIError.notFound("user \(id) not found") }
+        guard let user = try await services.users.find(id: id), try await services.users.delete(id: id) else {
+            throw APIError.notFound("user \(id) not found")
+        }
+        await services.recordAudit(context.identity, "delete", "user", user.username, projectID: nil)
         return JSONResponse.empty(.ok)
     }
 

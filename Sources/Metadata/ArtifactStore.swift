@@ -55,6 +55,7 @@ public struct ArtifactStore: Sendable {
                     ON CONFLICT (parent_id, child_id) DO NOTHING
                     """).run()
             }
+            try await db.raw("UPDATE repositories SET updated_at = \(bind: now) WHERE id = \(bind: repo.id)").run()
             if let tag {
                 try await db.raw("""
                     INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)

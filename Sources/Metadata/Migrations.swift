@@ -103,6 +103,24 @@ enum Migrations {
             "ALTER TABLE repositories ADD COLUMN description TEXT",
             "ALTER TABLE repositories ADD COLUMN pull_count BIGINT NOT NULL DEFAULT 0",
         ]),
+        // Harbor's Tag JSON has an id; SQLite cannot add an autoincrement column, so the table is rebuilt.
+        (3, [
+            """
+            CREATE TABLE tags_v3 (
+                id {id}, repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                name {name} NOT NULL, manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+                UNIQUE (repository_id, name))
+            """,
+            """
+            INSERT INTO tags_v3 (repository_id, name, manifest_id, created_at, updated_at)
+            SELECT repository_id, name, manifest_id, created_at, updated_at FROM tags ORDER BY created_at
+            """,
+            "DROP TABLE tags",
+            "ALTER TABLE tags_v3 RENAME TO tags",
+            "CREATE INDEX tags_manifest ON tags(manifest_id)",
+            "CREATE INDEX audit_logs_username ON audit_logs(username, op_time)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

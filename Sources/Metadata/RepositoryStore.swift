@@ -44,6 +44,92 @@ public struct RepositoryStore: Sendable {
         }
     }
 
+    /// Columns of `RepositoryInfo`; the artifact count excludes untagged children of indexes, as
+    /// Harbor's listing does.
+    static let infoColumns: SQLQueryString = """
+        r.id, r.project_id, r.name, r.description, r.pull_count, r.created_at, r.updated_at,
+        (SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id
+         AND (NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = m.id)
+              OR EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id))) AS artifact_count
+        """
+
+    public func info(_ name: RepositoryName) async throws -> RepositoryInfo? {
+        try await database.read { db in
+            try await db.raw("SELECT \(Self.infoColumns) FROM repositories r WHERE r.name = \(bind: name.value)")
+                .first().map(Self.info)
+        }
+    }
+
+    /// A project's repositories for the Harbor API; `nameContains` matches the full name.
+    public func list(projectID: Int64, nameContains: String?, exactName: String?, sort: RepositorySort,
+                     descending: Bool, page: OffsetRequest) async throws -> Page<RepositoryInfo> {
+        try await database.read { db in
+            var filter = SQLQueryString(" WHERE r.project_id = \(bind: projectID)")
+            if let nameContains, !nameContains.isEmpty {
+                filter.appendInterpolation(unsafeRaw: " AND r.name LIKE ")
+                filter.appendInterpolation(bind: "%" + LikePattern.escape(nameContains) + "%")
+                filter.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            }
+            if let exactName {
+                filter.appendInterpolation(unsafeRaw: " AND r.name = ")
+                filter.appendInterpolation(bind: exactName)
+            }
+            let column = switch sort {
+            case .name: "r.name"
+            case .creationTime: "r.created_at"
+            case .updateTime: "r.updated_at"
+            case .pullCount: "r.pull_count"
+            }
+            let direction = descending ? "DESC" : "ASC"
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM repositories r\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
+            var query = SQLQueryString("SELECT \(Self.infoColumns) FROM repositories r\(filter)")
+            query.appendInterpolation(unsafeRaw: " ORDER BY \(column) \(direction), r.id \(direction) LIMIT ")
+            query.appendInterpolation(bind: page.limit)
+            query.appendInterpolation(unsafeRaw: " OFFSET ")
+            query.appendInterpolation(bind: page.offset)
+            return Page(items: try await db.raw(query).all().map(Self.info), total: total)
+        }
+    }
+
+    /// Sets the description; false when there is no such repository.
+    public func updateDescription(_ description: String, of name: RepositoryName) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("""
+                UPDATE repositories SET description = \(bind: description), updated_at = \(bind: Clock.nowMillis())
+                WHERE name = \(bind: name.value) RETURNING id
+                """).all()).isEmpty
+        }
+    }
+
+    /// Deletes the repository with its artifacts, tags and blob links in one transaction. Blob bytes
+    /// stay for garbage collection. False when there was no such repository.
+    public func delete(_ name: RepositoryName) async throws -> Bool {
+        try await database.write { db in
+            guard let row = try await db.raw("SELECT id FROM repositories WHERE name = \(bind: name.value)").first() else { return false }
+            let id = try row.decode(column: "id", as: Int64.self)
+            try await db.raw("DELETE FROM tags WHERE repository_id = \(bind: id)").run()
+            try await db.raw("""
+                DELETE FROM manifest_references WHERE parent_id IN (SELECT id FROM manifests WHERE repository_id = \(bind: id))
+                """).run()
+            try await db.raw("DELETE FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM manifests WHERE repository_id = \(bind: id))").run()
+            try await db.raw("DELETE FROM manifests WHERE repository_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM repository_blobs WHERE repository_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM repositories WHERE id = \(bind: id)").run()
+            return true
+        }
+    }
+
+    static func info(_ row: any SQLRow) throws -> RepositoryInfo {
+        RepositoryInfo(id: try row.decode(column: "id", as: Int64.self),
+                       projectID: try row.decode(column: "project_id", as: Int64.self),
+                       name: try RepositoryName(row.decode(column: "name", as: String.self)),
+                       description: try row.decode(column: "description", as: String?.self),
+                       artifactCount: try row.decode(column: "artifact_count", as: Int64.self),
+                       pullCount: try row.decode(column: "pull_count", as: Int64.self),
+                       createdAt: try row.decode(column: "created_at", as: Int64.self),
+                       updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+
     static func repository(_ row: any SQLRow) throws -> Repository {
         Repository(id: try row.decode(column: "id", as: Int64.self),
                    projectID: try row.decode(column: "project_id", as: Int64.self),

@@ -8,7 +8,7 @@ import OCI
 struct ManifestHandlers {
     let backend: RegistryBackend
 
-    func get(_ request: Request, repository: RepositoryName, reference: Reference) async throws -> Response {
+    func get(_ request: Request, context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
         let withPayload = request.method != .head
         guard let manifest = try await backend.artifacts.manifest(reference, in: repository, withPayload: withPayload) else {
             throw RegistryError(.manifestUnknown, "manifest \(reference) not found in \(repository)")
@@ -25,6 +25,12 @@ struct ManifestHandlers {
         headers[.dockerContentDigest] = manifest.digest.description
         headers[.eTag] = "\"\(manifest.digest)\""
         let body: ResponseBody = manifest.payload.map { .init(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init()
+        if request.method == .get {
+            // Buffered: a pull costs no database write here (AuditRecorder flushes in batches).
+            backend.audit.recordPull(
+                Self.event(context, operation: "pull", repository: repository, reference: reference),
+                repository: repository.value, manifestID: manifest.id)
+        }
         return Response(status: .ok, headers: headers, body: body)
     }
 
@@ -54,6 +60,10 @@ struct ManifestHandlers {
         for tag in tags.dropFirst() {
             try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)
         }
+        let pushed: [Reference] = tags.isEmpty ? [.digest(digest)] : tags.map { .tag($0) }
+        for reference in pushed {
+            await backend.audit.record(Self.event(context, operation: "push", repository: repository, reference: reference))
+        }
         var headers = HTTPFields()
         headers[.location] = "/v2/\(repository)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description
@@ -62,7 +72,7 @@ struct ManifestHandlers {
         return Response(status: .created, headers: headers)
     }
 
-    func delete(repository: RepositoryName, reference: Reference) async throws -> Response {
+    func delete(context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
         switch reference {
         case .digest(let digest):
             try await backend.artifacts.deleteManifest(digest, in: repository)
@@ -71,7 +81,18 @@ struct ManifestHandlers {
                 throw RegistryError(.manifestUnknown, "tag \(tag) not found in \(repository)")
             }
         }
+        await backend.audit.record(Self.event(context, operation: "delete", repository: repository, reference: reference))
         return Response(status: .accepted, headers: [.contentLength: "0"])
+    }
+
+    /// An audit line naming the artifact as Harbor does: `project/repo:tag` or `project/repo@digest`.
+    static func event(_ context: some RegistryContext, operation: String, repository: RepositoryName, reference: Reference) -> AuditEvent {
+        let resource = switch reference {
+        case .tag(let tag): "\(repository):\(tag.value)"
+        case .digest(let digest): "\(repository)@\(digest)"
+        }
+        return AuditEvent(projectID: context.registry.project?.id, operation: operation, resourceType: "artifact",
+                          resource: resource, username: context.identity.name ?? "anonymous")
     }
 
     /// Reads a small request body, refusing it (413) as soon as it passes `limit`.

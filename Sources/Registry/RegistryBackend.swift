@@ -11,8 +11,10 @@ public struct RegistryBackend: Sendable {
     public let projects: ProjectStore
     public let uploadSessions: UploadSessionStore
     public let policy: any AccessPolicy
+    /// Shared with the Harbor API; buffers pulls so that serving a manifest writes nothing.
+    public let audit: AuditRecorder
 
-    public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy) {
+    public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy, audit: AuditRecorder) {
         self.blobs = blobs
         self.blobReferences = BlobReferenceStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -20,5 +22,6 @@ public struct RegistryBackend: Sendable {
         self.projects = ProjectStore(database: database)
         self.uploadSessions = UploadSessionStore(database: database)
         self.policy = policy
+        self.audit = audit
     }
 }

@@ -26,11 +26,11 @@ public enum RegistryRoutes {
             case (.referrers(let name, let digest), .get):
                 return try await listings.referrers(request, repository: name, subject: digest)
             case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
-                return try await manifests.get(request, repository: name, reference: reference)
+                return try await manifests.get(request, context: context, repository: name, reference: reference)
             case (.manifest(let name, let reference), .put):
                 return try await manifests.put(request, context: context, repository: name, reference: reference)
             case (.manifest(let name, let reference), .delete):
-                return try await manifests.delete(repository: name, reference: reference)
+                return try await manifests.delete(context: context, repository: name, reference: reference)
             case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
                 return try await blobs.get(request, repository: name, digest: digest)
             case (.blob(let name, let digest), .delete):

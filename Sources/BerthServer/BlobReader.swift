@@ -1,0 +1,17 @@
+import BlobStore
+import HarborAPI
+import NIOCore
+import OCI
+
+/// Lets the Harbor API read small blobs (image configs) without depending on the storage layer.
+struct BlobReader: SmallBlobReader {
+    let blobs: BlobStore
+
+    func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]? {
+        guard let size = try await blobs.size(of: digest), size <= limit else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(size))
+        try await blobs.read(digest, range: 0..<size) { buffer in bytes.append(contentsOf: buffer.readableBytesView) }
+        return bytes
+    }
+}

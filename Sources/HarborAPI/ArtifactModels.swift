@@ -1,0 +1,154 @@
+import Foundation
+import Metadata
+
+// Harbor's `Repository`, `Artifact`, `Tag`, `Reference`, `Platform` and `AuditLog` definitions.
+
+struct RepositoryResp: Encodable {
+    let id: Int64
+    let project_id: Int64
+    let name: String
+    let description: String
+    let artifact_count: Int64
+    let pull_count: Int64
+    let creation_time: String
+    let update_time: String
+
+    init(_ repository: RepositoryInfo) {
+        id = repository.id
+        project_id = repository.projectID
+        name = repository.name.value
+        description = repository.description ?? ""
+        artifact_count = repository.artifactCount
+        pull_count = repository.pullCount
+        creation_time = Timestamp.rfc3339(millis: repository.createdAt)
+        update_time = Timestamp.rfc3339(millis: repository.updatedAt)
+    }
+}
+
+struct RepositoryUpdate: Decodable {
+    let description: String?
+}
+
+struct ArtifactResp: Encodable {
+    let id: Int64
+    let type: String
+    let media_type: String
+    let manifest_media_type: String
+    let artifact_type: String
+    let project_id: Int64
+    let repository_id: Int64
+    let repository_name: String
+    let digest: String
+    let size: Int64
+    let icon: String
+    let push_time: String
+    let pull_time: String
+    let extra_attrs: [String: JSONValue]
+    let annotations: [String: String]
+    let references: [ReferenceResp]?
+    let tags: [TagResp]?
+    let labels: [String]?
+}
+
+struct ReferenceResp: Encodable {
+    struct PlatformResp: Encodable {
+        let architecture: String
+        let os: String
+        let variant: String?
+        let osVersion: String?
+
+        enum CodingKeys: String, CodingKey {
+            case architecture, os, variant
+            case osVersion = "os.version"
+        }
+    }
+
+    let parent_id: Int64
+    let child_id: Int64?
+    let child_digest: String
+    let platform: PlatformResp?
+    let annotations: [String: String]?
+    let urls: [String]?
+}
+
+struct TagResp: Encodable {
+    let id: Int64
+    let repository_id: Int64
+    let artifact_id: Int64
+    let name: String
+    let push_time: String
+    let pull_time: String
+    let immutable: Bool
+
+    init(_ tag: TagRecord) {
+        id = tag.id
+        repository_id = tag.repositoryID
+        artifact_id = tag.artifactID
+        name = tag.name
+        push_time = Timestamp.rfc3339(millis: tag.pushedAt)
+        pull_time = Timestamp.pullTime(tag.pulledAt)
+        immutable = false
+    }
+}
+
+struct TagReq: Decodable {
+    let name: String
+}
+
+struct AuditLogResp: Encodable {
+    let id: Int64
+    let username: String
+    let resource: String
+    let resource_type: String
+    let operation: String
+    let op_time: String
+
+    init(_ entry: AuditLogEntry) {
+        id = entry.id
+        username = entry.event.username
+        resource = entry.event.resource
+        resource_type = entry.event.resourceType
+        operation = entry.event.operation
+        op_time = Timestamp.rfc3339(millis: entry.event.time)
+    }
+}
+
+/// Any JSON value, for `extra_attrs`, whose shape comes from the image config.
+enum JSONValue: Codable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension Timestamp {
+    /// Harbor shows Go's zero time for an artifact never pulled.
+    static func pullTime(_ millis: Int64?) -> String {
+        millis.map(rfc3339(millis:)) ?? "0001-01-01T00:00:00.000Z"
+    }
+}

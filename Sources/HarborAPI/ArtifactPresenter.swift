@@ -1,0 +1,71 @@
+import Foundation
+import Metadata
+import OCI
+
+/// Turns stored manifests into Harbor's `Artifact` JSON: type from the config media type, size of
+/// manifest plus what it references, `extra_attrs` from the image config, `references` of indexes.
+struct ArtifactPresenter {
+    let services: APIServices
+
+    static let helmConfig = "application/vnd.cncf.helm.config.v1+json"
+    static let imageConfigs: Set<String> = [MediaType.ociConfig, "application/vnd.docker.container.image.v1+json"]
+    /// Larger configs are not read for `extra_attrs`: a listing must stay cheap.
+    static let configLimit: Int64 = 256 * 1024
+    /// The image-config fields Harbor shows.
+    static let imageAttributes = ["architecture", "os", "config", "created", "author"]
+
+    func present(_ records: [ArtifactRecord], withTags: Bool) async throws -> [ArtifactResp] {
+        let tags = withTags ? try await services.artifacts.tags(ofArtifacts: records.map(\.id)) : [:]
+        var result: [ArtifactResp] = []
+        for record in records {
+            result.append(try await present(record, tags: withTags ? tags[record.id] ?? [] : nil))
+        }
+        return result
+    }
+
+    func present(_ record: ArtifactRecord, tags: [TagRecord]?) async throws -> ArtifactResp {
+        let manifest = try? Manifest(bytes: record.payload, contentType: record.mediaType)
+        var type = "UNKNOWN"
+        var mediaType = record.mediaType
+        var size = Int64(record.payload.count)
+        var extra: [String: JSONValue] = [:]
+        var references: [ReferenceResp]?
+        if let manifest, manifest.kind == .index {
+            type = "IMAGE"
+            size += manifest.manifests.reduce(0) { $0 + $1.size }
+            let children = try await services.artifacts.childIDs(of: record.id)
+            references = manifest.manifests.map { child in
+                ReferenceResp(parent_id: record.id, child_id: children[child.digest], child_digest: child.digest,
+                              platform: child.platform.map { .init(architecture: $0.architecture, os: $0.os, variant: $0.variant, osVersion: $0.osVersion) },
+                              annotations: child.annotations, urls: child.urls)
+            }
+        } else if let manifest, let config = manifest.config {
+            mediaType = config.mediaType
+            size += config.size + manifest.layers.reduce(0) { $0 + $1.size }
+            if Self.imageConfigs.contains(config.mediaType) {
+                type = "IMAGE"
+                extra = try await configObject(config).filter { Self.imageAttributes.contains($0.key) }
+            } else if config.mediaType == Self.helmConfig {
+                type = "CHART"
+                extra = try await configObject(config)
+            }
+        }
+        return ArtifactResp(
+            id: record.id, type: type, media_type: mediaType, manifest_media_type: record.mediaType,
+            artifact_type: record.artifactType ?? mediaType, project_id: record.projectID, repository_id: record.repositoryID,
+            repository_name: record.repositoryName.value, digest: record.digest.description, size: size, icon: "",
+            push_time: Timestamp.rfc3339(millis: record.pushedAt), pull_time: Timestamp.pullTime(record.pulledAt),
+            extra_attrs: extra, annotations: record.annotations ?? [:], references: references,
+            tags: tags?.map(TagResp.init), labels: nil)
+    }
+
+    /// The config blob as a JSON object; empty when it is missing, too large or not an object.
+    private func configObject(_ config: Descriptor) async throws -> [String: JSONValue] {
+        guard let reader = services.blobReader, config.size <= Self.configLimit,
+              let digest = try? config.validDigest(),
+              let bytes = try await reader.read(digest, limit: Self.configLimit),
+              case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        else { return [:] }
+        return object
+    }
+}
