@@ -23,6 +23,10 @@ struct TokenHandler {
         for scope in scopes {
             access.append(TokenAccess(type: scope.type, name: scope.name, actions: try await granted(scope, to: identity)))
         }
+        if scopes.isEmpty, let name = identity.name {
+            // A token request without scope is how `docker login` checks credentials.
+            await services.recordAudit(identity, "login", "user", name, projectID: nil)
+        }
         let now = Int64(Date().timeIntervalSince1970)
         let claims = TokenClaims(subject: identity.name ?? "", access: access, issuedAt: now, lifetime: services.tokenLifetime)
         let token = try services.signer.sign(claims)

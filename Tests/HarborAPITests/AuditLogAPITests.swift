@@ -67,3 +67,15 @@ import Testing
         }
     }
 }
+
+@Suite struct LoginAuditTests {
+    @Test func dockerLoginIsAudited() async throws {
+        try await Harness.run { h in
+            // `docker login` asks the token service for a token without scope.
+            #expect(try await h.request(.get, "/service/token?service=harbor-registry&account=admin").status == .ok)
+            let logins = try await h.api(.get, "/audit-logs?q=operation%3Dlogin")
+            #expect(logins.header("X-Total-Count") == "1")
+            #expect(try logins.array().first?["username"] as? String == "admin")
+        }
+    }
+}
