@@ -56,15 +56,7 @@ public struct Harness {
 
     /// An image manifest with a config and one layer, blobs pushed first.
     public func pushImage(_ repository: String, tag: String, layer: String = "layer", extra: String = "") async throws -> (digest: Digest, bytes: [UInt8]) {
-        let config = Array("{\"architecture\":\"amd64\",\"os\":\"linux\"\(extra)}".utf8)
-        let layerBytes = Array(layer.utf8)
-        let configDigest = try await pushBlob(config, to: repository)
-        let layerDigest = try await pushBlob(layerBytes, to: repository)
-        let manifest = Array("""
-            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
-            "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},\
-            "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layerBytes.count)}]}
-            """.utf8)
+        let manifest = try await pushImageContent(repository, config: "{\"architecture\":\"amd64\",\"os\":\"linux\"\(extra)}", layer: layer)
         let response = try await putManifest(manifest, repository: repository, reference: tag)
         #expect(response.status == .created)
         return (Digest.of(manifest), manifest)
@@ -81,6 +73,18 @@ public struct Harness {
 
     public static func basic(_ user: String, _ password: String) -> HTTPFields {
         [.authorization: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
+    }
+
+    /// Pushes a config and a one-layer image's blobs and returns the manifest naming them.
+    public func pushImageContent(_ repository: String, config: String, layer: String) async throws -> [UInt8] {
+        let configBytes = Array(config.utf8), layerBytes = Array(layer.utf8)
+        let configDigest = try await pushBlob(configBytes, to: repository)
+        let layerDigest = try await pushBlob(layerBytes, to: repository)
+        return Array("""
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+            "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(configBytes.count)},\
+            "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layerBytes.count)}]}
+            """.utf8)
     }
 
     public func putManifest(_ bytes: [UInt8], repository: String, reference: String, mediaType: String = MediaType.ociManifest) async throws -> TestResponse {

@@ -61,10 +61,8 @@ extension ArtifactStore {
         }
         let direction = filter.newestFirst ? "DESC" : "ASC"
         var query = SQLQueryString("SELECT \(Self.artifactColumns) FROM manifests m JOIN repositories r ON r.id = m.repository_id\(condition)")
-        query.appendInterpolation(unsafeRaw: " ORDER BY m.created_at \(direction), m.id \(direction) LIMIT ")
-        query.appendInterpolation(bind: page.limit)
-        query.appendInterpolation(unsafeRaw: " OFFSET ")
-        query.appendInterpolation(bind: page.offset)
+        query.appendInterpolation(unsafeRaw: " ORDER BY m.created_at \(direction), m.id \(direction)")
+        query.appendPage(page)
         let count = SQLQueryString("SELECT COUNT(*) AS n FROM manifests m\(condition)")
         let rows = query
         return try await database.read { db in

@@ -86,16 +86,12 @@ public struct AuditLogStore: Sendable {
             condition.appendInterpolation(bind: value)
         }
         for (column, value) in filter.contains.sorted(by: { $0.key < $1.key }) where AuditLogFilter.columns.contains(column) {
-            condition.appendInterpolation(unsafeRaw: " AND \(column) LIKE ")
-            condition.appendInterpolation(bind: "%" + LikePattern.escape(value) + "%")
-            condition.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            condition.appendContains(column, value)
         }
         let direction = filter.oldestFirst ? "ASC" : "DESC"
         var query = SQLQueryString("SELECT id, project_id, operation, resource_type, resource, username, op_time FROM audit_logs\(condition)")
-        query.appendInterpolation(unsafeRaw: " ORDER BY op_time \(direction), id \(direction) LIMIT ")
-        query.appendInterpolation(bind: page.limit)
-        query.appendInterpolation(unsafeRaw: " OFFSET ")
-        query.appendInterpolation(bind: page.offset)
+        query.appendInterpolation(unsafeRaw: " ORDER BY op_time \(direction), id \(direction)")
+        query.appendPage(page)
         let count = SQLQueryString("SELECT COUNT(*) AS n FROM audit_logs\(condition)")
         let rows = query
         return try await database.read { db in

@@ -37,9 +37,7 @@ public struct MemberStore: Sendable {
                 JOIN users u ON u.id = m.user_id WHERE m.project_id = \(bind: projectID)
                 """)
             if let usernameContains, !usernameContains.isEmpty {
-                query.appendInterpolation(unsafeRaw: " AND u.username LIKE ")
-                query.appendInterpolation(bind: "%" + LikePattern.escape(usernameContains) + "%")
-                query.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+                query.appendContains("u.username", usernameContains)
             }
             query.appendInterpolation(unsafeRaw: " ORDER BY m.id")
             return try await db.raw(query).all().map(Self.member)

@@ -59,9 +59,7 @@ public struct ProjectStore: Sendable {
         try await database.read { db in
             var filter = SQLQueryString(" WHERE 1 = 1")
             if let nameContains, !nameContains.isEmpty {
-                filter.appendInterpolation(unsafeRaw: " AND name LIKE ")
-                filter.appendInterpolation(bind: "%" + LikePattern.escape(nameContains) + "%")
-                filter.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+                filter.appendContains("name", nameContains)
             }
             if let isPublic {
                 filter.appendInterpolation(unsafeRaw: " AND public = ")

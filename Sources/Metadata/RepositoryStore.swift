@@ -66,9 +66,7 @@ public struct RepositoryStore: Sendable {
         try await database.read { db in
             var filter = SQLQueryString(" WHERE r.project_id = \(bind: projectID)")
             if let nameContains, !nameContains.isEmpty {
-                filter.appendInterpolation(unsafeRaw: " AND r.name LIKE ")
-                filter.appendInterpolation(bind: "%" + LikePattern.escape(nameContains) + "%")
-                filter.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+                filter.appendContains("r.name", nameContains)
             }
             if let exactName {
                 filter.appendInterpolation(unsafeRaw: " AND r.name = ")
@@ -83,10 +81,8 @@ public struct RepositoryStore: Sendable {
             let direction = descending ? "DESC" : "ASC"
             let total = try await db.raw("SELECT COUNT(*) AS n FROM repositories r\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
             var query = SQLQueryString("SELECT \(Self.infoColumns) FROM repositories r\(filter)")
-            query.appendInterpolation(unsafeRaw: " ORDER BY \(column) \(direction), r.id \(direction) LIMIT ")
-            query.appendInterpolation(bind: page.limit)
-            query.appendInterpolation(unsafeRaw: " OFFSET ")
-            query.appendInterpolation(bind: page.offset)
+            query.appendInterpolation(unsafeRaw: " ORDER BY \(column) \(direction), r.id \(direction)")
+            query.appendPage(page)
             return Page(items: try await db.raw(query).all().map(Self.info), total: total)
         }
     }

@@ -38,10 +38,8 @@ public struct UserStore: Sendable {
     /// Users whose name contains `nameContains` (all when nil), by id.
     public func list(nameContains: String?, page: OffsetRequest) async throws -> Page<User> {
         try await database.read { db in
-            var filter = SQLQueryString("")
-            if let nameContains, !nameContains.isEmpty {
-                filter = " WHERE username LIKE \(bind: "%" + LikePattern.escape(nameContains) + "%") ESCAPE '\\'"
-            }
+            var filter = SQLQueryString(" WHERE 1 = 1")
+            if let nameContains, !nameContains.isEmpty { filter.appendContains("username", nameContains) }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM users\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
             let rows = try await db.raw("SELECT \(Self.columns) FROM users\(filter) ORDER BY id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
             return Page(items: try rows.map(Self.user), total: total)

@@ -7,15 +7,7 @@ import Testing
 extension Harness {
     /// An image manifest pushed by digest only (an index child), with its own layer.
     func pushUntaggedImage(_ repository: String, layer: String, architecture: String) async throws -> (digest: Digest, size: Int) {
-        let config = Array("{\"architecture\":\"\(architecture)\",\"os\":\"linux\"}".utf8)
-        let layerBytes = Array(layer.utf8)
-        let configDigest = try await pushBlob(config, to: repository)
-        let layerDigest = try await pushBlob(layerBytes, to: repository)
-        let manifest = Array("""
-            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
-            "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},\
-            "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layerBytes.count)}]}
-            """.utf8)
+        let manifest = try await pushImageContent(repository, config: "{\"architecture\":\"\(architecture)\",\"os\":\"linux\"}", layer: layer)
         let digest = Digest.of(manifest)
         #expect(try await putManifest(manifest, repository: repository, reference: digest.description).status == .created)
         return (digest, manifest.count)
