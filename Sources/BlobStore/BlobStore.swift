@@ -9,7 +9,7 @@ import OCI
 /// it is rebuilt by re-reading the bytes already received, so sessions survive restarts.
 public final class BlobStore: Sendable {
     public let driver: any StorageDriver
-    /// Request bodies arrive in small buffers; writing them in larger slices saves system calls.
+    /// Request bodies arrive in small buffers; writing them in batches of this size saves system calls.
     let writeSliceSize = 1 << 20
     let readChunkSize = 1 << 20
     private let sessions = NIOLockedValueBox<[String: SessionState]>([:])
@@ -70,30 +70,28 @@ public final class BlobStore: Sendable {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
             do {
                 guard writer.size == current else { throw BlobStoreError.rangeInvalid(currentSize: writer.size) }
-                // Double buffering: the previous slice is written while the next one is received
-                // and hashed, so disk and hash work overlap instead of adding up.
+                // Double buffering: the previous batch of request buffers is written (one pwritev,
+                // no copying) while the next one is received and hashed, so disk and hash work
+                // overlap instead of adding up.
                 var pendingWrite: Task<Void, any Error>?
-                var slice = ByteBufferAllocator().buffer(capacity: 0)
-                func flush(_ full: ByteBuffer) async throws {
+                var gathered: [ByteBuffer] = []
+                var gatheredBytes = 0
+                func flush() async throws {
+                    let batch = gathered
+                    gathered = []
+                    gatheredBytes = 0
                     try await pendingWrite?.value
-                    pendingWrite = Task { try await writer.write(full) }
+                    pendingWrite = Task { try await writer.write(batch) }
                 }
                 do {
                     for try await buffer in body {
                         buffer.withUnsafeReadableBytes { hasher.update($0) }
                         hashed += Int64(buffer.readableBytes)
-                        if slice.readableBytes == 0 && buffer.readableBytes >= writeSliceSize {
-                            try await flush(buffer)
-                            continue
-                        }
-                        if slice.capacity == 0 { slice.reserveCapacity(writeSliceSize + buffer.readableBytes) }
-                        slice.writeImmutableBuffer(buffer)
-                        if slice.readableBytes >= writeSliceSize {
-                            try await flush(slice)
-                            slice = ByteBufferAllocator().buffer(capacity: 0)
-                        }
+                        gathered.append(buffer)
+                        gatheredBytes += buffer.readableBytes
+                        if gatheredBytes >= writeSliceSize { try await flush() }
                     }
-                    if slice.readableBytes > 0 { try await flush(slice) }
+                    if gatheredBytes > 0 { try await flush() }
                     try await pendingWrite?.value
                 } catch {
                     _ = try? await pendingWrite?.value

@@ -26,29 +26,49 @@ final class FilesystemWriter: StorageWriter {
 
     var size: Int64 { state.withLockedValue { $0.size } }
 
-    func write(_ buffer: ByteBuffer) async throws {
+    func write(_ buffers: [ByteBuffer]) async throws {
         let offset = size
         let fd = self.fd, path = self.path
         let written = try await threadPool.runIfActive { () throws -> Int in
-            try buffer.withUnsafeReadableBytes { raw -> Int in
-                var done = 0
-                while done < raw.count {
-                    let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw StorageDriverError.io(operation: "pwrite", path: path, errno: errno)
-                    }
-                    done += n
-                }
-                #if os(Linux)
-                // Start writing these pages to disk now, so the fsync at commit has little left to
-                // do instead of flushing the whole blob at once.
-                _ = linuxSyncFileRange(fd, Int64(offset), Int64(done), syncFileRangeWrite)
-                #endif
-                return done
-            }
+            let done = try Self.gatherWrite(fd: fd, buffers: buffers, offset: offset, path: path)
+            #if os(Linux)
+            // Start writing these pages to disk now, so the fsync at commit has little left to
+            // do instead of flushing the whole blob at once.
+            _ = linuxSyncFileRange(fd, Int64(offset), Int64(done), syncFileRangeWrite)
+            #endif
+            return done
         }
         state.withLockedValue { $0.size += Int64(written) }
+    }
+
+    /// pwritev of all buffers at `offset`, continuing after short writes.
+    private static func gatherWrite(fd: Int32, buffers: [ByteBuffer], offset: Int64, path: String) throws -> Int {
+        // The buffers' storage stays put while `buffers` is alive and unmodified.
+        var pieces: [(UnsafeRawPointer, Int)] = []
+        for buffer in buffers where buffer.readableBytes > 0 {
+            buffer.withUnsafeReadableBytes { pieces.append(($0.baseAddress!, $0.count)) }
+        }
+        let total = pieces.reduce(0) { $0 + $1.1 }
+        var done = 0
+        try withExtendedLifetime(buffers) {
+            while done < total {
+                var skip = done
+                var vectors: [iovec] = []
+                for (base, count) in pieces {
+                    if skip >= count { skip -= count; continue }
+                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + skip), iov_len: count - skip))
+                    skip = 0
+                    if vectors.count == 512 { break }  // below IOV_MAX
+                }
+                let n = vectors.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress, Int32($0.count), off_t(offset) + off_t(done)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StorageDriverError.io(operation: "pwritev", path: path, errno: errno)
+                }
+                done += n
+            }
+        }
+        return done
     }
 
     func commit() async throws {

@@ -25,9 +25,16 @@ public protocol StorageDriver: Sendable {
 /// under a blob path until a later `move`.
 public protocol StorageWriter: Sendable {
     var size: Int64 { get }
-    func write(_ buffer: ByteBuffer) async throws
+    /// Appends the buffers in order, as one write where the backend can (no copying them together).
+    func write(_ buffers: [ByteBuffer]) async throws
     func commit() async throws
     func close() async throws
+}
+
+extension StorageWriter {
+    public func write(_ buffer: ByteBuffer) async throws {
+        try await write([buffer])
+    }
 }
 
 public enum StorageDriverError: Error, Equatable, Sendable {
