@@ -253,6 +253,9 @@ def main():
         def compare(name, unit, measure, peers=(berth, dist), higher_is_better=True):
             results = {}
             for server in peers:
+                # Flush the writes of earlier steps (test files, the other server's pushes) first,
+                # so that no server pays for another's write-back.
+                os.sync()
                 server.reset_peak_rss()
                 value = measure(server)
                 results[server.name] = (value, server.peak_rss_mb())

@@ -13,6 +13,7 @@ public enum HarborAPIRoutes {
 
         let api = router.group("api/v2.0")
             .add(middleware: APIErrorMiddleware<Context>())
+            .add(middleware: CSRFMiddleware<Context>())
             .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
         api.get("ping") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: "Pong"))) }
 

@@ -76,3 +76,28 @@ import Testing
         }
     }
 }
+
+@Suite struct CSRFTests {
+    @Test func sessionCookiesNeedTheCSRFToken() async throws {
+        try await Harness.run { h in
+            let body = #"{"project_name":"a"}"#
+            var cookie = Harness.admin
+            cookie[.cookie] = "sid=abc; __csrf=token-1"
+            let missing = try await h.api(.post, "/projects", json: body, headers: cookie)
+            #expect(missing.status == .forbidden)
+            var wrong = cookie
+            wrong[HTTPField.Name("X-Harbor-CSRF-Token")!] = "token-2"
+            let mismatched = try await h.api(.post, "/projects", json: body, headers: wrong)
+            #expect(mismatched.status == .forbidden)
+            var right = cookie
+            right[HTTPField.Name("X-Harbor-CSRF-Token")!] = "token-1"
+            let accepted = try await h.api(.post, "/projects", json: body, headers: right)
+            #expect(accepted.status == .created)
+            // Reads and cookie-less clients are unaffected.
+            let read = try await h.api(.get, "/projects", headers: cookie)
+            #expect(read.status == .ok)
+            let script = try await h.api(.post, "/projects", json: #"{"project_name":"b"}"#)
+            #expect(script.status == .created)
+        }
+    }
+}
