@@ -60,14 +60,11 @@ extension ArtifactStore {
             condition.appendInterpolation(unsafeRaw: " ESCAPE '\\')")
         }
         let direction = filter.newestFirst ? "DESC" : "ASC"
-        var query = SQLQueryString("SELECT \(Self.artifactColumns) FROM manifests m JOIN repositories r ON r.id = m.repository_id\(condition)")
-        query.appendInterpolation(unsafeRaw: " ORDER BY m.created_at \(direction), m.id \(direction)")
-        query.appendPage(page)
-        let count = SQLQueryString("SELECT COUNT(*) AS n FROM manifests m\(condition)")
-        let rows = query
+        let filter = condition
         return try await database.read { db in
-            let total = try await db.raw(count).first()?.decode(column: "n", as: Int64.self) ?? 0
-            return Page(items: try await db.raw(rows).all().map(Self.artifact), total: total)
+            try await PagedQuery.run(db, columns: Self.artifactColumns, from: "manifests m JOIN repositories r ON r.id = m.repository_id",
+                                     countFrom: "manifests m", filter: filter, orderBy: "m.created_at \(direction), m.id \(direction)",
+                                     page: page, Self.artifact)
         }
     }
 

@@ -89,14 +89,10 @@ public struct AuditLogStore: Sendable {
             condition.appendContains(column, value)
         }
         let direction = filter.oldestFirst ? "ASC" : "DESC"
-        var query = SQLQueryString("SELECT id, project_id, operation, resource_type, resource, username, op_time FROM audit_logs\(condition)")
-        query.appendInterpolation(unsafeRaw: " ORDER BY op_time \(direction), id \(direction)")
-        query.appendPage(page)
-        let count = SQLQueryString("SELECT COUNT(*) AS n FROM audit_logs\(condition)")
-        let rows = query
+        let filter = condition
         return try await database.read { db in
-            let total = try await db.raw(count).first()?.decode(column: "n", as: Int64.self) ?? 0
-            let items = try await db.raw(rows).all().map { row in
+            try await PagedQuery.run(db, columns: "id, project_id, operation, resource_type, resource, username, op_time",
+                                     from: "audit_logs", filter: filter, orderBy: "op_time \(direction), id \(direction)", page: page) { row in
                 AuditLogEntry(id: try row.decode(column: "id", as: Int64.self), event: AuditEvent(
                     projectID: try row.decode(column: "project_id", as: Int64?.self),
                     operation: try row.decode(column: "operation", as: String.self),
@@ -105,7 +101,6 @@ public struct AuditLogStore: Sendable {
                     username: try row.decode(column: "username", as: String.self),
                     time: try row.decode(column: "op_time", as: Int64.self)))
             }
-            return Page(items: items, total: total)
         }
     }
 }

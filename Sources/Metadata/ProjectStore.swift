@@ -75,9 +75,7 @@ public struct ProjectStore: Sendable {
                 }
                 filter.appendInterpolation(unsafeRaw: ")")
             }
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM projects\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("SELECT \(Self.columns) FROM projects\(filter) ORDER BY name LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
-            return Page(items: try rows.map(Self.project), total: total)
+            return try await PagedQuery.run(db, columns: Self.columns, from: "projects", filter: filter, orderBy: "name", page: page, Self.project)
         }
     }
 

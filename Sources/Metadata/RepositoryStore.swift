@@ -79,11 +79,8 @@ public struct RepositoryStore: Sendable {
             case .pullCount: "r.pull_count"
             }
             let direction = descending ? "DESC" : "ASC"
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM repositories r\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
-            var query = SQLQueryString("SELECT \(Self.infoColumns) FROM repositories r\(filter)")
-            query.appendInterpolation(unsafeRaw: " ORDER BY \(column) \(direction), r.id \(direction)")
-            query.appendPage(page)
-            return Page(items: try await db.raw(query).all().map(Self.info), total: total)
+            return try await PagedQuery.run(db, columns: Self.infoColumns, from: "repositories r", filter: filter,
+                                            orderBy: "\(column) \(direction), r.id \(direction)", page: page, Self.info)
         }
     }
 

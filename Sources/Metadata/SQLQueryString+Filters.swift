@@ -16,3 +16,23 @@ extension SQLQueryString {
         appendInterpolation(bind: page.offset)
     }
 }
+
+/// One page of a filtered listing and the total count for `X-Total-Count`: the same filter feeds
+/// both queries, so they cannot disagree.
+enum PagedQuery {
+    static func run<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, countFrom: String? = nil,
+                                 filter: SQLQueryString, orderBy: String, page: OffsetRequest,
+                                 _ map: (any SQLRow) throws -> T) async throws -> Page<T> {
+        var count = SQLQueryString("SELECT COUNT(*) AS n FROM ")
+        count.appendInterpolation(unsafeRaw: countFrom ?? from)
+        count.appendInterpolation(filter)
+        let total = try await db.raw(count).first()?.decode(column: "n", as: Int64.self) ?? 0
+        var rows = SQLQueryString("SELECT ")
+        rows.appendInterpolation(columns)
+        rows.appendInterpolation(unsafeRaw: " FROM \(from)")
+        rows.appendInterpolation(filter)
+        rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
+        rows.appendPage(page)
+        return Page(items: try await db.raw(rows).all().map(map), total: total)
+    }
+}

@@ -40,9 +40,7 @@ public struct UserStore: Sendable {
         try await database.read { db in
             var filter = SQLQueryString(" WHERE 1 = 1")
             if let nameContains, !nameContains.isEmpty { filter.appendContains("username", nameContains) }
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM users\(filter)").first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("SELECT \(Self.columns) FROM users\(filter) ORDER BY id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
-            return Page(items: try rows.map(Self.user), total: total)
+            return try await PagedQuery.run(db, columns: Self.columns, from: "users", filter: filter, orderBy: "id", page: page, Self.user)
         }
     }
 
