@@ -9,6 +9,15 @@ struct UploadExpiryService: Service {
     let logger: Logger
 
     func run() async throws {
+        // Shutting down cancels the hourly sleep; that is the normal end, not an error.
+        do {
+            try await runUntilShutdown()
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func runUntilShutdown() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

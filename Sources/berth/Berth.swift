@@ -31,13 +31,15 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = settings.logLevel
         let server = try await BerthServer.open(settings, logger: logger)
         if let password = server.generatedAdminPassword {
-            print("""
+            // Written straight to the file descriptor so it appears before the log lines.
+            FileHandle.standardOutput.write(Data("""
                 Created user 'admin' with the generated password:
 
                     \(password)
 
                 It is shown only this once. Set BERTH_ADMIN_PASSWORD before the first start to choose it.
-                """)
+
+                """.utf8))
         }
         logger.info("Berth listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
         do {
