@@ -17,9 +17,7 @@ struct ProjectHandlers {
         }
         let visibleTo: [Int64]? = try await visibleProjectIDs(context.identity)
         let page = try await services.projects.list(nameContains: name, isPublic: isPublic, visibleTo: visibleTo, page: paging.offsetRequest)
-        var body: [ProjectResp] = []
-        for project in page.items { body.append(try await response(project, for: context.identity)) }
-        return try JSONResponse.ok(body, headers: paging.headers(total: page.total, path: "/api/v2.0/projects"))
+        return try JSONResponse.ok(try await responses(page.items, for: context.identity), headers: paging.headers(total: page.total, path: "/api/v2.0/projects"))
     }
 
     func head(_ request: Request, context: some APIContext) async throws -> Response {
@@ -56,7 +54,7 @@ struct ProjectHandlers {
     func get(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.project, .read), in: project)
-        return try JSONResponse.ok(try await response(project, for: context.identity))
+        return try JSONResponse.ok(try await responses([project], for: context.identity)[0])
     }
 
     func update(_ request: Request, context: some APIContext) async throws -> Response {
@@ -156,16 +154,17 @@ struct ProjectHandlers {
         }
     }
 
-    private func response(_ project: Project, for identity: Identity) async throws -> ProjectResp {
-        var role: Int?
-        if case .user(let id, _, _) = identity { role = try await services.members.role(userID: id, projectID: project.id) }
-        let owner = try await project.ownerID.asyncMap { try await services.users.find(id: $0)?.username }
-        let (repositories, _) = try await services.projects.summary(projectID: project.id)
-        return ProjectResp(
-            project_id: project.id, owner_id: project.ownerID, name: project.name, owner_name: owner ?? nil,
-            creation_time: Timestamp.rfc3339(millis: project.createdAt), update_time: Timestamp.rfc3339(millis: project.updatedAt),
-            deleted: false, togglable: true, current_user_role_id: role, current_user_role_ids: role.map { [$0] },
-            repo_count: repositories, metadata: try await services.projects.metadata(projectID: project.id))
+    /// The API shape of a page of projects, with their details fetched in one batch.
+    private func responses(_ projects: [Project], for identity: Identity) async throws -> [ProjectResp] {
+        let details = try await services.projects.details(of: projects.map(\.id), forUser: UserHandlers.userID(identity))
+        return projects.map { project in
+            let detail = details[project.id] ?? ProjectDetails()
+            return ProjectResp(
+                project_id: project.id, owner_id: project.ownerID, name: project.name, owner_name: detail.ownerName,
+                creation_time: Timestamp.rfc3339(millis: project.createdAt), update_time: Timestamp.rfc3339(millis: project.updatedAt),
+                deleted: false, togglable: true, current_user_role_id: detail.callerRole,
+                current_user_role_ids: detail.callerRole.map { [$0] }, repo_count: detail.repositoryCount, metadata: detail.metadata)
+        }
     }
 
     /// Harbor's project name rule.
@@ -176,13 +175,6 @@ struct ProjectHandlers {
         guard valid else {
             throw APIError.badRequest("project name must be lowercase letters and digits, separated by single '.', '_' or '-'")
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
 

@@ -38,14 +38,6 @@ public struct BlobReferenceStore: Sendable {
         }
     }
 
-    /// Size of a blob known anywhere in the registry.
-    public func size(of digest: Digest) async throws -> Int64? {
-        try await database.read { db in
-            try await db.raw("SELECT size FROM blobs WHERE digest = \(bind: digest.description)")
-                .first()?.decode(column: "size", as: Int64.self)
-        }
-    }
-
     /// Removes the repository's link; returns false when there was none.
     public func unlink(_ digest: Digest, from repository: RepositoryName) async throws -> Bool {
         try await database.write { db in

@@ -31,6 +31,17 @@ public struct Project: Sendable, Equatable {
     }
 }
 
+/// What a project listing shows beside the project row itself.
+public struct ProjectDetails: Sendable, Equatable {
+    public var ownerName: String?
+    public var repositoryCount: Int64 = 0
+    public var metadata: [String: String] = [:]
+    /// The role id of the user the listing is for, when that user is a member.
+    public var callerRole: Int?
+
+    public init() {}
+}
+
 /// Offset paging as Harbor's API does it (`page`, `page_size`), with the total for `X-Total-Count`.
 public struct Page<Item: Sendable>: Sendable {
     public let items: [Item]

@@ -129,10 +129,34 @@ public struct ProjectStore: Sendable {
         }
     }
 
-    public func publicProjectIDs() async throws -> [Int64] {
-        try await database.read { db in
-            try await db.raw("SELECT id FROM projects WHERE public = \(bind: true)").all()
-                .map { try $0.decode(column: "id", as: Int64.self) }
+    /// Owner name, repository count, metadata and the caller's role for a page of projects, in four
+    /// queries whatever the page size (a listing must not cost queries per project).
+    public func details(of ids: [Int64], forUser userID: Int64?) async throws -> [Int64: ProjectDetails] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            var result = Dictionary(uniqueKeysWithValues: ids.map { ($0, ProjectDetails()) })
+            func inList(_ prefix: SQLQueryString, _ suffix: String = "") -> SQLQueryString {
+                var query = prefix
+                query.appendInterpolation(binds: ids)
+                query.appendInterpolation(unsafeRaw: ")" + suffix)
+                return query
+            }
+            for row in try await db.raw(inList("SELECT p.id, u.username FROM projects p LEFT JOIN users u ON u.id = p.owner_id WHERE p.id IN (")).all() {
+                result[try row.decode(column: "id", as: Int64.self)]?.ownerName = try row.decode(column: "username", as: String?.self)
+            }
+            for row in try await db.raw(inList("SELECT project_id, COUNT(*) AS n FROM repositories WHERE project_id IN (", " GROUP BY project_id")).all() {
+                result[try row.decode(column: "project_id", as: Int64.self)]?.repositoryCount = try row.decode(column: "n", as: Int64.self)
+            }
+            for row in try await db.raw(inList("SELECT project_id, name, value FROM project_metadata WHERE project_id IN (")).all() {
+                result[try row.decode(column: "project_id", as: Int64.self)]?.metadata[try row.decode(column: "name", as: String.self)] =
+                    try row.decode(column: "value", as: String.self)
+            }
+            if let userID {
+                for row in try await db.raw(inList("SELECT project_id, role FROM project_members WHERE user_id = \(bind: userID) AND project_id IN (")).all() {
+                    result[try row.decode(column: "project_id", as: Int64.self)]?.callerRole = try row.decode(column: "role", as: Int.self)
+                }
+            }
+            return result
         }
     }
 

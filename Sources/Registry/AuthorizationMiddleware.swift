@@ -62,7 +62,6 @@ public struct AuthorizationMiddleware<Context: RegistryContext>: RouterMiddlewar
         let allowed = try await policy.allowedActions(for: context.identity, repository: repository, in: project)
         guard allowed.contains(action) else { throw refuse("not allowed to \(action.rawValue) \(repository)") }
         context.registry.project = project
-        context.registry.allowedActions = allowed
         return try await next(request, context)
     }
 

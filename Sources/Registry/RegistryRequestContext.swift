@@ -16,8 +16,6 @@ public protocol RegistryContext: RequestContext {
 public struct RegistryRequestState: Sendable {
     public var route: RegistryRoute?
     public var project: Project?
-    /// What the caller may do in `project`; handlers consult it for secondary checks.
-    public var allowedActions: Set<RepositoryAction> = []
 
     public init() {}
 }

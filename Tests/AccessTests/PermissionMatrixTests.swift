@@ -25,11 +25,18 @@ import Testing
         }
     }
 
-    /// Expected repository actions in a private project (public adds pull for everyone).
+    /// Expected repository actions in the private project.
     static let expected: [Caller: Set<RepositoryAction>] = [
         .admin: [.pull, .push, .delete], .projectAdmin: [.pull, .push, .delete], .maintainer: [.pull, .push, .delete],
         .developer: [.pull, .push], .guest: [.pull], .limitedGuest: [.pull], .nonMember: [], .anonymous: [],
         .projectRobotPull: [.pull], .projectRobotPush: [.pull, .push], .wildcardRobotPush: [.pull, .push], .otherProjectRobot: [],
+    ]
+
+    /// Expected repository actions in the public project: everyone may pull, the rest as in private.
+    static let expectedPublic: [Caller: Set<RepositoryAction>] = [
+        .admin: [.pull, .push, .delete], .projectAdmin: [.pull, .push, .delete], .maintainer: [.pull, .push, .delete],
+        .developer: [.pull, .push], .guest: [.pull], .limitedGuest: [.pull], .nonMember: [.pull], .anonymous: [.pull],
+        .projectRobotPull: [.pull], .projectRobotPush: [.pull], .wildcardRobotPush: [.pull, .push], .otherProjectRobot: [.pull],
     ]
 
     /// Expected API permissions (private project) for a few rows of the matrix.
@@ -84,10 +91,7 @@ import Testing
                 let privateActions = try await evaluator.allowedActions(for: identity, repository: try RepositoryName("secret/app"), in: privateProject)
                 #expect(privateActions == Self.expected[caller], "\(caller) in private project")
                 let publicActions = try await evaluator.allowedActions(for: identity, repository: try RepositoryName("open/app"), in: publicProject)
-                let publicExpected = caller == .otherProjectRobot || caller.role != nil || caller == .admin || caller == .nonMember || caller == .anonymous
-                    ? (Self.expected[caller] ?? []).union([.pull])
-                    : (Self.robotExpectationInPublic(caller))
-                #expect(publicActions == publicExpected, "\(caller) in public project")
+                #expect(publicActions == Self.expectedPublic[caller], "\(caller) in public project")
                 for (permission, allowed) in Self.apiChecks {
                     #expect(try await evaluator.can(identity, permission, in: privateProject) == allowed.contains(caller), "\(caller) \(permission)")
                 }
@@ -101,15 +105,6 @@ import Testing
             ]))
             #expect(evaluator.can(systemRobot, system: Permission(.catalog, .read)))
             #expect(!evaluator.can(systemRobot, system: Permission(.user, .create)))
-        }
-    }
-
-    /// Robots in the public project: the public set adds pull; a robot for another project gets only that.
-    static func robotExpectationInPublic(_ caller: Caller) -> Set<RepositoryAction> {
-        switch caller {
-        case .projectRobotPull, .projectRobotPush: [.pull]
-        case .wildcardRobotPush: [.pull, .push]
-        default: [.pull]
         }
     }
 

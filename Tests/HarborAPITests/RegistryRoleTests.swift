@@ -30,7 +30,7 @@ import Testing
     @Test func basicAndTokenAccessFollowTheMatrix() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("vault")
-            let image = try await h.pushImage("vault/app", tag: "v1")
+            _ = try await h.pushImage("vault/app", tag: "v1")
             for row in Self.rows {
                 let credentials: HTTPFields
                 if let actions = row.robotActions {
@@ -59,7 +59,6 @@ import Testing
             #expect(try await h.request(.get, "/v2/vault/app/manifests/v1", headers: [:]).status == .unauthorized)
             let anonymous = try await h.token(scope: "repository:vault/app:pull", headers: [:])
             #expect(try await h.request(.get, "/v2/vault/app/manifests/v1", headers: [.authorization: "Bearer \(anonymous)"]).status == .unauthorized)
-            _ = image
         }
     }
 }

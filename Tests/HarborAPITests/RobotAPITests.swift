@@ -23,17 +23,17 @@ import Testing
             #expect(try shown.object()["level"] as? String == "project")
 
             let asRobot = Harness.basic("robot$team+ci", secret)
-            #expect(try await h.pushBlob(Array("robot push".utf8), to: "team/app", headers: asRobot) != nil)
-            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: asRobot).status != .unauthorized)
+            let pushed = try await h.pushBlob(Array("robot push".utf8), to: "team/app", headers: asRobot)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: asRobot).status == .ok)
 
             let refreshed = try await h.api(.patch, "/robots/\(id)", json: "{}")
             let newSecret = try #require(try refreshed.object()["secret"] as? String)
             #expect(newSecret != secret)
-            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: asRobot).status == .unauthorized)
-            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: Harness.basic("robot$team+ci", newSecret)).status != .unauthorized)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: asRobot).status == .unauthorized)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", newSecret)).status == .ok)
 
             #expect(try await h.api(.put, "/robots/\(id)", json: #"{"disable":true}"#).status == .ok)
-            #expect(try await h.request(.get, "/v2/team/app/tags/list", headers: Harness.basic("robot$team+ci", newSecret)).status == .unauthorized)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", newSecret)).status == .unauthorized)
             #expect(try await h.api(.delete, "/robots/\(id)").status == .ok)
             #expect(try await h.api(.get, "/robots/\(id)").status == .notFound)
         }
