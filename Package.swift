@@ -47,25 +47,35 @@ let package = Package(
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        // zlib and zstd from the system (Debian: zlib1g-dev, libzstd-dev) for layer decompression.
-        .systemLibrary(name: "CScanZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CScanZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Layer decompression with only what a fresh Debian machine has: zlib's headers
+        // (zlib1g-dev) and libzstd.so.1, loaded at run time (see docs/architecture.md).
+        .systemLibrary(name: "CScanZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CScanZstd"),
         .target(name: "Scanner", dependencies: [
             "OCI", "CScanZlib", "CScanZstd",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ]),
+        .target(name: "Jobs", dependencies: [
+            "Metadata",
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        .target(name: "Services", dependencies: [
+            "OCI", "BlobStore", "Metadata", "Jobs",
+        ]),
         .target(name: "Registry", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access",
+            "OCI", "Metadata", "Access", "Jobs", "Services",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Access", "Registry", "HarborAPI",
+            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
@@ -73,8 +83,12 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthServer", "Scanner",
+            "BerthServer", "Scanner", "Jobs", "Services", "Metadata",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], linkerSettings: [
+            // Release binaries carry no symbol tables or debug info (125 MB -> see README).
+            .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),
         ]),
         // Fresh SQLite files and PostgreSQL databases for tests; not part of the binary.
         .target(name: "BerthTestSupport", dependencies: [
@@ -84,13 +98,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Metadata", "BerthTestSupport"]),
+        .testTarget(name: "ServicesTests", dependencies: [
+            "Services", "Jobs", "BerthServer", "BerthTestSupport", "Metadata", "BlobStore", "OCI",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
         .testTarget(name: "HarborAPITests", dependencies: [
-            "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata",
+            "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RegistryTests", dependencies: [

@@ -1,8 +1,9 @@
 # Shared helpers for scripts/test and bench/run. Source it; do not run it.
 
 # Debian packages the tests and benchmarks use: real clients and peers.
-# Build: zlib1g-dev, libzstd-dev, pkg-config. Scanner tests: rpm, zip, unzip, binutils.
-BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk zlib1g-dev libzstd-dev pkg-config rpm zip unzip binutils"
+# The build itself needs nothing beyond a fresh machine (tests/build checks it). Scanner tests:
+# rpm, zip, unzip, binutils, zstd.
+BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk rpm zip unzip binutils zstd"
 
 install_test_dependencies() {
     local missing=()
@@ -27,7 +28,7 @@ start_postgres() {
     chown postgres "$PG_DIR"
     runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
     runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=1000" start >/dev/null
     PG_BIN=$bin
     BERTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     export BERTH_TEST_POSTGRES_URL

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Logging
 import Yams
 
@@ -15,11 +16,13 @@ public struct BerthConfiguration: Sendable, Equatable {
     public var storageDriver = "filesystem"
     public var filesystemRoot: String?
     public var logLevel: Logger.Level = .info
+    /// Job workers of this process and their lease (`jobs.workers`, `jobs.lease_seconds`).
+    public var jobs = JobWorkerPool.Settings()
 
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
-        "storage.driver", "storage.filesystem.root", "log_level",
+        "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -96,6 +99,17 @@ public struct BerthConfiguration: Sendable, Equatable {
                     throw ConfigurationError(key: key, message: "must be one of trace, debug, info, notice, warning, error, critical")
                 }
                 logLevel = level
+            case "jobs.workers":
+                guard let workers = Int(value), (1...64).contains(workers) else {
+                    throw ConfigurationError(key: key, message: "must be a number of workers from 1 to 64 (got '\(value)')")
+                }
+                jobs.concurrency = workers
+            case "jobs.lease_seconds":
+                guard let seconds = Int64(value), (5...3600).contains(seconds) else {
+                    throw ConfigurationError(key: key, message: "must be 5 to 3600 seconds (got '\(value)')")
+                }
+                jobs.leaseMillis = seconds * 1000
+                jobs.heartbeatMillis = max(1000, seconds * 1000 / 10)
             default:
                 throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
             }

@@ -3,9 +3,11 @@ import BlobStore
 import Foundation
 import HarborAPI
 import Hummingbird
+import Jobs
 import Logging
 import Metadata
 import Registry
+import Services
 
 /// The composition root: opens the database and storage, creates first-start state and builds the
 /// HTTP application serving the registry.
@@ -14,6 +16,10 @@ public struct BerthServer: Sendable {
     public let database: MetadataDatabase
     public let backend: RegistryBackend
     public let api: APIServices
+    /// This process's job workers and the scheduler; they run with the server (`application()`).
+    public let jobs: JobWorkerPool
+    public let scheduler: Scheduler
+    public let uploadExpiry: UploadExpiry
     /// Set on first start when no admin password was configured.
     public let generatedAdminPassword: String?
     let logger: Logger
@@ -31,9 +37,15 @@ public struct BerthServer: Sendable {
             let audit = AuditRecorder(database: database)
             audit.start()
             let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit)
+            let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
+            let jobs = JobWorkerPool(store: JobStore(database: database),
+                                     kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry),
+                                     settings: configuration.jobs, logger: logger)
+            let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
-                                  audit: audit, blobReader: BlobReader(blobs: blobs))
+                                  audit: audit, blobReader: BlobReader(blobs: blobs), jobPool: jobs)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
+                               jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, logger: logger)
         } catch {
             await database.close()
@@ -46,6 +58,7 @@ public struct BerthServer: Sendable {
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)
+        LandingPage.install(on: router, externalURL: configuration.externalURL)
         return router
     }
 
@@ -54,7 +67,8 @@ public struct BerthServer: Sendable {
             router: router(),
             server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
-            services: [UploadExpiryService(expiry: UploadExpiry(backend: backend), logger: logger)],
+            services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
+                       BackgroundJobsService(pool: jobs, scheduler: scheduler)],
             logger: logger)
     }
 

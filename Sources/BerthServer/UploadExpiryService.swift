@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Registry
 import ServiceLifecycle
+import Services
 
 /// Runs `UploadExpiry` every hour for the life of the server.
 struct UploadExpiryService: Service {

@@ -10,7 +10,7 @@ import Testing
 
 /// An in-process Berth on a fresh database and data directory, driven through Hummingbird's router
 /// test client (real request and response objects, no socket).
-public struct Harness {
+public struct Harness: Sendable {
     public static let password = "Test-Passw0rd"
     public let client: any TestClientProtocol
     public let server: BerthServer

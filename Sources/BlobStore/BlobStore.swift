@@ -38,8 +38,8 @@ public final class BlobStore: Sendable {
         }
     }
 
-    /// Removes a blob's bytes. Only the garbage collector calls this, after the database says no
-    /// repository or manifest references the blob.
+    /// Removes a blob's bytes. Only the garbage collector calls this, inside the transaction that
+    /// deletes the blob's row (see `GarbageCollectionStore`).
     public func delete(_ digest: Digest) async throws {
         try await driver.delete(BlobLayout.blobDirectory(digest))
     }
@@ -115,6 +115,17 @@ public final class BlobStore: Sendable {
 
     /// Verifies the received bytes against `digest` and publishes them as the blob. Returns its size.
     public func completeUpload(_ id: UploadID, digest: Digest) async throws -> Int64 {
+        try await completeUpload(id, digest: digest) { _, publish in try await publish() }
+    }
+
+    /// Verifies the received bytes against `digest`, makes them durable, then calls `commit` with
+    /// the size and the step that publishes the file under its blob path. The caller runs that
+    /// step inside its database transaction, so that the garbage collector, which deletes blob files
+    /// inside its own, can never remove a file a new reference was just made for. When `commit`
+    /// throws, the session stays as it was and can be completed again.
+    @discardableResult
+    public func completeUpload(_ id: UploadID, digest: Digest,
+                               commit: (_ size: Int64, _ publish: @escaping @Sendable () async throws -> Void) async throws -> Void) async throws -> Int64 {
         guard let size = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
         var hasher = try await claimHasher(id, size: size)
         if hasher.algorithm != digest.algorithm {
@@ -135,10 +146,13 @@ public final class BlobStore: Sendable {
             }
             try await writer.commit()
             try await writer.close()
-            if try await driver.size(of: BlobLayout.blob(digest)) == nil {
-                try await driver.move(BlobLayout.uploadData(id), to: BlobLayout.blob(digest))
+            let driver = self.driver
+            try await commit(size) {
+                if try await driver.size(of: BlobLayout.blob(digest)) == nil {
+                    try await driver.move(BlobLayout.uploadData(id), to: BlobLayout.blob(digest))
+                }
             }
-            try await driver.delete(BlobLayout.uploadDirectory(id))
+            try? await driver.delete(BlobLayout.uploadDirectory(id))
         } catch {
             releaseHasher(id, hasher: hasher, offset: -1)
             throw error

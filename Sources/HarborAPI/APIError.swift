@@ -19,6 +19,8 @@ public struct APIError: Error, Sendable, Equatable {
     public static func notFound(_ message: String) -> APIError { .init(.notFound, code: "NOT_FOUND", message) }
     public static func conflict(_ message: String) -> APIError { .init(.conflict, code: "CONFLICT", message) }
     public static func precondition(_ message: String) -> APIError { .init(.preconditionFailed, code: "PRECONDITION", message) }
+    /// Harbor's 412 for deleting an artifact that an index still lists.
+    public static func referenced(_ message: String) -> APIError { .init(.preconditionFailed, code: "VIOLATE_FOREIGN_KEY_CONSTRAINT", message) }
     public static func methodNotAllowed(_ message: String) -> APIError { .init(.methodNotAllowed, code: "METHOD_NOT_ALLOWED", message) }
     public static func tooManyRequests(_ message: String) -> APIError { .init(.tooManyRequests, code: "TOO_MANY_REQUEST", message) }
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, code: "INTERNAL_SERVER_ERROR", message) }

@@ -36,7 +36,7 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .repositoryUnknown(let name): return .notFound("repository \(name) not found")
             case .manifestUnknown(let ref): return .notFound("artifact \(ref) not found")
             case .conflict(let message): return .conflict(message)
-            case .manifestReferenced(let parent): return .precondition("the artifact is referenced by \(parent)")
+            case .manifestReferenced(let parent): return .referenced(MetadataError.referencedMessage(parent))
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
             }
         default:

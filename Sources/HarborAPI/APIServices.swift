@@ -1,4 +1,5 @@
 import Access
+import Jobs
 import Metadata
 import OCI
 
@@ -25,10 +26,15 @@ public struct APIServices: Sendable {
     public let signer: TokenSigner
     /// Lifetime of registry tokens in seconds (Harbor's `token_expiration`, 30 minutes).
     public let tokenLifetime: Int64
+    public let jobs: JobStore
+    public let schedules: ScheduleStore
+    /// This process's workers: woken when a job is enqueued, and the job types they run.
+    public let jobPool: JobWorkerPool?
+    public var jobTypes: [String] { jobPool?.jobTypes ?? [] }
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
-                blobReader: (any SmallBlobReader)? = nil) {
+                blobReader: (any SmallBlobReader)? = nil, jobPool: JobWorkerPool? = nil) {
         self.database = database
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)
@@ -43,6 +49,9 @@ public struct APIServices: Sendable {
         self.authenticator = authenticator
         self.signer = signer
         self.tokenLifetime = tokenLifetime
+        self.jobs = JobStore(database: database)
+        self.schedules = ScheduleStore(database: database)
+        self.jobPool = jobPool
     }
 
     /// Writes an audit line for a change made by `identity`.

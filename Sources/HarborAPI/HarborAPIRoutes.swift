@@ -71,6 +71,28 @@ public enum HarborAPIRoutes {
         api.get("audit-logs", use: logs.list)
         api.get("projects/:project_name_or_id/logs", use: logs.projectLogs)
 
+        for job in [SystemJob.garbageCollection] {
+            let handlers = SystemJobHandlers(services: services, job: job)
+            let base = String(job.path.dropFirst("/api/v2.0/".count))
+            api.get(RouterPath(base), use: handlers.history)
+            api.get(RouterPath(base + "/schedule"), use: handlers.getSchedule)
+            api.post(RouterPath(base + "/schedule"), use: handlers.createSchedule)
+            api.put(RouterPath(base + "/schedule"), use: handlers.updateSchedule)
+            api.get(RouterPath(base + "/:execution_id"), use: handlers.get)
+            api.put(RouterPath(base + "/:execution_id"), use: handlers.stop)
+            api.get(RouterPath(base + "/:execution_id/log"), use: handlers.log)
+        }
+
+        let jobService = JobServiceHandlers(services: services)
+        api.get("jobservice/pools", use: jobService.pools)
+        api.get("jobservice/pools/:pool_id/workers", use: jobService.workers)
+        api.put("jobservice/jobs/:job_id", use: jobService.stopJob)
+        api.get("jobservice/jobs/:job_id/log", use: jobService.jobLog)
+        api.get("jobservice/queues", use: jobService.queues)
+        api.put("jobservice/queues/:job_type", use: jobService.actOnQueue)
+        api.get("schedules", use: jobService.schedules)
+        api.get("schedules/:job_type/paused", use: jobService.schedulerPaused)
+
         let robots = RobotHandlers(services: services)
         api.get("robots", use: robots.list)
         api.post("robots", use: robots.create)

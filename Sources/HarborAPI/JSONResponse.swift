@@ -47,13 +47,18 @@ enum JSONBody {
     static let limit = 1 << 20
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try JSONDecoder().decode(T.self, from: try await bytes(from: request))
+    }
+
+    /// The body, for requests whose parts are decoded by different owners.
+    static func bytes(from request: Request) async throws -> Data {
         var bytes: [UInt8] = []
         for try await buffer in request.body {
             guard bytes.count + buffer.readableBytes <= limit else { throw APIError.badRequest("request body is larger than \(limit) bytes") }
             bytes.append(contentsOf: buffer.readableBytesView)
         }
         guard !bytes.isEmpty else { throw APIError.badRequest("request body is empty") }
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        return Data(bytes)
     }
 
 }

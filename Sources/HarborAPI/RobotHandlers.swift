@@ -15,8 +15,7 @@ struct RobotHandlers {
         try Self.validateName(body.name)
         let duration = try Self.validateDuration(body.duration ?? 30)
         let (storedName, project) = try await authorize(level: body.level, name: body.name, permissions: body.permissions, identity: context.identity)
-        let secret = body.secret ?? PasswordPolicy.randomSecret()
-        if let violation = PasswordPolicy.violation(secret) { throw APIError.badRequest("secret: \(violation)") }
+        let secret = try Self.chosenSecret(body.secret)
         let now = Int64(Date().timeIntervalSince1970)
         guard let robot = try await services.robots.create(NewRobot(
             name: storedName, description: body.description, projectID: project?.id, level: body.level,
@@ -79,10 +78,17 @@ struct RobotHandlers {
     func refreshSecret(_ request: Request, context: some APIContext) async throws -> Response {
         let robot = try await existing(context, action: .update)
         let body = try await JSONBody.decode(RobotSec.self, from: request)
-        let secret = body.secret ?? PasswordPolicy.randomSecret()
-        if let violation = PasswordPolicy.violation(secret) { throw APIError.badRequest("secret: \(violation)") }
+        let secret = try Self.chosenSecret(body.secret)
         _ = try await services.robots.replaceSecret(id: robot.id, secretHash: try PasswordHasher.hash(secret))
         return try JSONResponse.ok(RobotSec(secret: secret))
+    }
+
+    /// The secret to store: the one given, validated, or a random one when none (or `""`, which is
+    /// what Harbor's UI and CLI send to refresh) is given.
+    static func chosenSecret(_ given: String?) throws -> String {
+        guard let given, !given.isEmpty else { return PasswordPolicy.randomSecret() }
+        if let violation = PasswordPolicy.violation(given) { throw APIError.badRequest("secret: \(violation)") }
+        return given
     }
 
     func delete(_ request: Request, context: some APIContext) async throws -> Response {

@@ -8,7 +8,7 @@ extension ArtifactStore {
     /// Throws `conflict` when the target already holds the artifact.
     @discardableResult
     public func copy(artifactID sourceID: Int64, to target: RepositoryName, projectID: Int64) async throws -> Int64 {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(target, projectID: projectID, in: db)
             guard let digestRow = try await db.raw("SELECT digest FROM manifests WHERE id = \(bind: sourceID)").first() else {
@@ -53,9 +53,9 @@ extension ArtifactStore {
             ON CONFLICT (manifest_id, digest) DO NOTHING
             """).run()
         try await db.raw("""
-            INSERT INTO repository_blobs (repository_id, digest, created_at)
-            SELECT \(bind: repositoryID), digest, \(bind: now) FROM manifest_blobs WHERE manifest_id = \(bind: sourceID)
-            ON CONFLICT (repository_id, digest) DO NOTHING
+            INSERT INTO repository_blobs (repository_id, digest, created_at, referenced)
+            SELECT \(bind: repositoryID), digest, \(bind: now), TRUE FROM manifest_blobs WHERE manifest_id = \(bind: sourceID)
+            ON CONFLICT (repository_id, digest) DO UPDATE SET referenced = TRUE
             """).run()
         for child in copiedChildren {
             try await db.raw("""

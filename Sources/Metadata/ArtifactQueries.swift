@@ -104,7 +104,7 @@ extension ArtifactStore {
 
     /// Adds a tag to an artifact; nil when the repository already has a tag of that name.
     public func createTag(_ tag: Tag, artifactID: Int64, repositoryID: Int64) async throws -> TagRecord? {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             try await db.raw("""
                 INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)

@@ -12,7 +12,7 @@ public struct ArtifactStore: Sendable {
     /// blob and child manifest it references is already in the repository.
     @discardableResult
     public func put(_ record: ManifestRecord, tag: Tag?, in repository: RepositoryName, projectID: Int64) async throws -> Int64 {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         let annotations = try record.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
@@ -47,6 +47,13 @@ public struct ArtifactStore: Sendable {
                     INSERT INTO manifest_blobs (manifest_id, digest) VALUES (\(bind: manifestID), \(bind: digest.description))
                     ON CONFLICT (manifest_id, digest) DO NOTHING
                     """).run()
+            }
+            if !record.blobs.isEmpty {
+                // the links are now in use: once no manifest uses them, they are garbage at once
+                var used = SQLQueryString("UPDATE repository_blobs SET referenced = TRUE WHERE repository_id = \(bind: repo.id) AND digest IN (")
+                used.appendInterpolation(binds: Set(record.blobs).map(\.description))
+                used.appendInterpolation(unsafeRaw: ")")
+                try await db.raw(used).run()
             }
             for child in Set(record.children) {
                 try await db.raw("""

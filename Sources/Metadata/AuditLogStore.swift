@@ -18,7 +18,7 @@ public struct AuditEvent: Sendable, Equatable {
         self.resourceType = resourceType
         self.resource = resource
         self.username = username
-        self.time = time ?? Clock.nowMillis()
+        self.time = time ?? WallClock.nowMillis()
     }
 }
 

@@ -3,39 +3,97 @@ import SQLKit
 
 /// Which repositories may serve which blobs. Blob bytes are stored once; a row here is what lets a
 /// repository serve them, and a blob nobody references is garbage.
+///
+/// Every way of making a new reference (an upload, a mount, a `HEAD` that a client will follow
+/// with a manifest) also sets the blob's `status` back to `none` on the blob's own row. The garbage
+/// collector deletes only rows still `marked`, in the transaction that deletes their files, so the
+/// two can never both win (see `GarbageCollectionStore`).
 public struct BlobReferenceStore: Sendable {
     let database: MetadataDatabase
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    /// Records that `repository` holds the blob, creating the repository on its first push. The
-    /// blob's `created_at` is refreshed so a re-pushed blob counts as young for garbage collection.
-    public func link(_ digest: Digest, size: Int64, to repository: RepositoryName, projectID: Int64) async throws {
-        let now = Clock.nowMillis()
+    /// Records that `repository` holds the blob, creating the repository on its first push.
+    /// `publish`, when given, puts the blob's file in place inside the same transaction, after the
+    /// blob's row is claimed: a garbage collection sweeping this digest has finished by then, and
+    /// none can start on it until this transaction commits.
+    public func link(_ digest: Digest, size: Int64, to repository: RepositoryName, projectID: Int64,
+                     publish: (@Sendable () async throws -> Void)? = nil) async throws {
+        let now = WallClock.nowMillis()
         try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
             try await db.raw("""
-                INSERT INTO blobs (digest, size, created_at) VALUES (\(bind: digest.description), \(bind: size), \(bind: now))
-                ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at
+                INSERT INTO blobs (digest, size, created_at, status) VALUES (\(bind: digest.description), \(bind: size), \(bind: now), 'none')
+                ON CONFLICT (digest) DO UPDATE SET status = 'none', created_at = excluded.created_at
                 """).run()
-            try await db.raw("""
-                INSERT INTO repository_blobs (repository_id, digest, created_at)
-                VALUES (\(bind: repo.id), \(bind: digest.description), \(bind: now))
-                ON CONFLICT (repository_id, digest) DO NOTHING
-                """).run()
+            try await publish?()
+            try await Self.refreshLink(repositoryID: repo.id, digest: digest, now: now, in: db)
         }
     }
 
-    /// The blob's size when `repository` may serve it.
+    /// Links a blob that `source` holds into `repository` (a cross-repository mount); returns its
+    /// size, or nil when `source` cannot serve it (then the client uploads it). Claiming the blob's
+    /// row in the same transaction means a concurrent garbage collection either deleted it first
+    /// (the mount fails) or sees it referenced (and keeps it).
+    public func mount(_ digest: Digest, from source: RepositoryName, to repository: RepositoryName, projectID: Int64) async throws -> Int64? {
+        let now = WallClock.nowMillis()
+        return try await database.write { db -> Int64? in
+            guard try await db.raw("""
+                SELECT 1 AS present FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                WHERE r.name = \(bind: source.value) AND rb.digest = \(bind: digest.description)
+                """).first() != nil,
+                let row = try await db.raw("""
+                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) RETURNING size
+                """).first()
+            else { return nil }
+            let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
+            try await Self.refreshLink(repositoryID: repo.id, digest: digest, now: now, in: db)
+            return try row.decode(column: "size", as: Int64.self)
+        }
+    }
+
+    /// A link made or renewed by a push: not yet used by a manifest, so garbage collection spares it
+    /// for as long as an upload session may live.
+    static func refreshLink(repositoryID: Int64, digest: Digest, now: Int64, in db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO repository_blobs (repository_id, digest, created_at, referenced)
+            VALUES (\(bind: repositoryID), \(bind: digest.description), \(bind: now), FALSE)
+            ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = excluded.created_at, referenced = FALSE
+            """).run()
+    }
+
+    /// The blob's size when `repository` may serve it. A link that no manifest of the repository uses
+    /// any more (its manifest was deleted) is renewed first: the caller is about to reference the
+    /// blob again (a client's `HEAD` before skipping an upload), so garbage collection must spare it.
     public func linkedSize(_ digest: Digest, in repository: RepositoryName) async throws -> Int64? {
-        try await database.read { db in
-            try await db.raw("""
-                SELECT b.size FROM repository_blobs rb
+        let found = try await database.read { db -> (size: Int64, repositoryID: Int64, orphaned: Bool)? in
+            guard let row = try await db.raw("""
+                SELECT b.size, rb.repository_id,
+                    CASE WHEN rb.referenced AND NOT EXISTS (
+                        SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                        WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id) THEN 1 ELSE 0 END AS orphaned
+                FROM repository_blobs rb
                 JOIN repositories r ON r.id = rb.repository_id
                 JOIN blobs b ON b.digest = rb.digest
                 WHERE r.name = \(bind: repository.value) AND rb.digest = \(bind: digest.description)
-                """).first()?.decode(column: "size", as: Int64.self)
+                """).first() else { return nil }
+            return (try row.decode(column: "size", as: Int64.self), try row.decode(column: "repository_id", as: Int64.self),
+                    try row.decode(column: "orphaned", as: Int.self) == 1)
         }
+        guard let found else { return nil }
+        guard found.orphaned else { return found.size }
+        let renewed = try await database.write { db -> Bool in
+            let rows = try await db.raw("""
+                UPDATE repository_blobs SET referenced = FALSE, created_at = \(bind: WallClock.nowMillis())
+                WHERE repository_id = \(bind: found.repositoryID) AND digest = \(bind: digest.description)
+                RETURNING digest
+                """).all()
+            guard !rows.isEmpty else { return false }
+            try await db.raw("UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description)").run()
+            return true
+        }
+        // collected in the meantime: the client uploads it again
+        return renewed ? found.size : nil
     }
 
     /// Removes the repository's link; returns false when there was none.
@@ -47,21 +105,6 @@ public struct BlobReferenceStore: Sendable {
                 RETURNING digest
                 """).all()
             return !rows.isEmpty
-        }
-    }
-
-    /// Blobs no repository and no manifest references, created before `cutoffMillis` (so that a blob
-    /// uploaded a moment ago and not yet linked by its manifest is spared). One anti-join over the
-    /// two indexed reference tables.
-    public func unreferencedBlobs(createdBefore cutoffMillis: Int64, limit: Int) async throws -> [Digest] {
-        try await database.read { db in
-            try await db.raw("""
-                SELECT b.digest FROM blobs b
-                WHERE b.created_at < \(bind: cutoffMillis)
-                AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)
-                AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = b.digest)
-                ORDER BY b.digest LIMIT \(bind: limit)
-                """).all().map { try Digest(parsing: $0.decode(column: "digest", as: String.self)) }
         }
     }
 }

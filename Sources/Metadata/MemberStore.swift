@@ -16,7 +16,7 @@ public struct MemberStore: Sendable {
 
     /// Adds the member; returns nil when the user already is one.
     public func add(userID: Int64, projectID: Int64, role: Int) async throws -> Member? {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             try await db.raw("""
                 INSERT INTO project_members (project_id, user_id, role, created_at, updated_at)
@@ -56,7 +56,7 @@ public struct MemberStore: Sendable {
     public func updateRole(id: Int64, projectID: Int64, role: Int) async throws -> Bool {
         try await database.write { db in
             !(try await db.raw("""
-                UPDATE project_members SET role = \(bind: role), updated_at = \(bind: Clock.nowMillis())
+                UPDATE project_members SET role = \(bind: role), updated_at = \(bind: WallClock.nowMillis())
                 WHERE id = \(bind: id) AND project_id = \(bind: projectID) RETURNING id
                 """).all()).isEmpty
         }
@@ -93,9 +93,9 @@ public struct Member: Sendable, Equatable {
     public let role: Int
 }
 
-enum LikePattern {
+public enum LikePattern {
     /// Escapes LIKE wildcards so user input matches literally.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
     }

@@ -10,4 +10,9 @@ public enum MetadataError: Error, Equatable, Sendable {
     /// An index still lists this manifest; the index must go first.
     case manifestReferenced(by: Digest)
     case conflict(String)
+
+    /// Harbor's message for `manifestReferenced`, the same on `/v2/` and the API.
+    public static func referencedMessage(_ parent: Digest) -> String {
+        "the deleting artifact is referenced by others: \(parent)"
+    }
 }

@@ -6,7 +6,7 @@ import SQLKit
 ///
 /// The reference tables are shaped for online garbage collection: a blob is garbage exactly when no
 /// row of `repository_blobs` or `manifest_blobs` names it, which one indexed anti-join finds
-/// (see `BlobReferenceStore.unreferencedBlobs`).
+/// (see `GarbageCollectionStore`).
 enum Migrations {
     static let all: [(version: Int, statements: [String])] = [
         (1, [
@@ -121,6 +121,48 @@ enum Migrations {
             "CREATE INDEX tags_manifest ON tags(manifest_id)",
             "CREATE INDEX audit_logs_username ON audit_logs(username, op_time)",
         ]),
+        // Online garbage collection's reference protocol, and the job system's queue.
+        (4, [
+            // 'marked' by a GC run, flipped back to 'none' by an upload or mount of the blob; a
+            // sweep deletes only rows still marked (see GarbageCollectionStore).
+            "ALTER TABLE blobs ADD COLUMN status TEXT NOT NULL DEFAULT 'none'",
+            "CREATE INDEX blobs_status ON blobs(status, digest)",
+            // TRUE once a manifest of the repository referenced the blob: when no manifest does any
+            // more, the link is garbage at once; a link no manifest ever used is a push in flight.
+            "ALTER TABLE repository_blobs ADD COLUMN referenced BOOLEAN NOT NULL DEFAULT FALSE",
+            """
+            CREATE TABLE job_executions (
+                id {id}, vendor_type TEXT NOT NULL, vendor_id BIGINT NOT NULL DEFAULT 0,
+                status TEXT NOT NULL, status_message TEXT, trigger TEXT NOT NULL, parameters TEXT NOT NULL,
+                start_time BIGINT NOT NULL, end_time BIGINT, update_time BIGINT NOT NULL)
+            """,
+            "CREATE INDEX job_executions_vendor ON job_executions(vendor_type, vendor_id, id)",
+            """
+            CREATE TABLE job_tasks (
+                id {id}, execution_id BIGINT NOT NULL REFERENCES job_executions(id) ON DELETE CASCADE,
+                job_type TEXT NOT NULL, status TEXT NOT NULL, status_message TEXT, parameters TEXT NOT NULL,
+                stop_requested BOOLEAN NOT NULL DEFAULT FALSE,
+                attempt INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL,
+                run_after BIGINT NOT NULL, worker_id TEXT, lease_expires_at BIGINT, heartbeat_at BIGINT,
+                log TEXT NOT NULL DEFAULT '', log_bytes BIGINT NOT NULL DEFAULT 0,
+                creation_time BIGINT NOT NULL, start_time BIGINT, end_time BIGINT, update_time BIGINT NOT NULL)
+            """,
+            "CREATE INDEX job_tasks_claim ON job_tasks(status, run_after, id)",
+            "CREATE INDEX job_tasks_execution ON job_tasks(execution_id)",
+            """
+            CREATE TABLE job_schedules (
+                id {id}, vendor_type TEXT NOT NULL, vendor_id BIGINT NOT NULL DEFAULT 0,
+                cron_type TEXT NOT NULL, cron TEXT NOT NULL, parameters TEXT NOT NULL,
+                next_fire_at BIGINT NOT NULL, creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL,
+                UNIQUE (vendor_type, vendor_id))
+            """,
+            "CREATE TABLE job_queues (job_type TEXT PRIMARY KEY, paused BOOLEAN NOT NULL, update_time BIGINT NOT NULL)",
+            """
+            CREATE TABLE job_worker_pools (
+                pool_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid BIGINT NOT NULL, concurrency INTEGER NOT NULL,
+                start_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL)
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
@@ -135,7 +177,7 @@ enum Migrations {
                 for statement in migration.statements {
                     try await db.raw(SQLQueryString(render(statement, for: kind))).run()
                 }
-                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Clock.nowMillis()))").run()
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: WallClock.nowMillis()))").run()
             }
         }
     }
@@ -154,13 +196,5 @@ enum Migrations {
                 .replacingOccurrences(of: "{name}", with: "TEXT COLLATE \"C\"")
                 .replacingOccurrences(of: "{bytes}", with: "BYTEA")
         }
-    }
-}
-
-enum Clock {
-    static func nowMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

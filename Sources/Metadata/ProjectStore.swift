@@ -32,7 +32,7 @@ public struct ProjectStore: Sendable {
     /// Creates a project with its metadata (and, when given, the owner as a member with `ownerRole`)
     /// in one transaction; nil when the name is taken.
     public func create(name: String, isPublic: Bool, ownerID: Int64?, metadata: [String: String], ownerRole: Int?) async throws -> Project? {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             guard let row = try await db.raw("""
                 INSERT INTO projects (name, owner_id, public, created_at, updated_at)
@@ -94,7 +94,7 @@ public struct ProjectStore: Sendable {
         try await database.write { db in
             try await Self.setMetadata(values, projectID: projectID, in: db)
             if let visibility = values["public"] {
-                try await db.raw("UPDATE projects SET public = \(bind: visibility == "true"), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: projectID)").run()
+                try await db.raw("UPDATE projects SET public = \(bind: visibility == "true"), updated_at = \(bind: WallClock.nowMillis()) WHERE id = \(bind: projectID)").run()
             }
         }
     }

@@ -15,7 +15,7 @@ public struct RepositoryStore: Sendable {
 
     /// The repository, created on first push inside `db`'s transaction.
     static func findOrCreate(_ name: RepositoryName, projectID: Int64, in db: any SQLDatabase) async throws -> Repository {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         try await db.raw("""
             INSERT INTO repositories (project_id, name, created_at, updated_at)
             VALUES (\(bind: projectID), \(bind: name.value), \(bind: now), \(bind: now))
@@ -88,7 +88,7 @@ public struct RepositoryStore: Sendable {
     public func updateDescription(_ description: String, of name: RepositoryName) async throws -> Bool {
         try await database.write { db in
             !(try await db.raw("""
-                UPDATE repositories SET description = \(bind: description), updated_at = \(bind: Clock.nowMillis())
+                UPDATE repositories SET description = \(bind: description), updated_at = \(bind: WallClock.nowMillis())
                 WHERE name = \(bind: name.value) RETURNING id
                 """).all()).isEmpty
         }

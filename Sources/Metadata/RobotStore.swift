@@ -13,7 +13,7 @@ public struct RobotStore: Sendable {
 
     /// Creates the robot; nil when the name is taken.
     public func create(_ robot: NewRobot) async throws -> Robot? {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             try await db.raw("""
                 INSERT INTO robots (name, description, project_id, level, secret_hash, disabled, duration, expires_at, permissions, creator, created_at, updated_at)
@@ -51,7 +51,7 @@ public struct RobotStore: Sendable {
         try await database.write { db in
             !(try await db.raw("""
                 UPDATE robots SET description = \(bind: description), disabled = \(bind: disabled), duration = \(bind: duration),
-                expires_at = \(bind: expiresAt), permissions = \(bind: permissionsJSON), updated_at = \(bind: Clock.nowMillis())
+                expires_at = \(bind: expiresAt), permissions = \(bind: permissionsJSON), updated_at = \(bind: WallClock.nowMillis())
                 WHERE id = \(bind: id) RETURNING id
                 """).all()).isEmpty
         }
@@ -60,7 +60,7 @@ public struct RobotStore: Sendable {
     public func replaceSecret(id: Int64, secretHash: String) async throws -> Bool {
         try await database.write { db in
             !(try await db.raw("""
-                UPDATE robots SET secret_hash = \(bind: secretHash), updated_at = \(bind: Clock.nowMillis())
+                UPDATE robots SET secret_hash = \(bind: secretHash), updated_at = \(bind: WallClock.nowMillis())
                 WHERE id = \(bind: id) RETURNING id
                 """).all()).isEmpty
         }

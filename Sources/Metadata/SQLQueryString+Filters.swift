@@ -19,8 +19,8 @@ extension SQLQueryString {
 
 /// One page of a filtered listing and the total count for `X-Total-Count`: the same filter feeds
 /// both queries, so they cannot disagree.
-enum PagedQuery {
-    static func run<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, countFrom: String? = nil,
+public enum PagedQuery {
+    public static func run<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, countFrom: String? = nil,
                                  filter: SQLQueryString, orderBy: String, page: OffsetRequest,
                                  _ map: (any SQLRow) throws -> T) async throws -> Page<T> {
         var count = SQLQueryString("SELECT COUNT(*) AS n FROM ")

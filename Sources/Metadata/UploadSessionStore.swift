@@ -9,7 +9,7 @@ public struct UploadSessionStore: Sendable {
     public init(database: MetadataDatabase) { self.database = database }
 
     public func create(id: String, repository: RepositoryName) async throws {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         try await database.write { db in
             try await db.raw("""
                 INSERT INTO upload_sessions (id, repository, created_at, updated_at)
@@ -29,7 +29,7 @@ public struct UploadSessionStore: Sendable {
     /// Marks the session as active now, so expiry counts from its last chunk.
     public func touch(id: String) async throws {
         try await database.write { db in
-            try await db.raw("UPDATE upload_sessions SET updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id)").run()
+            try await db.raw("UPDATE upload_sessions SET updated_at = \(bind: WallClock.nowMillis()) WHERE id = \(bind: id)").run()
         }
     }
 

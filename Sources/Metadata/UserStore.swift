@@ -23,7 +23,7 @@ public struct UserStore: Sendable {
     @discardableResult
     public func create(username: String, passwordHash: String, isAdmin: Bool,
                        email: String? = nil, realname: String? = nil, comment: String? = nil) async throws -> User? {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         return try await database.write { db in
             try await db.raw("""
                 INSERT INTO users (username, password_hash, sysadmin, email, realname, comment, created_at, updated_at)
@@ -64,7 +64,7 @@ public struct UserStore: Sendable {
 
     private func update(id: Int64, _ assignments: SQLQueryString) async throws -> Bool {
         try await database.write { db in
-            !(try await db.raw("UPDATE users SET \(assignments), updated_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id) RETURNING id").all()).isEmpty
+            !(try await db.raw("UPDATE users SET \(assignments), updated_at = \(bind: WallClock.nowMillis()) WHERE id = \(bind: id) RETURNING id").all()).isEmpty
         }
     }
 

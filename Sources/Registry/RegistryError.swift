@@ -22,6 +22,8 @@ public struct RegistryError: Error, Sendable {
         case rangeInvalid = "RANGE_INVALID"
         case tooManyRequests = "TOOMANYREQUESTS"
         case unknown = "UNKNOWN"
+        /// Harbor's code for deleting what another artifact still references (an index's child).
+        case violateForeignKeyConstraint = "VIOLATE_FOREIGN_KEY_CONSTRAINT"
 
         var defaultStatus: HTTPResponse.Status {
             switch self {
@@ -30,6 +32,7 @@ public struct RegistryError: Error, Sendable {
             case .denied: .forbidden
             case .rangeInvalid: .rangeNotSatisfiable
             case .tooManyRequests: .tooManyRequests
+            case .violateForeignKeyConstraint: .preconditionFailed
             case .unknown: .internalServerError
             default: .badRequest
             }

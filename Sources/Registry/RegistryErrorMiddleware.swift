@@ -80,7 +80,7 @@ enum RegistryErrorRendering {
                                      "manifest references content this repository does not have: \(missing)",
                                      status: .badRequest)
             case .manifestReferenced(let parent):
-                return RegistryError(.denied, "manifest is referenced by index \(parent); delete the index first", status: .conflict)
+                return RegistryError(.violateForeignKeyConstraint, MetadataError.referencedMessage(parent))
             case .invalidConfiguration(let m), .conflict(let m):
                 return RegistryError(.unknown, m)
             }

@@ -47,10 +47,9 @@ struct UploadHandlers {
         guard let digest = try? Digest(parsing: text), let source = try? RepositoryName(from),
               let sourceProject = try await backend.projects.find(name: source.projectName),
               try await backend.policy.allowedActions(for: context.identity, repository: source, in: sourceProject).contains(.pull),
-              let size = try await backend.blobReferences.linkedSize(digest, in: source),
-              let project = context.registry.project
+              let project = context.registry.project,
+              try await backend.blobReferences.mount(digest, from: source, to: repository, projectID: project.id) != nil
         else { return nil }
-        try await backend.blobReferences.link(digest, size: size, to: repository, projectID: project.id)
         return created(repository: repository, digest: digest)
     }
 
@@ -93,9 +92,11 @@ struct UploadHandlers {
                         repository: RepositoryName, digest: Digest) async throws -> Response {
         let offset = try contentRangeStart(request)
         try await backend.blobs.append(upload, body: request.body, expectedOffset: offset)
-        let size = try await backend.blobs.completeUpload(upload, digest: digest)
         guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
-        try await backend.blobReferences.link(digest, size: size, to: repository, projectID: project.id)
+        let references = backend.blobReferences
+        try await backend.blobs.completeUpload(upload, digest: digest) { size, publish in
+            try await references.link(digest, size: size, to: repository, projectID: project.id, publish: publish)
+        }
         try await backend.uploadSessions.delete(id: upload.value)
         return created(repository: repository, digest: digest)
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Access
 import Registry
+import Services
 import Testing
 
 /// Defects found in review, each pinned by a test.
@@ -70,7 +71,7 @@ import Testing
     @Test func abandonedUploadSessionsExpire() async throws {
         try await Harness.run { h in
             let location = try #require(try await h.request(.post, "/v2/library/app/blobs/uploads/").header("Location"))
-            let expiry = UploadExpiry(backend: h.server.backend, maximumIdleMillis: 0)
+            let expiry = UploadExpiry(blobs: h.server.backend.blobs, sessions: h.server.backend.uploadSessions, maximumIdleMillis: 0)
             #expect(try await expiry.purge(nowMillis: Int64(Date().timeIntervalSince1970 * 1000) + 10) == 1)
             #expect(try await h.request(.get, location).errorCode == "BLOB_UPLOAD_UNKNOWN")
         }

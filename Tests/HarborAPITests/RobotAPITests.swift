@@ -32,8 +32,22 @@ import Testing
             #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: asRobot).status == .unauthorized)
             #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", newSecret)).status == .ok)
 
-            #expect(try await h.api(.put, "/robots/\(id)", json: #"{"disable":true}"#).status == .ok)
+            // Harbor's UI and CLI refresh with an empty secret: a new one is generated and returned.
+            let emptied = try await h.api(.patch, "/robots/\(id)", json: #"{"secret":""}"#)
+            #expect(emptied.status == .ok, "\(emptied.text)")
+            let generated = try #require(try emptied.object()["secret"] as? String)
+            #expect(generated.count >= 8 && generated != newSecret)
             #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", newSecret)).status == .unauthorized)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", generated)).status == .ok)
+            // a secret that is given is still checked, and a refused one changes nothing
+            #expect(try await h.api(.patch, "/robots/\(id)", json: #"{"secret":"weak"}"#).status == .badRequest)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", generated)).status == .ok)
+            let chosen = "Chosen-Secret-42"
+            #expect(try await h.api(.patch, "/robots/\(id)", json: #"{"secret":"\#(chosen)"}"#).status == .ok)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", chosen)).status == .ok)
+
+            #expect(try await h.api(.put, "/robots/\(id)", json: #"{"disable":true}"#).status == .ok)
+            #expect(try await h.request(.head, "/v2/team/app/blobs/\(pushed)", headers: Harness.basic("robot$team+ci", chosen)).status == .unauthorized)
             #expect(try await h.api(.delete, "/robots/\(id)").status == .ok)
             #expect(try await h.api(.get, "/robots/\(id)").status == .notFound)
         }

@@ -51,12 +51,16 @@ import Testing
             try await refs.link(other, size: 7, to: b, projectID: project.id)
             #expect(try await refs.linkedSize(layer, in: a) == 5)
             #expect(try await refs.linkedSize(layer, in: b) == nil)
-            let future = Clock.nowMillis() + 10_000
-            #expect(try await refs.unreferencedBlobs(createdBefore: future, limit: 10).isEmpty)
+            let gc = GarbageCollectionStore(database: db)
+            #expect(try await gc.markUnreferenced(after: "", limit: 10).count == 0)
             #expect(try await refs.unlink(other, from: b))
             #expect(try await !refs.unlink(other, from: b))
-            #expect(try await refs.unreferencedBlobs(createdBefore: future, limit: 10) == [other])
-            #expect(try await refs.unreferencedBlobs(createdBefore: 0, limit: 10).isEmpty)
+            #expect(try await gc.markUnreferenced(after: "", limit: 10).count == 1)
+            let swept = try await gc.sweepMarked(after: "", limit: 10) { deleted in
+                #expect(deleted.map(\.digest) == [other] && deleted.map(\.size) == [7])
+            }
+            #expect(swept.count == 1 && swept.bytes == 7)
+            #expect(try await gc.sweepMarked(after: "", limit: 10) { _ in }.count == 0)
         }
     }
 
@@ -82,7 +86,7 @@ import Testing
 
             // Unreferenced-blob query sees the manifest's reference even after the repository link goes.
             #expect(try await refs.unlink(layer, from: repo))
-            #expect(try await refs.unreferencedBlobs(createdBefore: Clock.nowMillis() + 10_000, limit: 5).isEmpty)
+            #expect(try await GarbageCollectionStore(database: db).markUnreferenced(after: "", limit: 5).count == 0)
 
             let index = Self.record("index", children: [image.digest])
             try await artifacts.put(index, tag: try Tag("multi"), in: repo, projectID: project.id)
@@ -134,7 +138,7 @@ import Testing
             let repo = try RepositoryName("p/a")
             try await sessions.create(id: "s1", repository: repo)
             #expect(try await sessions.repository(of: "s1") == repo)
-            #expect(try await sessions.stale(before: Clock.nowMillis() + 1000) == ["s1"])
+            #expect(try await sessions.stale(before: WallClock.nowMillis() + 1000) == ["s1"])
             try await sessions.delete(id: "s1")
             #expect(try await sessions.repository(of: "s1") == nil)
         }

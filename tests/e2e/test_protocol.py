@@ -23,3 +23,10 @@ def test_expect_100_continue_is_answered_before_the_body(berth):
             final += sock.recv(4096)
         assert final.startswith(b"HTTP/1.1 201 Created"), final
     assert requests.get(f"{berth.url}/v2/library/expect/blobs/{digest}", auth=berth.auth).content == body
+
+
+def test_root_page_says_what_the_server_is(berth):
+    page = requests.get(berth.url + "/")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "/api/v2.0/" in page.text and f"skopeo login --tls-verify=false {berth.host}" in page.text

@@ -17,7 +17,7 @@ struct ApkAnalyzer: FileAnalyzer {
             fields = [:]
             directory = ""
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.textLines {
             if line.isEmpty { flush(); continue }
             guard line.count >= 2, let key = line.first, line.dropFirst().first == ":" else { continue }
             let value = String(line.dropFirst(2))

@@ -12,7 +12,7 @@ enum CargoLock {
             }
             name = nil; version = nil; source = nil
         }
-        for raw in text.split(separator: "\n") {
+        for raw in text.nonEmptyTextLines {
             let line = raw.trimmingWhitespace
             if line.hasPrefix("[") {
                 flush()

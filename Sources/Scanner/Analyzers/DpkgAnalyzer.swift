@@ -11,11 +11,11 @@ struct DpkgAnalyzer: FileAnalyzer {
     func analyze(path: String, content: [UInt8], context: AnalysisContext) async throws -> FileFinding? {
         let text = String(decoding: content, as: UTF8.self)
         if path.hasSuffix(".list") {
-            return FileFinding(ownedFiles: text.split(separator: "\n").compactMap { LayerPath.normalize(String($0)) }.filter { !$0.isEmpty })
+            return FileFinding(ownedFiles: text.nonEmptyTextLines.compactMap { LayerPath.normalize(String($0)) }.filter { !$0.isEmpty })
         }
         if path.hasSuffix(".md5sums") {
             // "<md5>  <path>"
-            return FileFinding(ownedFiles: text.split(separator: "\n").compactMap { line in
+            return FileFinding(ownedFiles: text.nonEmptyTextLines.compactMap { line in
                 line.firstIndex(of: " ").flatMap { LayerPath.normalize(String(line[$0...].trimmingWhitespace)) }
             })
         }

@@ -37,8 +37,7 @@ enum Stanzas {
     static func parse(_ text: Substring, separator: Character = ":") -> [[(key: Substring, value: Substring)]] {
         var stanzas: [[(key: Substring, value: Substring)]] = []
         var current: [(key: Substring, value: Substring)] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = line.last == "\r" ? line.dropLast() : line
+        for line in text.textLines {
             if line.isEmpty {
                 if !current.isEmpty { stanzas.append(current); current = [] }
                 continue
@@ -49,6 +48,19 @@ enum Stanzas {
         }
         if !current.isEmpty { stanzas.append(current) }
         return stanzas
+    }
+
+    /// The header block of an RFC 822 message: the lines before the first blank line (the body,
+    /// such as a Python package's long description, is not read).
+    static func headers(_ text: Substring) -> [(key: Substring, value: Substring)] {
+        var headers: [(key: Substring, value: Substring)] = []
+        for line in text.textLines {
+            if line.isEmpty { if headers.isEmpty { continue } else { break } }
+            if line.first == " " || line.first == "\t" { continue }
+            guard let sep = line.firstIndex(of: ":") else { continue }
+            headers.append((line[..<sep], line[line.index(after: sep)...].trimmingWhitespace))
+        }
+        return headers
     }
 }
 

@@ -104,7 +104,7 @@ struct GoBinaryAnalyzer: FileAnalyzer {
 
     static func packages(version: String, modinfo: String, path: String) -> [Package] {
         var out = [Package(type: .golang, name: "stdlib", version: stdlibVersion(version), path: path)]
-        for line in modinfo.split(separator: "\n") {
+        for line in modinfo.nonEmptyTextLines {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count >= 3 else { continue }
             switch fields[0] {

@@ -63,7 +63,7 @@ struct JavaAnalyzer: FileAnalyzer {
 
     static func properties(_ text: String, separator: Character) -> [String: String] {
         var out: [String: String] = [:]
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for line in text.nonEmptyTextLines {
             guard !line.hasPrefix("#"), !line.hasPrefix(" "), let i = line.firstIndex(of: separator) else { continue }
             out[String(line[..<i].trimmingWhitespace)] = String(line[line.index(after: i)...].trimmingWhitespace)
         }

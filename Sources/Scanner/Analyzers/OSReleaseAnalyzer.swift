@@ -10,7 +10,7 @@ struct OSReleaseAnalyzer: FileAnalyzer {
     func analyze(path: String, content: [UInt8], context: AnalysisContext) async throws -> FileFinding? {
         var fields: [Substring: String] = [:]
         let text = String(decoding: content, as: UTF8.self)
-        for line in text.split(separator: "\n") {
+        for line in text.nonEmptyTextLines {
             guard let eq = line.firstIndex(of: "=") else { continue }
             var value = line[line.index(after: eq)...].trimmingWhitespace
             if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {

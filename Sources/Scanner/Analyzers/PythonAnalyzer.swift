@@ -9,10 +9,8 @@ struct PythonAnalyzer: FileAnalyzer {
 
     func analyze(path: String, content: [UInt8], context: AnalysisContext) async throws -> FileFinding? {
         let text = String(decoding: content, as: UTF8.self)
-        // headers end at the first blank line; the description body follows
-        let head = text.range(of: "\n\n").map { text[..<$0.lowerBound] } ?? Substring(text)
-        guard let headers = Stanzas.parse(head).first,
-              let name = headers.first("Name"), let version = headers.first("Version") else { return nil }
+        let headers = Stanzas.headers(Substring(text))
+        guard let name = headers.first("Name"), let version = headers.first("Version") else { return nil }
         let license = headers.first("License").flatMap { $0.isEmpty || $0 == "UNKNOWN" || $0.count > 100 ? nil : $0 }
         return FileFinding(packages: [Package(type: .pypi, name: Self.normalize(name), version: version,
                                               licenses: license.map { [$0] } ?? [], path: path)])

@@ -7,7 +7,7 @@ struct RubyGemAnalyzer: FileAnalyzer {
 
     func analyze(path: String, content: [UInt8], context: AnalysisContext) async throws -> FileFinding? {
         var name: String?, version: String?
-        for raw in String(decoding: content, as: UTF8.self).split(separator: "\n") {
+        for raw in String(decoding: content, as: UTF8.self).nonEmptyTextLines {
             let line = raw.trimmingWhitespace
             if name == nil, line.hasPrefix("s.name = ") { name = Self.quoted(line) }
             if version == nil, line.hasPrefix("s.version = ") { version = Self.quoted(line) }

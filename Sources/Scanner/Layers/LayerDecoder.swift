@@ -12,7 +12,7 @@ final class LayerDecoder {
     private(set) var uncompressedBytes: UInt64 = 0
     private var zlib: UnsafeMutablePointer<z_stream>?
     private var zlibEnded = false
-    private var zstd: OpaquePointer?
+    private var zstd: UnsafeMutableRawPointer?
     private let output: UnsafeMutableRawBufferPointer
     private let outputSize = 256 << 10
 
@@ -22,7 +22,7 @@ final class LayerDecoder {
 
     deinit {
         if let zlib { inflateEnd(zlib); zlib.deallocate() }
-        if let zstd { ZSTD_freeDStream(zstd) }
+        if let zstd { berth_zstd_free(zstd) }
         output.deallocate()
     }
 
@@ -60,8 +60,13 @@ final class LayerDecoder {
             zlib = stream
         } else if chunk.count >= 4, chunk[0] == 0x28, chunk[1] == 0xb5, chunk[2] == 0x2f, chunk[3] == 0xfd {
             format = .zstd
-            zstd = ZSTD_createDStream()
-            ZSTD_initDStream(zstd)
+            if let failure = berth_zstd_load() {
+                throw ScanError.corruptLayer("zstd layer cannot be decoded: \(String(cString: failure))")
+            }
+            guard let stream = berth_zstd_create() else {
+                throw ScanError.corruptLayer("zstd decoder could not be initialised")
+            }
+            zstd = stream
         } else {
             format = .plain
         }
@@ -104,12 +109,12 @@ final class LayerDecoder {
 
     private func decompressZstd(_ chunk: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try chunk.withUnsafeBytes { input in
-            var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+            var inBuffer = berth_zstd_in_buffer(src: input.baseAddress, size: input.count, pos: 0)
             repeat {
-                var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: outputSize, pos: 0)
-                let result = ZSTD_decompressStream(zstd, &outBuffer, &inBuffer)
-                if ZSTD_isError(result) != 0 {
-                    throw ScanError.corruptLayer("zstd data is corrupt: \(String(cString: ZSTD_getErrorName(result)))")
+                var outBuffer = berth_zstd_out_buffer(dst: output.baseAddress, size: outputSize, pos: 0)
+                let result = berth_zstd_decompress(zstd, &outBuffer, &inBuffer)
+                if berth_zstd_is_error(result) != 0 {
+                    throw ScanError.corruptLayer("zstd data is corrupt: \(String(cString: berth_zstd_error_name(result)))")
                 }
                 if outBuffer.pos > 0 {
                     uncompressedBytes += UInt64(outBuffer.pos)

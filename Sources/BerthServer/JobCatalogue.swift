@@ -1,0 +1,13 @@
+import BlobStore
+import Jobs
+import Metadata
+import Services
+
+/// Every job kind this binary runs: the one list a new feature adds its `JobKind` to.
+enum JobCatalogue {
+    static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry) -> [any JobKind] {
+        [
+            GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
+        ]
+    }
+}
