@@ -52,6 +52,15 @@ public struct WorkerPoolRecord: Sendable, Equatable {
     public let concurrency: Int
     public let startAt: Int64
     public let heartbeatAt: Int64
+
+    public init(poolID: String, host: String, pid: Int64, concurrency: Int, startAt: Int64, heartbeatAt: Int64) {
+        self.poolID = poolID
+        self.host = host
+        self.pid = pid
+        self.concurrency = concurrency
+        self.startAt = startAt
+        self.heartbeatAt = heartbeatAt
+    }
 }
 
 /// A job type's queue, as `/jobservice/queues` lists it.

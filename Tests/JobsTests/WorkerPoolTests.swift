@@ -104,14 +104,3 @@ struct EndlessJob: JobKind {
         }
     }
 }
-
-/// Waits for a condition that another task makes true, polling; fails after `seconds`.
-func eventually(seconds: Double = 10, _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        await Task.yield()
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("condition not met within \(seconds) s")
-}

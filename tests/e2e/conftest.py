@@ -20,7 +20,7 @@ def free_port():
 
 
 class Berth:
-    def __init__(self, binary, data_dir, port, database_url=None):
+    def __init__(self, binary, data_dir, port, database_url=None, env=None):
         self.binary = binary
         self.data_dir = data_dir
         self.port = port
@@ -28,6 +28,7 @@ class Berth:
         self.url = f"http://{self.host}"
         self.auth = ("admin", ADMIN_PASSWORD)
         self.database_url = database_url
+        self.extra_env = env or {}
         self.process = None
         self.log_path = os.path.join(os.path.dirname(data_dir), "server.log")
 
@@ -36,6 +37,7 @@ class Berth:
                    BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD, BERTH_LOG_LEVEL="warning")
         if self.database_url:
             env["BERTH_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([self.binary, "serve"], env=env, stdout=log, stderr=log)
         deadline = time.time() + 30
@@ -64,14 +66,32 @@ class Berth:
 
 
 @pytest.fixture
-def berth():
-    binary = os.environ.get("BERTH_BINARY") or os.path.abspath(".build/debug/berth")
+def berth_binary():
+    return os.environ.get("BERTH_BINARY") or os.path.abspath(".build/debug/berth")
+
+
+@pytest.fixture
+def berth(berth_binary):
+    binary = berth_binary
     root = tempfile.mkdtemp(prefix="berth-e2e-")
     server = Berth(binary, os.path.join(root, "data"), free_port())
     server.start()
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh database on the test PostgreSQL server (BERTH_TEST_POSTGRES_URL), dropped after."""
+    server = os.environ.get("BERTH_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("BERTH_TEST_POSTGRES_URL is not set")
+    name = "berth_e2e_" + os.urandom(6).hex()
+    subprocess.run(["psql", server, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    base = server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    subprocess.run(["psql", server, "-q", "-c", f"DROP DATABASE {name} WITH (FORCE)"], capture_output=True)
 
 
 def run(*args, **kwargs):
