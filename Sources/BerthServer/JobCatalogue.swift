@@ -8,6 +8,7 @@ enum JobCatalogue {
     static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
+            AuditPurgeJob(database: database),
         ]
     }
 }

@@ -71,7 +71,7 @@ public enum HarborAPIRoutes {
         api.get("audit-logs", use: logs.list)
         api.get("projects/:project_name_or_id/logs", use: logs.projectLogs)
 
-        for job in [SystemJob.garbageCollection] {
+        for job in [SystemJob.garbageCollection, SystemJob.purgeAudit] {
             let handlers = SystemJobHandlers(services: services, job: job)
             let base = String(job.path.dropFirst("/api/v2.0/".count))
             api.get(RouterPath(base), use: handlers.history)

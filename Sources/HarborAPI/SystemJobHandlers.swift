@@ -69,16 +69,16 @@ struct SystemJobHandlers {
 
     func createSchedule(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(job.resource, .create))
-        return try await applySchedule(request, identity: context.identity, successStatus: .created)
+        return try await applySchedule(request, successStatus: .created)
     }
 
     func updateSchedule(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(job.resource, .update))
-        return try await applySchedule(request, identity: context.identity, successStatus: .ok)
+        return try await applySchedule(request, successStatus: .ok)
     }
 
     /// `Manual` runs the job now, `None` removes the schedule, the periodic types store one.
-    private func applySchedule(_ request: Request, identity: Identity, successStatus: HTTPResponse.Status) async throws -> Response {
+    private func applySchedule(_ request: Request, successStatus: HTTPResponse.Status) async throws -> Response {
         let body = try await JSONBody.bytes(from: request)
         let schedule = try JSONDecoder().decode(ScheduleBody.self, from: body).schedule
         guard let type = schedule?.type, !type.isEmpty else { throw APIError.badRequest("schedule.type is required") }
@@ -98,7 +98,6 @@ struct SystemJobHandlers {
             let id = try await services.jobs.enqueue(vendorType: job.jobType, trigger: .manual, parameters: parameters,
                                                      tasks: [TaskSpec(jobType: job.jobType, parameters: parameters, maxAttempts: job.maxAttempts)])
             services.jobPool?.notify()
-            await services.recordAudit(identity, "create", job.jobType.lowercased(), "\(job.jobType) \(id)", projectID: nil)
             return JSONResponse.empty(successStatus, headers: [.location: "\(job.path)/\(id)"])
         case .none:
             try await services.schedules.delete(vendorType: job.jobType)

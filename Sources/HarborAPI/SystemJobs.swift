@@ -12,4 +12,16 @@ extension SystemJob {
         if let violation = parameters.violation { throw APIError.badRequest(violation) }
         return parameters.json
     }
+
+    /// `/system/purgeaudit`: parameters `audit_retention_hour`, `include_event_types`, `dry_run`.
+    static let purgeAudit = SystemJob(
+        jobType: AuditPurgeJob.jobType, path: "/api/v2.0/system/purgeaudit", resource: .purgeAudit, maxAttempts: 3
+    ) { body in
+        struct Envelope: Decodable { let parameters: AuditPurgeParameters? }
+        guard let parameters = try JSONDecoder().decode(Envelope.self, from: body).parameters else {
+            throw APIError.badRequest("parameters.audit_retention_hour is required")
+        }
+        if let violation = parameters.violation { throw APIError.badRequest(violation) }
+        return parameters.json
+    }
 }

@@ -1,6 +1,7 @@
 import BerthTestSupport
 import Foundation
 import HTTPTypes
+import Metadata
 import Testing
 
 /// `/system/gc` and its schedule, in Harbor's shapes; jobs run on this test's own worker.
@@ -142,6 +143,45 @@ import Testing
             #expect(try await h.api(.put, "/jobservice/queues/SCHEDULER", json: #"{"action":"pause"}"#).status == .ok)
             #expect(try await h.api(.get, "/schedules/all/paused").object()["paused"] as? Bool == true)
             #expect(try await h.api(.get, "/schedules/GARBAGE_COLLECTION/paused").status == .badRequest)
+        }
+    }
+}
+
+@Suite struct PurgeAuditAPITests {
+    @Test func purgeByAgeAndEventTypeWithDryRun() async throws {
+        try await Harness.run { h in
+            _ = try await h.createProject("team")
+            _ = try await h.createUser("alice")
+            try await h.server.backend.audit.flush()
+            let before = try await h.api(.get, "/audit-logs?page_size=100").header("X-Total-Count").flatMap(Int.init) ?? 0
+            #expect(before >= 2)
+            // nothing is older than an hour yet
+            let young = try await h.api(.post, "/system/purgeaudit/schedule", json: #"{"parameters":{"audit_retention_hour":1,"include_event_types":"create_project,create_user"},"schedule":{"type":"Manual"}}"#)
+            #expect(young.status == .created, "\(young.text)")
+            let youngID = try #require(young.header("Location")?.split(separator: "/").last.map(String.init))
+            try await eventually("the purge to finish") { try await h.api(.get, "/system/purgeaudit/\(youngID)").object()["job_status"] as? String == "Success" }
+            #expect(try await h.api(.get, "/system/purgeaudit/\(youngID)/log").text.contains("deleted 0 audit log lines"))
+            #expect(try await h.api(.get, "/audit-logs?page_size=100").header("X-Total-Count").flatMap(Int.init) == before)
+
+            // Old lines of two types; only the one asked for goes.
+            let threeHoursAgo = Int64(Date().timeIntervalSince1970 * 1000) - 3 * 3_600_000
+            try await h.server.api.auditLogs.insert((0..<3).map { i in
+                AuditEvent(projectID: nil, operation: "pull", resourceType: "artifact", resource: "library/old:\(i)", username: "admin", time: threeHoursAgo)
+            } + [AuditEvent(projectID: nil, operation: "create", resourceType: "project", resource: "old", username: "admin", time: threeHoursAgo)])
+            let old = try await h.api(.post, "/system/purgeaudit/schedule", json: #"{"parameters":{"audit_retention_hour":2,"include_event_types":"pull_artifact"},"schedule":{"type":"Manual"}}"#)
+            let oldID = try #require(old.header("Location")?.split(separator: "/").last.map(String.init))
+            try await eventually("the purge to finish") { try await h.api(.get, "/system/purgeaudit/\(oldID)").object()["job_status"] as? String == "Success" }
+            #expect(try await h.api(.get, "/system/purgeaudit/\(oldID)/log").text.contains("deleted 3 audit log lines"))
+            #expect(try await h.api(.get, "/audit-logs?page_size=100").header("X-Total-Count").flatMap(Int.init) == before + 1)
+
+            #expect(try await h.api(.post, "/system/purgeaudit/schedule", json: #"{"parameters":{"audit_retention_hour":0},"schedule":{"type":"Manual"}}"#).status == .badRequest)
+            #expect(try await h.api(.post, "/system/purgeaudit/schedule", json: #"{"schedule":{"type":"Hourly"}}"#).status == .badRequest)
+            let hourly = try await h.api(.post, "/system/purgeaudit/schedule", json: #"{"parameters":{"audit_retention_hour":168,"dry_run":true,"include_event_types":"create_artifact,delete_artifact,pull_artifact"},"schedule":{"type":"Hourly","cron":"0 0 * * * *"}}"#)
+            #expect(hourly.status == .created)
+            let schedule = try await h.api(.get, "/system/purgeaudit/schedule").object()
+            #expect((schedule["schedule"] as? [String: Any])?["cron"] as? String == "0 0 * * * *")
+            #expect((schedule["job_parameters"] as? String)?.contains("pull_artifact") == true)
+            #expect(try await h.api(.get, "/system/purgeaudit").header("X-Total-Count") == "2", "the two manual runs")
         }
     }
 }
