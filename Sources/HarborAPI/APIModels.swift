@@ -79,12 +79,18 @@ struct ProjectReq: Decodable {
 }
 
 struct ProjectSummary: Encodable {
+    let quota: ProjectSummaryQuota?
     let repo_count: Int64
     let project_admin_count: Int64
     let maintainer_count: Int64
     let developer_count: Int64
     let guest_count: Int64
     let limited_guest_count: Int64
+}
+
+struct ProjectSummaryQuota: Encodable {
+    let hard: [String: Int64]
+    let used: [String: Int64]
 }
 
 struct ProjectMemberEntity: Encodable {

@@ -54,6 +54,9 @@ struct ArtifactHandlers {
         guard let source = try await services.artifacts.artifact(reference, in: sourceName) else {
             throw APIError.notFound("artifact \(from) not found")
         }
+        if let excess = try await services.quotas.excess(projectID: project.id, adding: try await services.artifacts.blobDigests(ofArtifact: source.id)) {
+            throw APIError(.forbidden, code: "DENIED", excess.message)
+        }
         try await services.artifacts.copy(artifactID: source.id, to: target, projectID: project.id)
         await services.recordAudit(context.identity, "create", "artifact", "\(target)@\(source.digest)", projectID: project.id)
         return JSONResponse.created(location: APIServices.path(of: target) + "/artifacts/\(source.digest)")

@@ -83,6 +83,11 @@ public enum HarborAPIRoutes {
             api.get(RouterPath(base + "/:execution_id/log"), use: handlers.log)
         }
 
+        let quotas = QuotaHandlers(services: services)
+        api.get("quotas", use: quotas.list)
+        api.get("quotas/:id", use: quotas.get)
+        api.put("quotas/:id", use: quotas.update)
+
         let jobService = JobServiceHandlers(services: services)
         api.get("jobservice/pools", use: jobService.pools)
         api.get("jobservice/pools/:pool_id/workers", use: jobService.workers)

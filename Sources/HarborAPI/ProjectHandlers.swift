@@ -42,10 +42,14 @@ struct ProjectHandlers {
         var metadata = try ProjectMetadataRules.validate(body.metadata ?? [:])
         let isPublic = body.public ?? (metadata["public"] == "true")
         metadata["public"] = isPublic ? "true" : "false"
+        let storageLimit = body.storage_limit ?? QuotaStore.unlimited
+        guard QuotaStore.isValid(hard: storageLimit) else {
+            throw APIError.badRequest("storage_limit must be -1 (unlimited) or 1 to \(QuotaStore.maximum) bytes (got \(storageLimit))")
+        }
         let owner: Int64? = UserHandlers.userID(context.identity)
         guard let project = try await services.projects.create(
             name: name, isPublic: isPublic, ownerID: owner, metadata: metadata,
-            ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue })
+            ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue }, storageLimit: storageLimit)
         else { throw APIError.conflict("project \(name) already exists") }
         await services.recordAudit(context.identity, "create", "project", project.name, projectID: project.id)
         return JSONResponse.created(location: "/api/v2.0/projects/\(project.id)")
@@ -83,7 +87,9 @@ struct ProjectHandlers {
         let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.project, .read), in: project)
         let (repositories, byRole) = try await services.projects.summary(projectID: project.id)
+        let quota = try await services.quotas.quota(projectID: project.id)
         return try JSONResponse.ok(ProjectSummary(
+            quota: quota.map { ProjectSummaryQuota(hard: ["storage": $0.hard], used: ["storage": $0.used]) },
             repo_count: repositories, project_admin_count: byRole[ProjectRole.projectAdmin.rawValue] ?? 0,
             maintainer_count: byRole[ProjectRole.maintainer.rawValue] ?? 0, developer_count: byRole[ProjectRole.developer.rawValue] ?? 0,
             guest_count: byRole[ProjectRole.guest.rawValue] ?? 0, limited_guest_count: byRole[ProjectRole.limitedGuest.rawValue] ?? 0))

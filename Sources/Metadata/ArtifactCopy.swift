@@ -29,6 +29,17 @@ extension ArtifactStore {
         }
     }
 
+    /// Every blob the artifact and (for an index) its children use.
+    public func blobDigests(ofArtifact id: Int64) async throws -> [Digest] {
+        try await database.read { db in
+            try await db.raw("""
+                WITH RECURSIVE tree(id) AS (
+                    SELECT \(bind: id) UNION SELECT mr.child_id FROM manifest_references mr JOIN tree ON mr.parent_id = tree.id)
+                SELECT DISTINCT mb.digest FROM manifest_blobs mb JOIN tree ON mb.manifest_id = tree.id
+                """).all().map { try Digest(parsing: $0.decode(column: "digest", as: String.self)) }
+        }
+    }
+
     /// Copies one manifest after its children; returns the id in the target (existing or new).
     private static func copyManifest(_ sourceID: Int64, into repositoryID: Int64, now: Int64, in db: any SQLDatabase) async throws -> Int64 {
         let children = try await db.raw("SELECT child_id FROM manifest_references WHERE parent_id = \(bind: sourceID)").all()

@@ -163,6 +163,27 @@ enum Migrations {
                 start_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL)
             """,
         ]),
+        // Project quotas (usage is computed from the reference tables, never kept in a hot row)
+        // and immutable tag rules.
+        (5, [
+            """
+            CREATE TABLE quotas (
+                id {id}, reference TEXT NOT NULL, reference_id BIGINT NOT NULL, hard BIGINT NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL, UNIQUE (reference, reference_id))
+            """,
+            """
+            INSERT INTO quotas (reference, reference_id, hard, creation_time, update_time)
+            SELECT 'project', id, -1, created_at, created_at FROM projects
+            """,
+            """
+            CREATE TABLE immutable_rules (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                priority INTEGER NOT NULL DEFAULT 0, disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                tag_selectors TEXT NOT NULL, scope_selectors TEXT NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            "CREATE INDEX immutable_rules_project ON immutable_rules(project_id)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -31,7 +31,8 @@ public struct ProjectStore: Sendable {
 
     /// Creates a project with its metadata (and, when given, the owner as a member with `ownerRole`)
     /// in one transaction; nil when the name is taken.
-    public func create(name: String, isPublic: Bool, ownerID: Int64?, metadata: [String: String], ownerRole: Int?) async throws -> Project? {
+    public func create(name: String, isPublic: Bool, ownerID: Int64?, metadata: [String: String], ownerRole: Int?,
+                       storageLimit: Int64 = QuotaStore.unlimited) async throws -> Project? {
         let now = WallClock.nowMillis()
         return try await database.write { db in
             guard let row = try await db.raw("""
@@ -44,6 +45,7 @@ public struct ProjectStore: Sendable {
             var values = metadata
             values["public"] = isPublic ? "true" : "false"
             try await Self.setMetadata(values, projectID: project.id, in: db)
+            try await QuotaStore.create(projectID: project.id, hard: storageLimit, now: now, in: db)
             if let ownerID, let ownerRole {
                 try await db.raw("""
                     INSERT INTO project_members (project_id, user_id, role, created_at, updated_at)
@@ -112,6 +114,7 @@ public struct ProjectStore: Sendable {
                 throw MetadataError.conflict("the project contains repositories and cannot be deleted")
             }
             try await db.raw("DELETE FROM robots WHERE project_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM quotas WHERE reference = 'project' AND reference_id = \(bind: id)").run()
             return !(try await db.raw("DELETE FROM projects WHERE id = \(bind: id) RETURNING id").all()).isEmpty
         }
     }

@@ -10,6 +10,7 @@ public struct RegistryBackend: Sendable {
     public let repositories: RepositoryStore
     public let projects: ProjectStore
     public let uploadSessions: UploadSessionStore
+    public let quotas: QuotaStore
     public let policy: any AccessPolicy
     /// Shared with the Harbor API; buffers pulls so that serving a manifest writes nothing.
     public let audit: AuditRecorder
@@ -21,6 +22,7 @@ public struct RegistryBackend: Sendable {
         self.repositories = RepositoryStore(database: database)
         self.projects = ProjectStore(database: database)
         self.uploadSessions = UploadSessionStore(database: database)
+        self.quotas = QuotaStore(database: database)
         self.policy = policy
         self.audit = audit
     }

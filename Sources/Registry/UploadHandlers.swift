@@ -47,9 +47,12 @@ struct UploadHandlers {
         guard let digest = try? Digest(parsing: text), let source = try? RepositoryName(from),
               let sourceProject = try await backend.projects.find(name: source.projectName),
               try await backend.policy.allowedActions(for: context.identity, repository: source, in: sourceProject).contains(.pull),
-              let project = context.registry.project,
-              try await backend.blobReferences.mount(digest, from: source, to: repository, projectID: project.id) != nil
+              let project = context.registry.project
         else { return nil }
+        if let excess = try await backend.quotas.excess(projectID: project.id, adding: [digest]) {
+            throw RegistryError(.denied, excess.message)
+        }
+        guard try await backend.blobReferences.mount(digest, from: source, to: repository, projectID: project.id) != nil else { return nil }
         return created(repository: repository, digest: digest)
     }
 
@@ -93,8 +96,11 @@ struct UploadHandlers {
         let offset = try contentRangeStart(request)
         try await backend.blobs.append(upload, body: request.body, expectedOffset: offset)
         guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
-        let references = backend.blobReferences
+        let references = backend.blobReferences, quotas = backend.quotas
         try await backend.blobs.completeUpload(upload, digest: digest) { size, publish in
+            if let excess = try await quotas.excess(projectID: project.id, adding: [(digest, size)]) {
+                throw RegistryError(.denied, excess.message)
+            }
             try await references.link(digest, size: size, to: repository, projectID: project.id, publish: publish)
         }
         try await backend.uploadSessions.delete(id: upload.value)
