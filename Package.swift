@@ -33,8 +33,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Harbor's doublestar patterns and selectors (retention, immutability, replication filters).
+        .target(name: "Selectors"),
         .target(name: "Metadata", dependencies: [
-            "OCI",
+            "OCI", "Selectors",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "PostgresKit", package: "postgres-kit"),
@@ -71,7 +73,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access", "Jobs", "Services",
+            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "BerthServer", dependencies: [
@@ -98,6 +100,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "SelectorsTests", dependencies: ["Selectors"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Metadata", "BerthTestSupport"]),
         .testTarget(name: "ServicesTests", dependencies: [
             "Services", "Jobs", "BerthServer", "BerthTestSupport", "Metadata", "BlobStore", "OCI",

@@ -37,6 +37,8 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .manifestUnknown(let ref): return .notFound("artifact \(ref) not found")
             case .conflict(let message): return .conflict(message)
             case .manifestReferenced(let parent): return .referenced(MetadataError.referencedMessage(parent))
+            case .tagImmutable(let repository, let tag, let moving):
+                return .precondition(MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
             }
         default:

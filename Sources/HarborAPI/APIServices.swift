@@ -27,6 +27,7 @@ public struct APIServices: Sendable {
     /// Lifetime of registry tokens in seconds (Harbor's `token_expiration`, 30 minutes).
     public let tokenLifetime: Int64
     public let quotas: QuotaStore
+    public let immutableRules: ImmutableRuleStore
     public let jobs: JobStore
     public let schedules: ScheduleStore
     /// This process's workers: woken when a job is enqueued, and the job types they run.
@@ -51,6 +52,7 @@ public struct APIServices: Sendable {
         self.signer = signer
         self.tokenLifetime = tokenLifetime
         self.quotas = QuotaStore(database: database)
+        self.immutableRules = ImmutableRuleStore(database: database)
         self.jobs = JobStore(database: database)
         self.schedules = ScheduleStore(database: database)
         self.jobPool = jobPool

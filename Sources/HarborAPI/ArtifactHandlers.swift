@@ -32,6 +32,8 @@ struct ArtifactHandlers {
         let project = try await services.namedProject(context)
         try await services.require(context.identity, Permission(.artifact, .delete), in: project)
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        let tags = try await services.immutableRules.tags(ofDigest: artifact.digest.description, in: artifact.repositoryName.value)
+        try await services.immutableRules.refuseDeleting(tags, in: artifact.repositoryName.value, projectID: project.id)
         try await services.artifacts.deleteArtifact(id: artifact.id)
         await services.recordAudit(context.identity, "delete", "artifact", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
         return JSONResponse.empty(.ok)

@@ -83,6 +83,12 @@ public enum HarborAPIRoutes {
             api.get(RouterPath(base + "/:execution_id/log"), use: handlers.log)
         }
 
+        let immutable = ImmutableRuleHandlers(services: services)
+        api.get("projects/:project_name_or_id/immutabletagrules", use: immutable.list)
+        api.post("projects/:project_name_or_id/immutabletagrules", use: immutable.create)
+        api.put("projects/:project_name_or_id/immutabletagrules/:immutable_rule_id", use: immutable.update)
+        api.delete("projects/:project_name_or_id/immutabletagrules/:immutable_rule_id", use: immutable.delete)
+
         let quotas = QuotaHandlers(services: services)
         api.get("quotas", use: quotas.list)
         api.get("quotas/:id", use: quotas.get)

@@ -39,6 +39,7 @@ struct TagHandlers {
         try await services.require(context.identity, Permission(.tag, .delete), in: project)
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
         let name = try context.parameters.required("tag_name")
+        try await services.immutableRules.refuseDeleting([name], in: artifact.repositoryName.value, projectID: project.id)
         guard try await services.artifacts.deleteTag(named: name, artifactID: artifact.id) else {
             throw APIError.notFound("tag \(name) not found on \(artifact.digest)")
         }

@@ -10,6 +10,14 @@ public enum MetadataError: Error, Equatable, Sendable {
     /// An index still lists this manifest; the index must go first.
     case manifestReferenced(by: Digest)
     case conflict(String)
+    /// An immutable tag would be moved by a push (`moving`) or deleted.
+    case tagImmutable(repository: String, tag: String, moving: Bool)
+
+    /// Harbor's messages for `tagImmutable`.
+    public static func immutableMessage(repository: String, tag: String, moving: Bool) -> String {
+        moving ? "Failed to process request due to '\(repository):\(tag)' configured as immutable."
+            : "the tag \(tag) configured as immutable, cannot be deleted"
+    }
 
     /// Harbor's message for `manifestReferenced`, the same on `/v2/` and the API.
     public static func referencedMessage(_ parent: Digest) -> String {

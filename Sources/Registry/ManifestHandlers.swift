@@ -56,6 +56,7 @@ struct ManifestHandlers {
             digest: digest, mediaType: manifest.mediaType, artifactType: manifest.artifactType, payload: bytes,
             subject: manifest.subjectDigest, annotations: manifest.annotations,
             blobs: manifest.requiredBlobs, children: manifest.requiredManifests)
+        try await backend.immutableRules.refuseMoving(tags.map(\.value), to: digest.description, in: repository.value, projectID: project.id)
         try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
         for tag in tags.dropFirst() {
             try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)
@@ -73,10 +74,14 @@ struct ManifestHandlers {
     }
 
     func delete(context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
+        guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
         switch reference {
         case .digest(let digest):
+            let tags = try await backend.immutableRules.tags(ofDigest: digest.description, in: repository.value)
+            try await backend.immutableRules.refuseDeleting(tags, in: repository.value, projectID: project.id)
             try await backend.artifacts.deleteManifest(digest, in: repository)
         case .tag(let tag):
+            try await backend.immutableRules.refuseDeleting([tag.value], in: repository.value, projectID: project.id)
             guard try await backend.artifacts.deleteTag(tag, in: repository) else {
                 throw RegistryError(.manifestUnknown, "tag \(tag) not found in \(repository)")
             }

@@ -11,6 +11,7 @@ public struct RegistryBackend: Sendable {
     public let projects: ProjectStore
     public let uploadSessions: UploadSessionStore
     public let quotas: QuotaStore
+    public let immutableRules: ImmutableRuleStore
     public let policy: any AccessPolicy
     /// Shared with the Harbor API; buffers pulls so that serving a manifest writes nothing.
     public let audit: AuditRecorder
@@ -23,6 +24,7 @@ public struct RegistryBackend: Sendable {
         self.projects = ProjectStore(database: database)
         self.uploadSessions = UploadSessionStore(database: database)
         self.quotas = QuotaStore(database: database)
+        self.immutableRules = ImmutableRuleStore(database: database)
         self.policy = policy
         self.audit = audit
     }

@@ -22,6 +22,8 @@ public struct RegistryError: Error, Sendable {
         case rangeInvalid = "RANGE_INVALID"
         case tooManyRequests = "TOOMANYREQUESTS"
         case unknown = "UNKNOWN"
+        /// Harbor's code for a push or delete refused by a project policy (immutable tags).
+        case precondition = "PRECONDITION"
         /// Harbor's code for deleting what another artifact still references (an index's child).
         case violateForeignKeyConstraint = "VIOLATE_FOREIGN_KEY_CONSTRAINT"
 
@@ -32,7 +34,7 @@ public struct RegistryError: Error, Sendable {
             case .denied: .forbidden
             case .rangeInvalid: .rangeNotSatisfiable
             case .tooManyRequests: .tooManyRequests
-            case .violateForeignKeyConstraint: .preconditionFailed
+            case .violateForeignKeyConstraint, .precondition: .preconditionFailed
             case .unknown: .internalServerError
             default: .badRequest
             }

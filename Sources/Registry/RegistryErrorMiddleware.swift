@@ -34,7 +34,9 @@ enum RegistryErrorRendering {
             struct Entry: Encodable { let code: String; let message: String; let detail: String? }
             let errors: [Entry]
         }
-        let json = (try? JSONEncoder().encode(Body(errors: [.init(code: error.code.rawValue, message: error.message, detail: error.detail)]))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let json = (try? encoder.encode(Body(errors: [.init(code: error.code.rawValue, message: error.message, detail: error.detail)]))) ?? Data()
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.contentLength] = String(json.count)
@@ -81,6 +83,8 @@ enum RegistryErrorRendering {
                                      status: .badRequest)
             case .manifestReferenced(let parent):
                 return RegistryError(.violateForeignKeyConstraint, MetadataError.referencedMessage(parent))
+            case .tagImmutable(let repository, let tag, let moving):
+                return RegistryError(.precondition, MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
             case .invalidConfiguration(let m), .conflict(let m):
                 return RegistryError(.unknown, m)
             }
