@@ -28,6 +28,7 @@ public struct APIServices: Sendable {
     public let tokenLifetime: Int64
     public let quotas: QuotaStore
     public let immutableRules: ImmutableRuleStore
+    public let retention: RetentionStore
     public let jobs: JobStore
     public let schedules: ScheduleStore
     /// This process's workers: woken when a job is enqueued, and the job types they run.
@@ -53,6 +54,7 @@ public struct APIServices: Sendable {
         self.tokenLifetime = tokenLifetime
         self.quotas = QuotaStore(database: database)
         self.immutableRules = ImmutableRuleStore(database: database)
+        self.retention = RetentionStore(database: database)
         self.jobs = JobStore(database: database)
         self.schedules = ScheduleStore(database: database)
         self.jobPool = jobPool

@@ -89,6 +89,18 @@ public enum HarborAPIRoutes {
         api.put("projects/:project_name_or_id/immutabletagrules/:immutable_rule_id", use: immutable.update)
         api.delete("projects/:project_name_or_id/immutabletagrules/:immutable_rule_id", use: immutable.delete)
 
+        let retentions = RetentionHandlers(services: services)
+        api.get("retentions/metadatas", use: retentions.metadatas)
+        api.post("retentions", use: retentions.create)
+        api.get("retentions/:id", use: retentions.get)
+        api.put("retentions/:id", use: retentions.update)
+        api.delete("retentions/:id", use: retentions.delete)
+        api.post("retentions/:id/executions", use: retentions.trigger)
+        api.get("retentions/:id/executions", use: retentions.executions)
+        api.patch("retentions/:id/executions/:eid", use: retentions.operate)
+        api.get("retentions/:id/executions/:eid/tasks", use: retentions.tasks)
+        api.get("retentions/:id/executions/:eid/tasks/:tid", use: retentions.taskLog)
+
         let quotas = QuotaHandlers(services: services)
         api.get("quotas", use: quotas.list)
         api.get("quotas/:id", use: quotas.get)

@@ -20,6 +20,7 @@ extension JobKind {
 public final class JobContext: Sendable {
     public let task: JobTask
     private let buffer = NIOLockedValueBox("")
+    private let reported = NIOLockedValueBox<String?>(nil)
     private let echo: (@Sendable (String) -> Void)?
 
     /// `echo` also receives each line as it is logged (the command line prints them).
@@ -35,6 +36,13 @@ public final class JobContext: Sendable {
         echo?(line)
         buffer.withLockedValue { $0 += line.hasSuffix("\n") ? line : line + "\n" }
     }
+
+    /// Records the run's result (the job's own JSON), stored with the task when it finishes.
+    public func report(_ result: String) {
+        reported.withLockedValue { $0 = result }
+    }
+
+    var result: String? { reported.withLockedValue { $0 } }
 
     /// Takes what was logged since the last call.
     func drainLog() -> String {

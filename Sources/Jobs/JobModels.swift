@@ -29,6 +29,8 @@ public struct JobTask: Sendable, Equatable {
     public let startTime: Int64?
     public let endTime: Int64?
     public let updateTime: Int64
+    /// What the finished run reported (a job's own JSON, e.g. retention's counts).
+    public let result: String?
 }
 
 /// A task to create with its execution.

@@ -44,6 +44,21 @@ public struct JobStore: Sendable {
         return id
     }
 
+    /// Adds tasks to a running execution (a launcher task fanning out, one task per repository).
+    public func addTasks(_ tasks: [TaskSpec], toExecution executionID: Int64, now: Int64 = WallClock.nowMillis()) async throws {
+        guard !tasks.isEmpty else { return }
+        try await database.write { db in
+            for task in tasks {
+                try await db.raw("""
+                    INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time)
+                    VALUES (\(bind: executionID), \(bind: task.jobType), 'Pending', \(bind: task.parameters), \(bind: task.maxAttempts),
+                            \(bind: now), \(bind: now), \(bind: now))
+                    """).run()
+            }
+            try await Self.refreshExecution(executionID, now: now, in: db)
+        }
+    }
+
     // MARK: claim, heartbeat, finish
 
     /// Takes the oldest due pending task of one of `jobTypes` whose queue is not paused, for
@@ -118,9 +133,11 @@ public struct JobStore: Sendable {
     /// Records the end of the worker's run, unless the worker no longer holds the task. Returns the
     /// task's new status, or nil when the run's result was dropped.
     @discardableResult
-    public func finish(taskID: Int64, workerID: String, outcome: Outcome, log: String,
+    public func finish(taskID: Int64, workerID: String, outcome: Outcome, log: String, result: String? = nil,
                        now: Int64 = WallClock.nowMillis()) async throws -> TaskStatus? {
-        let logUpdate = appendLog(log)
+        var changes = appendLog(log)
+        if let result { changes.appendInterpolation(unsafeRaw: ", result = "); changes.appendInterpolation(bind: result) }
+        let logUpdate = changes
         return try await database.write { db in
             let set: SQLQueryString
             switch outcome {
@@ -363,7 +380,7 @@ public struct JobStore: Sendable {
 
     static let taskColumns = """
         id, execution_id, job_type, status, status_message, parameters, attempt, max_attempts, worker_id, stop_requested,
-        creation_time, start_time, end_time, update_time
+        creation_time, start_time, end_time, update_time, result
         """
 
     static func task(_ row: any SQLRow) throws -> JobTask {
@@ -375,7 +392,8 @@ public struct JobStore: Sendable {
                 attempt: try row.decode(column: "attempt", as: Int.self), maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
                 workerID: try row.decode(column: "worker_id", as: String?.self), stopRequested: try row.decode(column: "stop_requested", as: Bool.self),
                 creationTime: try row.decode(column: "creation_time", as: Int64.self), startTime: try row.decode(column: "start_time", as: Int64?.self),
-                endTime: try row.decode(column: "end_time", as: Int64?.self), updateTime: try row.decode(column: "update_time", as: Int64.self))
+                endTime: try row.decode(column: "end_time", as: Int64?.self), updateTime: try row.decode(column: "update_time", as: Int64.self),
+                result: try row.decode(column: "result", as: String?.self))
     }
 
     static func execution(_ row: any SQLRow) throws -> JobExecution {

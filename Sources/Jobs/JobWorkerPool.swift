@@ -186,7 +186,7 @@ public final class JobWorkerPool: Sendable {
             outcome = .failure(message: message, retryAt: retry)
         }
         do {
-            try await store.finish(taskID: task.id, workerID: workerID, outcome: outcome, log: context.drainLog())
+            try await store.finish(taskID: task.id, workerID: workerID, outcome: outcome, log: context.drainLog(), result: context.result)
         } catch {
             // The lease runs out and the reaper decides; the task is never left Running.
             logger.warning("recording a job's end failed", metadata: ["task": "\(task.id)", "error": "\(error)"])

@@ -184,6 +184,15 @@ enum Migrations {
             """,
             "CREATE INDEX immutable_rules_project ON immutable_rules(project_id)",
         ]),
+        // Tag retention policies (one per project), and what a finished task reports.
+        (6, [
+            """
+            CREATE TABLE retention_policies (
+                id {id}, project_id BIGINT NOT NULL UNIQUE REFERENCES projects(id) ON DELETE CASCADE,
+                policy TEXT NOT NULL, creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            "ALTER TABLE job_tasks ADD COLUMN result TEXT",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
