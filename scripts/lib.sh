@@ -20,6 +20,7 @@ install_test_dependencies() {
 }
 
 # Starts a throwaway PostgreSQL cluster on a free loopback port; sets PG_DIR and BERTH_TEST_POSTGRES_URL.
+# BERTH_PG_EXTRA_OPTIONS adds server options (the benchmarks load pg_stat_statements).
 start_postgres() {
     local port=${1:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
     local bin
@@ -28,7 +29,7 @@ start_postgres() {
     chown postgres "$PG_DIR"
     runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
     runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=1000" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=1000 ${BERTH_PG_EXTRA_OPTIONS:-}" start >/dev/null
     PG_BIN=$bin
     BERTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     export BERTH_TEST_POSTGRES_URL

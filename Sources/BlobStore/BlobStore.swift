@@ -44,6 +44,11 @@ public final class BlobStore: Sendable {
         try await driver.delete(BlobLayout.blobDirectory(digest))
     }
 
+    /// Removes many blobs' bytes in one driver call (the garbage collector's sweep).
+    public func delete(_ digests: [Digest]) async throws {
+        try await driver.delete(digests.map(BlobLayout.blobDirectory))
+    }
+
     // MARK: uploads
 
     /// Creates the session's (empty) data file.

@@ -132,6 +132,12 @@ public struct FilesystemDriver: StorageDriver {
         try await threadPool.runIfActive { try Self.removeTree(full) }
     }
 
+    /// One trip to the I/O thread for the whole batch, instead of one per path.
+    public func delete(_ paths: [StoragePath]) async throws {
+        let full = paths.map(absolute)
+        try await threadPool.runIfActive { for path in full { try Self.removeTree(path) } }
+    }
+
     public func list(_ path: StoragePath) async throws -> [String] {
         let full = absolute(path)
         return try await threadPool.runIfActive { try Self.entries(of: full) }

@@ -15,6 +15,9 @@ public protocol StorageDriver: Sendable {
     func move(_ source: StoragePath, to destination: StoragePath) async throws
     /// Removes `path` and everything below it; a missing path is not an error.
     func delete(_ path: StoragePath) async throws
+    /// Removes many paths at once (garbage collection); a backend with a batch call (S3's
+    /// DeleteObjects, one system-call loop on a filesystem) makes it one round trip.
+    func delete(_ paths: [StoragePath]) async throws
     /// Names directly below `path`; empty when it does not exist.
     func list(_ path: StoragePath) async throws -> [String]
     /// A URL a client may fetch the object from directly, when the backend supports it.
@@ -29,6 +32,12 @@ public protocol StorageWriter: Sendable {
     func write(_ buffers: [ByteBuffer]) async throws
     func commit() async throws
     func close() async throws
+}
+
+extension StorageDriver {
+    public func delete(_ paths: [StoragePath]) async throws {
+        for path in paths { try await delete(path) }
+    }
 }
 
 extension StorageWriter {

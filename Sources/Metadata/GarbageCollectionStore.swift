@@ -91,15 +91,15 @@ public struct GarbageCollectionStore: Sendable {
         let body: @Sendable (any SQLDatabase) async throws -> Batch<LinkKey> = { db in
             let window = try await db.raw("""
                 SELECT repository_id, digest FROM repository_blobs
-                WHERE repository_id > \(bind: after.repositoryID) OR (repository_id = \(bind: after.repositoryID) AND digest > \(bind: after.digest))
+                WHERE (repository_id, digest) > (\(bind: after.repositoryID), \(bind: after.digest))
                 ORDER BY repository_id, digest LIMIT \(bind: limit)
                 """).all()
             guard let lastRow = window.last else { return Batch(scanned: 0, next: after, count: 0, bytes: 0) }
             let last = LinkKey(repositoryID: try lastRow.decode(column: "repository_id", as: Int64.self),
                                digest: try lastRow.decode(column: "digest", as: String.self))
             let range: SQLQueryString = """
-                (repository_id > \(bind: after.repositoryID) OR (repository_id = \(bind: after.repositoryID) AND digest > \(bind: after.digest)))
-                AND (repository_id < \(bind: last.repositoryID) OR (repository_id = \(bind: last.repositoryID) AND digest <= \(bind: last.digest)))
+                (repository_id, digest) > (\(bind: after.repositoryID), \(bind: after.digest))
+                AND (repository_id, digest) <= (\(bind: last.repositoryID), \(bind: last.digest))
                 AND \(Self.orphanedLink("repository_blobs", abandonedBefore: abandonedBefore))
                 """
             let count: Int

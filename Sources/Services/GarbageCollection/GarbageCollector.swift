@@ -39,8 +39,14 @@ public struct GarbageCollector: Sendable {
         self.batchSize = batchSize
     }
 
-    public func run(_ parameters: GarbageCollectionParameters, log: @Sendable (String) -> Void) async throws -> Result {
+    public func run(_ parameters: GarbageCollectionParameters, log write: @escaping @Sendable (String) -> Void) async throws -> Result {
         let started = ContinuousClock.now
+        // every line says when it happened, so a slow step shows in the log
+        let log: @Sendable (String) -> Void = { line in
+            let elapsed = (ContinuousClock.now - started).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            write("[\(String(format: "%7.2f", seconds)) s] \(line)")
+        }
         let now = WallClock.nowMillis()
         let abandonedBefore = now - uploads.maximumIdleMillis
         log("garbage collection started: delete_untagged=\(parameters.deleteUntagged) dry_run=\(parameters.dryRun) workers=\(parameters.workers)")
@@ -150,17 +156,15 @@ public struct GarbageCollector: Sendable {
         return result
     }
 
-    /// Deletes blob files, `workers` at a time.
+    /// Deletes blob files in `workers` concurrent batches.
     static func removeFiles(_ digests: [Digest], from blobs: BlobStore, workers: Int) async throws {
-        var iterator = digests.makeIterator()
+        let share = max(1, (digests.count + workers - 1) / max(1, workers))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<max(1, workers) {
-                guard let digest = iterator.next() else { break }
-                group.addTask { try await blobs.delete(digest) }
+            for start in stride(from: 0, to: digests.count, by: share) {
+                let batch = Array(digests[start..<min(start + share, digests.count)])
+                group.addTask { try await blobs.delete(batch) }
             }
-            while try await group.next() != nil {
-                if let digest = iterator.next() { group.addTask { try await blobs.delete(digest) } }
-            }
+            try await group.waitForAll()
         }
     }
 }
