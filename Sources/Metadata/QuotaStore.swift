@@ -38,8 +38,9 @@ public struct QuotaStore: Sendable {
         hard == unlimited || (1...maximum).contains(hard)
     }
 
-    /// The bytes of distinct blobs the project's repositories hold: those a manifest uses, and those
-    /// of pushes in flight. Blobs shared by two repositories of the project count once.
+    /// The bytes of distinct blobs and manifests the project's repositories hold: blobs a manifest
+    /// uses or a push in flight uploaded, and the manifests themselves (Harbor stores manifests as
+    /// blobs and counts them). What two repositories of the project share counts once.
     static func usage(projectID: Int64, in db: any SQLDatabase) async throws -> Int64 {
         try await db.raw("""
             SELECT CAST(COALESCE(SUM(u.size), 0) AS BIGINT) AS used FROM (
@@ -47,8 +48,33 @@ public struct QuotaStore: Sendable {
                 JOIN repository_blobs rb ON rb.repository_id = r.id JOIN blobs b ON b.digest = rb.digest
                 WHERE r.project_id = \(bind: projectID) AND (rb.referenced = FALSE OR EXISTS (
                     SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                    WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id))) u
+                    WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id))
+                UNION
+                SELECT DISTINCT m.digest, m.size FROM repositories r JOIN manifests m ON m.repository_id = r.id
+                WHERE r.project_id = \(bind: projectID)) u
             """).first()?.decode(column: "used", as: Int64.self) ?? 0
+    }
+
+    /// The excess if a manifest of `size` bytes pushed into the project would pass its limit (a
+    /// manifest the project already holds adds nothing).
+    public func excess(projectID: Int64, addingManifest digest: Digest, size: Int64) async throws -> QuotaExcess? {
+        try await database.read { db in
+            guard let hard = try await Self.hard(projectID: projectID, in: db) else { return nil }
+            let held = try await db.raw("""
+                SELECT 1 AS held FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                WHERE r.project_id = \(bind: projectID) AND m.digest = \(bind: digest.description) LIMIT 1
+                """).first() != nil
+            guard !held else { return nil }
+            let used = try await Self.usage(projectID: projectID, in: db)
+            return used + size > hard ? QuotaExcess(adding: size, used: used, hard: hard) : nil
+        }
+    }
+
+    /// The project's limit, or nil when it has none.
+    static func hard(projectID: Int64, in db: any SQLDatabase) async throws -> Int64? {
+        guard let hard = try await db.raw("SELECT hard FROM quotas WHERE reference = 'project' AND reference_id = \(bind: projectID)")
+            .first()?.decode(column: "hard", as: Int64.self), hard != unlimited else { return nil }
+        return hard
     }
 
     public func quota(projectID: Int64) async throws -> Quota? {
@@ -103,8 +129,7 @@ public struct QuotaStore: Sendable {
     /// when it fits (or the project is unlimited). Blobs the project already holds add nothing.
     public func excess(projectID: Int64, adding blobs: [(digest: Digest, size: Int64)]) async throws -> QuotaExcess? {
         try await database.read { db in
-            guard let hard = try await db.raw("SELECT hard FROM quotas WHERE reference = 'project' AND reference_id = \(bind: projectID)")
-                .first()?.decode(column: "hard", as: Int64.self), hard != Self.unlimited else { return nil }
+            guard let hard = try await Self.hard(projectID: projectID, in: db) else { return nil }
             var adding: Int64 = 0
             for (digest, size) in Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { a, _ in a }) {
                 let held = try await db.raw("""

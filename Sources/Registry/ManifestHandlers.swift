@@ -57,6 +57,9 @@ struct ManifestHandlers {
             subject: manifest.subjectDigest, annotations: manifest.annotations,
             blobs: manifest.requiredBlobs, children: manifest.requiredManifests)
         try await backend.immutableRules.refuseMoving(tags.map(\.value), to: digest.description, in: repository.value, projectID: project.id)
+        if let excess = try await backend.quotas.excess(projectID: project.id, addingManifest: digest, size: Int64(bytes.count)) {
+            throw RegistryError(.denied, excess.message)
+        }
         try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
         for tag in tags.dropFirst() {
             try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)

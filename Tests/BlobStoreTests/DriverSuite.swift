@@ -45,6 +45,23 @@ import Testing
         }
     }
 
+    @Test func batchDeleteRemovesEveryPathAndIgnoresMissingOnes() async throws {
+        try await Self.withDrivers { driver in
+            var paths: [StoragePath] = []
+            for i in 0..<5 {
+                let path = try StoragePath("blobs/\(i)/data")
+                let writer = try await driver.appender(path)
+                try await writer.write(ByteBuffer(string: "blob \(i)"))
+                try await writer.close()
+                paths.append(try StoragePath("blobs/\(i)"))
+            }
+            try await driver.delete(Array(paths[0..<3]) + [try StoragePath("blobs/missing")])
+            #expect(try await driver.list(try StoragePath("blobs")).sorted() == ["3", "4"])
+            try await driver.delete(Array(paths[3...]))
+            try await driver.delete(try StoragePath("blobs"))
+        }
+    }
+
     @Test func readingMissingPathFails() async throws {
         try await Self.withDrivers { driver in
             await #expect(throws: StorageDriverError.pathNotFound("nope")) {

@@ -57,13 +57,26 @@ import Testing
     @Test func usageFollowsDeletes() async throws {
         try await Harness.run { h in
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"team","storage_limit":-1}"#).status == .created)
-            _ = try await h.pushImage("team/app", tag: "v1", layer: "twelve bytes")
+            let image = try await h.pushImage("team/app", tag: "v1", layer: "twelve bytes")
             func used() async throws -> Int? {
                 ((try await h.api(.get, "/projects/team/summary").object()["quota"] as? [String: Any])?["used"] as? [String: Any])?["storage"] as? Int
             }
-            #expect(try await used() == 12 + #"{"architecture":"amd64","os":"linux"}"#.utf8.count)
+            #expect(try await used() == 12 + #"{"architecture":"amd64","os":"linux"}"#.utf8.count + image.bytes.count, "blobs and the manifest")
             #expect(try await h.api(.delete, "/projects/team/repositories/app/artifacts/v1").status == .ok)
             #expect(try await used() == 0, "a deleted artifact's blobs no longer count, before any GC")
+        }
+    }
+
+    /// Manifests count, as in Harbor: a push whose blobs fit but whose manifest does not is refused.
+    @Test func aManifestPushIsChecked() async throws {
+        try await Harness.run { h in
+            let config = #"{"architecture":"amd64","os":"linux"}"#
+            let limit = config.utf8.count + 5 + 10
+            #expect(try await h.api(.post, "/projects", json: #"{"project_name":"tight","storage_limit":\#(limit)}"#).status == .created)
+            let manifest = try await h.pushImageContent("tight/app", config: config, layer: "layer")
+            let refused = try await h.putManifest(manifest, repository: "tight/app", reference: "v1")
+            #expect(refused.status == .forbidden && refused.errorCode == "DENIED", "\(refused.text)")
+            #expect(try await h.request(.get, "/v2/tight/app/manifests/v1").status == .notFound)
         }
     }
 

@@ -70,51 +70,27 @@ public struct GarbageCollector: Sendable {
                          log: @Sendable (String) -> Void) async throws -> Result {
         var result = Result()
         if parameters.deleteUntagged {
+            // Passes until none is left: deleting an index leaves its children untagged leaves.
             for _ in 0..<16 {
-                var cursor: Int64 = 0, deleted = 0
-                while true {
-                    try Task.checkCancellation()
-                    let batch = try await store.deleteUntaggedArtifacts(afterID: cursor, limit: batchSize, dryRun: false)
-                    if batch.scanned == 0 { break }
-                    deleted += batch.count
-                    cursor = batch.next
-                }
-                result.artifacts += deleted
-                if deleted == 0 { break }
+                let pass = try await walk(from: Int64(0)) { try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, dryRun: false) }
+                result.artifacts += pass.count
+                if pass.count == 0 { break }
             }
             log("deleted \(result.artifacts) untagged artifacts")
         }
-        var link = GarbageCollectionStore.LinkKey.start
-        while true {
-            try Task.checkCancellation()
-            let batch = try await store.removeOrphanedLinks(after: link, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: false)
-            if batch.scanned == 0 { break }
-            result.links += batch.count
-            link = batch.next
-        }
+        result.links = try await walk(from: GarbageCollectionStore.LinkKey.start) {
+            try await store.removeOrphanedLinks(after: $0, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: false)
+        }.count
         log("removed \(result.links) blob links that no manifest uses")
-        var digest = "", marked = 0, markedBytes: Int64 = 0
-        while true {
-            try Task.checkCancellation()
-            let batch = try await store.markUnreferenced(after: digest, limit: batchSize)
-            if batch.scanned == 0 { break }
-            marked += batch.count
-            markedBytes += batch.bytes
-            digest = batch.next
-        }
-        log("marked \(marked) unreferenced blobs (\(markedBytes) bytes)")
-        digest = ""
+        let marked = try await walk(from: "") { try await store.markUnreferenced(after: $0, limit: batchSize) }
+        log("marked \(marked.count) unreferenced blobs (\(marked.bytes) bytes)")
         let workers = parameters.workers, blobs = self.blobs
-        while true {
-            try Task.checkCancellation()
-            let batch = try await store.sweepMarked(after: digest, limit: batchSize) { deleted in
+        let swept = try await walk(from: "") {
+            try await store.sweepMarked(after: $0, limit: batchSize) { deleted in
                 try await Self.removeFiles(deleted.map(\.digest), from: blobs, workers: workers)
             }
-            if batch.scanned == 0 { break }
-            result.blobs += batch.count
-            result.bytes += batch.bytes
-            digest = batch.next
         }
+        (result.blobs, result.bytes) = (swept.count, swept.bytes)
         log("deleted \(result.blobs) blobs, freed \(result.bytes) bytes")
         return result
     }
@@ -123,37 +99,36 @@ public struct GarbageCollector: Sendable {
                         log: @Sendable (String) -> Void) async throws -> Result {
         var result = Result()
         if parameters.deleteUntagged {
-            var cursor: Int64 = 0
-            while true {
-                try Task.checkCancellation()
-                let batch = try await store.deleteUntaggedArtifacts(afterID: cursor, limit: batchSize, dryRun: true)
-                if batch.scanned == 0 { break }
-                result.artifacts += batch.count
-                cursor = batch.next
-            }
+            result.artifacts = try await walk(from: Int64(0)) {
+                try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, dryRun: true)
+            }.count
             log("would delete \(result.artifacts) untagged artifacts")
         }
-        var link = GarbageCollectionStore.LinkKey.start
-        while true {
-            try Task.checkCancellation()
-            let batch = try await store.removeOrphanedLinks(after: link, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: true)
-            if batch.scanned == 0 { break }
-            result.links += batch.count
-            link = batch.next
-        }
+        result.links = try await walk(from: GarbageCollectionStore.LinkKey.start) {
+            try await store.removeOrphanedLinks(after: $0, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: true)
+        }.count
         log("would remove \(result.links) blob links that no manifest uses")
-        var digest = ""
-        while true {
-            try Task.checkCancellation()
-            let batch = try await store.countCollectable(after: digest, limit: batchSize, deleteUntagged: parameters.deleteUntagged,
-                                                         abandonedBefore: abandonedBefore)
-            if batch.scanned == 0 { break }
-            result.blobs += batch.count
-            result.bytes += batch.bytes
-            digest = batch.next
+        let collectable = try await walk(from: "") {
+            try await store.countCollectable(after: $0, limit: batchSize, deleteUntagged: parameters.deleteUntagged, abandonedBefore: abandonedBefore)
         }
+        (result.blobs, result.bytes) = (collectable.count, collectable.bytes)
         log("would delete \(result.blobs) blobs, freeing \(result.bytes) bytes")
         return result
+    }
+
+    /// Runs `batch` from `start` until a batch scans nothing, adding up what the batches did; a stop
+    /// takes effect between batches.
+    private func walk<Cursor: Sendable>(from start: Cursor,
+                                        _ batch: (Cursor) async throws -> GarbageCollectionStore.Batch<Cursor>) async throws -> (count: Int, bytes: Int64) {
+        var cursor = start, count = 0, bytes: Int64 = 0
+        while true {
+            try Task.checkCancellation()
+            let done = try await batch(cursor)
+            if done.scanned == 0 { return (count, bytes) }
+            count += done.count
+            bytes += done.bytes
+            cursor = done.next
+        }
     }
 
     /// Deletes blob files in `workers` concurrent batches.
