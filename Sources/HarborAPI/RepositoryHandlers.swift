@@ -42,6 +42,8 @@ struct RepositoryHandlers {
         let project = try await services.namedProject(context)
         try await services.require(context.identity, Permission(.repository, .delete), in: project)
         let name = try APIServices.repositoryName(context, in: project)
+        try await services.immutableRules.refuseDeleting(try await services.immutableRules.tags(ofRepository: name.value),
+                                                         in: name.value, projectID: project.id)
         guard try await services.repositories.delete(name) else { throw APIError.notFound("repository \(name) not found") }
         await services.recordAudit(context.identity, "delete", "repository", name.value, projectID: project.id)
         return JSONResponse.empty(.ok)

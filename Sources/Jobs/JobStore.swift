@@ -45,14 +45,20 @@ public struct JobStore: Sendable {
     }
 
     /// Adds tasks to a running execution (a launcher task fanning out, one task per repository).
+    /// Tasks added to an execution that was asked to stop are created Stopped.
     public func addTasks(_ tasks: [TaskSpec], toExecution executionID: Int64, now: Int64 = WallClock.nowMillis()) async throws {
         guard !tasks.isEmpty else { return }
         try await database.write { db in
+            let stopped = try await db.raw("""
+                SELECT 1 AS x FROM job_tasks WHERE execution_id = \(bind: executionID) AND stop_requested = TRUE LIMIT 1
+                """).first() != nil
+            let status = stopped ? "Stopped" : "Pending"
             for task in tasks {
                 try await db.raw("""
-                    INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time)
-                    VALUES (\(bind: executionID), \(bind: task.jobType), 'Pending', \(bind: task.parameters), \(bind: task.maxAttempts),
-                            \(bind: now), \(bind: now), \(bind: now))
+                    INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time,
+                                           stop_requested, end_time)
+                    VALUES (\(bind: executionID), \(bind: task.jobType), \(bind: status), \(bind: task.parameters), \(bind: task.maxAttempts),
+                            \(bind: now), \(bind: now), \(bind: now), \(bind: stopped), \(bind: stopped ? now : nil))
                     """).run()
             }
             try await Self.refreshExecution(executionID, now: now, in: db)
@@ -222,13 +228,17 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// One statement for pending and running tasks alike, so that a task moving between the two
+    /// (a retry) is stopped in whichever state the row lock finds it.
     private static func stop(filter: SQLQueryString, now: Int64, in db: any SQLDatabase) async throws {
         try await db.raw("""
-            UPDATE job_tasks SET status = 'Stopped', status_message = 'stopped on request', end_time = \(bind: now), update_time = \(bind: now)
-            WHERE \(filter) AND status = 'Pending'
-            """).run()
-        try await db.raw("""
-            UPDATE job_tasks SET stop_requested = TRUE, update_time = \(bind: now) WHERE \(filter) AND status = 'Running'
+            UPDATE job_tasks SET
+                stop_requested = TRUE,
+                status_message = CASE WHEN status = 'Pending' THEN 'stopped on request' ELSE status_message END,
+                end_time = CASE WHEN status = 'Pending' THEN \(bind: now) ELSE end_time END,
+                status = CASE WHEN status = 'Pending' THEN 'Stopped' ELSE status END,
+                update_time = \(bind: now)
+            WHERE \(filter) AND status IN ('Pending', 'Running')
             """).run()
     }
 
@@ -367,13 +377,18 @@ public struct JobStore: Sendable {
 
     /// Recomputes an execution's status from its tasks.
     static func refreshExecution(_ id: Int64, now: Int64, in db: any SQLDatabase) async throws {
-        let rows = try await db.raw("SELECT status, status_message FROM job_tasks WHERE execution_id = \(bind: id)").all()
+        // one row per status, however many tasks (a retention run has one per repository)
+        let rows = try await db.raw("""
+            SELECT status, MIN(status_message) AS message FROM job_tasks WHERE execution_id = \(bind: id) GROUP BY status
+            """).all()
         let statuses = try rows.map { TaskStatus(rawValue: try $0.decode(column: "status", as: String.self)) ?? .error }
         let status = TaskStatus.aggregate(statuses)
-        let message = try rows.lazy.compactMap { try $0.decode(column: "status_message", as: String?.self) }.first
+        let message = try rows.first { try $0.decode(column: "status", as: String.self) == status.rawValue }?
+            .decode(column: "message", as: String?.self)
+        // The end time is set when the execution becomes final and kept after.
         try await db.raw("""
             UPDATE job_executions SET status = \(bind: status.rawValue), status_message = \(bind: status == .success ? nil : message),
-                end_time = \(bind: status.isFinal ? now : nil), update_time = \(bind: now)
+                end_time = CASE WHEN \(bind: status.isFinal) THEN COALESCE(end_time, \(bind: now)) ELSE NULL END, update_time = \(bind: now)
             WHERE id = \(bind: id)
             """).run()
     }

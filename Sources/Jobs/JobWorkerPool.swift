@@ -24,7 +24,8 @@ public final class JobWorkerPool: Sendable {
     public let settings: Settings
     private let kinds: [String: any JobKind]
     private let logger: Logger
-    private let wake = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
+    /// Idle workers waiting for `notify()`, by a number of their own so cancellation can find them.
+    private let wake = NIOLockedValueBox<(next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
 
     public init(store: JobStore, kinds: [any JobKind], settings: Settings = Settings(), logger: Logger) {
         self.store = store
@@ -55,9 +56,9 @@ public final class JobWorkerPool: Sendable {
 
     /// Wakes idle workers (after an enqueue on this node) instead of waiting for their next poll.
     public func notify() {
-        let waiting = wake.withLockedValue { list in
-            defer { list = [] }
-            return list
+        let waiting = wake.withLockedValue { state in
+            defer { state.waiting = [:] }
+            return Array(state.waiting.values)
         }
         for continuation in waiting { continuation.resume() }
     }
@@ -84,9 +85,12 @@ public final class JobWorkerPool: Sendable {
         while !Task.isCancelled {
             do {
                 if try await runOnce(workerID: workerID) { continue }
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.warning("claiming a job failed", metadata: ["error": "\(error)"])
+            } catch {
+                return
             }
+            if Task.isCancelled { return }
             await idle(millis: settings.pollMillis)
         }
     }
@@ -102,8 +106,10 @@ public final class JobWorkerPool: Sendable {
                     logger.info("took back jobs whose worker stopped", metadata: ["count": "\(reaped)"])
                     notify()
                 }
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.warning("job maintenance failed", metadata: ["error": "\(error)"])
+            } catch {
+                return
             }
             try? await Task.sleep(for: .milliseconds(settings.heartbeatMillis))
         }
@@ -113,12 +119,30 @@ public final class JobWorkerPool: Sendable {
         // Whichever comes first: the poll interval or a notify().
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: .milliseconds(millis)) }
-            group.addTask {
-                await withCheckedContinuation { continuation in self.wake.withLockedValue { $0.append(continuation) } }
-            }
+            group.addTask { await self.waitForNotify() }
             await group.next()
             group.cancelAll()
-            self.notify()
+        }
+    }
+
+    /// Returns at the next `notify()`, or when cancelled; each waiter is resumed exactly once,
+    /// by whichever of the two removes it from the table first.
+    private func waitForNotify() async {
+        let id = wake.withLockedValue { state -> Int in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = wake.withLockedValue { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.waiting[id] = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            wake.withLockedValue { $0.waiting.removeValue(forKey: id) }?.resume()
         }
     }
 

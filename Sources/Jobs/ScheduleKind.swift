@@ -52,7 +52,11 @@ public struct HarborSchedule: Sendable, Equatable {
             guard let text = given?.isEmpty == false ? given : kind.defaultCron else {
                 throw CronError("schedule type '\(kind.rawValue)' requires a cron expression")
             }
-            expression = try CronExpression(parsing: text)
+            let parsed = try CronExpression(parsing: text)
+            guard parsed.next(after: Date()) != nil else {
+                throw CronError("cron expression '\(text)' never fires")
+            }
+            expression = parsed
         }
         self.kind = kind
         self.cron = expression?.description

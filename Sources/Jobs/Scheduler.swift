@@ -49,8 +49,10 @@ public struct Scheduler: Sendable {
         while !Task.isCancelled {
             do {
                 try await tick()
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
+            } catch {
+                return
             }
             try? await Task.sleep(for: .seconds(1))
         }

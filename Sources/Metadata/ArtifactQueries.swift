@@ -106,12 +106,14 @@ extension ArtifactStore {
     public func createTag(_ tag: Tag, artifactID: Int64, repositoryID: Int64) async throws -> TagRecord? {
         let now = WallClock.nowMillis()
         return try await database.write { db in
-            try await db.raw("""
+            let created = try await db.raw("""
                 INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)
                 VALUES (\(bind: repositoryID), \(bind: tag.value), \(bind: artifactID), \(bind: now), \(bind: now))
                 ON CONFLICT (repository_id, name) DO NOTHING
                 RETURNING id, repository_id, manifest_id, name, updated_at, NULL AS pulled_at
                 """).first().map(Self.tag)
+            if created != nil { try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: artifactID)").run() }
+            return created
         }
     }
 

@@ -16,10 +16,13 @@ public struct ArtifactStore: Sendable {
         let annotations = try record.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
+            // Marking the links used is also the check that they exist: the UPDATE locks them, so a
+            // garbage collection removing links either finished first (they are missing here) or
+            // waits and then sees this manifest use them.
             let missingBlobs = try await Self.missing(record.blobs, in: db, query: { digests in
-                var q = SQLQueryString("SELECT digest FROM repository_blobs WHERE repository_id = \(bind: repo.id) AND digest IN (")
+                var q = SQLQueryString("UPDATE repository_blobs SET referenced = TRUE WHERE repository_id = \(bind: repo.id) AND digest IN (")
                 q.appendInterpolation(binds: digests)
-                q.appendInterpolation(unsafeRaw: ")")
+                q.appendInterpolation(unsafeRaw: ") RETURNING digest")
                 return q
             })
             let missingChildren = try await Self.missing(record.children, in: db, query: { digests in
@@ -32,10 +35,10 @@ public struct ArtifactStore: Sendable {
                 throw MetadataError.manifestReferencesMissing(blobs: missingBlobs, manifests: missingChildren)
             }
             try await db.raw("""
-                INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at)
+                INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, tagged)
                 VALUES (\(bind: repo.id), \(bind: record.digest.description), \(bind: record.mediaType), \(bind: record.artifactType),
                         \(bind: Int64(record.payload.count)), \(bind: Data(record.payload)), \(bind: record.subject?.description),
-                        \(bind: annotations), \(bind: now))
+                        \(bind: annotations), \(bind: now), FALSE)
                 ON CONFLICT (repository_id, digest) DO NOTHING
                 """).run()
             guard let idRow = try await db.raw("SELECT id FROM manifests WHERE repository_id = \(bind: repo.id) AND digest = \(bind: record.digest.description)").first() else {
@@ -48,19 +51,17 @@ public struct ArtifactStore: Sendable {
                     ON CONFLICT (manifest_id, digest) DO NOTHING
                     """).run()
             }
-            if !record.blobs.isEmpty {
-                // the links are now in use: once no manifest uses them, they are garbage at once
-                var used = SQLQueryString("UPDATE repository_blobs SET referenced = TRUE WHERE repository_id = \(bind: repo.id) AND digest IN (")
-                used.appendInterpolation(binds: Set(record.blobs).map(\.description))
-                used.appendInterpolation(unsafeRaw: ")")
-                try await db.raw(used).run()
-            }
             for child in Set(record.children) {
-                try await db.raw("""
+                // A child that a garbage collection deleted since the check above is missing now.
+                let linked = try await db.raw("""
                     INSERT INTO manifest_references (parent_id, child_id)
                     SELECT \(bind: manifestID), id FROM manifests WHERE repository_id = \(bind: repo.id) AND digest = \(bind: child.description)
-                    ON CONFLICT (parent_id, child_id) DO NOTHING
-                    """).run()
+                    ON CONFLICT (parent_id, child_id) DO UPDATE SET child_id = excluded.child_id
+                    RETURNING child_id
+                    """).all()
+                if linked.isEmpty { throw MetadataError.manifestReferencesMissing(blobs: [], manifests: [child]) }
+                // held by an index now: once the index goes, the child is garbage at once
+                try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: try linked[0].decode(column: "child_id", as: Int64.self))").run()
             }
             try await db.raw("UPDATE repositories SET updated_at = \(bind: now) WHERE id = \(bind: repo.id)").run()
             if let tag {
@@ -69,6 +70,7 @@ public struct ArtifactStore: Sendable {
                     VALUES (\(bind: repo.id), \(bind: tag.value), \(bind: manifestID), \(bind: now), \(bind: now))
                     ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at
                     """).run()
+                try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: manifestID)").run()
             }
             return manifestID
         }

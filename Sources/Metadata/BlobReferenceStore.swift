@@ -62,26 +62,29 @@ public struct BlobReferenceStore: Sendable {
             """).run()
     }
 
-    /// The blob's size when `repository` may serve it. A link that no manifest of the repository uses
-    /// any more (its manifest was deleted) is renewed first: the caller is about to reference the
-    /// blob again (a client's `HEAD` before skipping an upload), so garbage collection must spare it.
-    public func linkedSize(_ digest: Digest, in repository: RepositoryName) async throws -> Int64? {
-        let found = try await database.read { db -> (size: Int64, repositoryID: Int64, orphaned: Bool)? in
+    /// How long a renewed link counts as fresh: a `HEAD` within it does not write again.
+    static let renewalInterval: Int64 = 3_600_000
+
+    /// The blob's size when `repository` may serve it. With `renew` (a client's `HEAD`, which comes
+    /// before it skips an upload and references the blob in a manifest) the link is made a push in
+    /// flight again, so that garbage collection spares it even if the manifests that used it go in
+    /// the meantime; a link renewed within the last hour is not written again.
+    public func linkedSize(_ digest: Digest, in repository: RepositoryName, renew: Bool = false) async throws -> Int64? {
+        let freshSince = WallClock.nowMillis() - Self.renewalInterval
+        let found = try await database.read { db -> (size: Int64, repositoryID: Int64, fresh: Bool)? in
             guard let row = try await db.raw("""
                 SELECT b.size, rb.repository_id,
-                    CASE WHEN rb.referenced AND NOT EXISTS (
-                        SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                        WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id) THEN 1 ELSE 0 END AS orphaned
+                    CASE WHEN rb.referenced = FALSE AND rb.created_at >= \(bind: freshSince) THEN 1 ELSE 0 END AS fresh
                 FROM repository_blobs rb
                 JOIN repositories r ON r.id = rb.repository_id
                 JOIN blobs b ON b.digest = rb.digest
                 WHERE r.name = \(bind: repository.value) AND rb.digest = \(bind: digest.description)
                 """).first() else { return nil }
             return (try row.decode(column: "size", as: Int64.self), try row.decode(column: "repository_id", as: Int64.self),
-                    try row.decode(column: "orphaned", as: Int.self) == 1)
+                    try row.decode(column: "fresh", as: Int.self) == 1)
         }
         guard let found else { return nil }
-        guard found.orphaned else { return found.size }
+        guard renew, !found.fresh else { return found.size }
         let renewed = try await database.write { db -> Bool in
             let rows = try await db.raw("""
                 UPDATE repository_blobs SET referenced = FALSE, created_at = \(bind: WallClock.nowMillis())

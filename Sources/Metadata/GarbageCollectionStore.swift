@@ -25,14 +25,19 @@ public struct GarbageCollectionStore: Sendable {
         public let bytes: Int64
     }
 
-    /// Untagged artifacts that nothing needs: no tag, no index lists them, and their subject (for a
-    /// signature or SBOM) is gone. Harbor's `delete_untagged`.
-    static let untaggedArtifact = """
-        NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
-        AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = m.id)
-        AND (m.subject_digest IS NULL OR NOT EXISTS (
-            SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))
+    /// Untagged artifacts that nothing needs: no tag, no index lists them, their subject (for a
+    /// signature or SBOM) is gone, and they had a tag once or were pushed longer ago than an upload
+    /// session may live (a platform manifest pushed by digest before its index is a push in flight).
+    /// Harbor's `delete_untagged`.
+    static func untaggedArtifact(_ m: String = "m", abandonedBefore: Int64) -> SQLQueryString {
         """
+        NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = \(unsafeRaw: m).id)
+        AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = \(unsafeRaw: m).id)
+        AND (\(unsafeRaw: m).subject_digest IS NULL OR NOT EXISTS (
+            SELECT 1 FROM manifests s WHERE s.repository_id = \(unsafeRaw: m).repository_id AND s.digest = \(unsafeRaw: m).subject_digest))
+        AND (\(unsafeRaw: m).tagged = TRUE OR \(unsafeRaw: m).created_at < \(bind: abandonedBefore))
+        """
+    }
 
     /// A link nothing needs: no manifest of its repository uses the blob, and either one did (its
     /// manifest was deleted) or the push that made it is older than any upload session may live.
@@ -53,24 +58,36 @@ public struct GarbageCollectionStore: Sendable {
 
     /// Deletes (or, dry, counts) the untagged artifacts among the next `limit` manifests after
     /// `afterID`. Their tags, blob uses and index entries go with them; their links become orphaned.
-    public func deleteUntaggedArtifacts(afterID: Int64, limit: Int, dryRun: Bool) async throws -> Batch<Int64> {
+    /// On PostgreSQL the candidates are locked first and checked again by the DELETE, a statement of
+    /// its own with a fresh snapshot: a tag or an index entry committed meanwhile keeps them.
+    public func deleteUntaggedArtifacts(afterID: Int64, limit: Int, abandonedBefore: Int64, dryRun: Bool) async throws -> Batch<Int64> {
+        let lock = database.kind == .postgres ? " FOR UPDATE OF m" : ""
         let body: @Sendable (any SQLDatabase) async throws -> Batch<Int64> = { db in
             guard let last = try await Self.lastKey(db, """
                 SELECT MAX(id) AS k FROM (SELECT id FROM manifests WHERE id > \(bind: afterID) ORDER BY id LIMIT \(bind: limit)) w
                 """, as: Int64.self) else { return Batch(scanned: 0, next: afterID, count: 0, bytes: 0) }
-            let range: SQLQueryString = "m.id > \(bind: afterID) AND m.id <= \(bind: last) AND \(unsafeRaw: Self.untaggedArtifact)"
+            let range: SQLQueryString = "m.id > \(bind: afterID) AND m.id <= \(bind: last) AND \(Self.untaggedArtifact(abandonedBefore: abandonedBefore))"
             if dryRun {
                 let row = try await db.raw("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(m.size), 0) AS BIGINT) AS bytes FROM manifests m WHERE \(range)").first()
                 return Batch(scanned: limit, next: last, count: try row?.decode(column: "n", as: Int.self) ?? 0,
                              bytes: try row?.decode(column: "bytes", as: Int64.self) ?? 0)
             }
-            let ids = try await db.raw("SELECT m.id FROM manifests m WHERE \(range)").all().map { try $0.decode(column: "id", as: Int64.self) }
+            let candidates = try await db.raw("SELECT m.id FROM manifests m WHERE \(range)\(unsafeRaw: lock)").all()
+                .map { try $0.decode(column: "id", as: Int64.self) }
+            guard !candidates.isEmpty else { return Batch(scanned: limit, next: last, count: 0, bytes: 0) }
+            var delete = SQLQueryString("DELETE FROM manifests WHERE id IN (")
+            delete.appendInterpolation(binds: candidates)
+            delete.appendInterpolation(unsafeRaw: ") AND ")
+            delete.appendInterpolation(Self.untaggedArtifact("manifests", abandonedBefore: abandonedBefore))
+            delete.appendInterpolation(unsafeRaw: " RETURNING id")
+            let ids = try await db.raw(delete).all().map { try $0.decode(column: "id", as: Int64.self) }
             if !ids.isEmpty {
-                for table in ["tags WHERE manifest_id", "manifest_blobs WHERE manifest_id", "manifest_references WHERE parent_id", "manifests WHERE id"] {
-                    var delete = SQLQueryString("DELETE FROM \(unsafeRaw: table) IN (")
-                    delete.appendInterpolation(binds: ids)
-                    delete.appendInterpolation(unsafeRaw: ")")
-                    try await db.raw(delete).run()
+                // PostgreSQL cascades these; SQLite does not enforce foreign keys here.
+                for table in ["tags WHERE manifest_id", "manifest_blobs WHERE manifest_id", "manifest_references WHERE parent_id"] {
+                    var dependents = SQLQueryString("DELETE FROM \(unsafeRaw: table) IN (")
+                    dependents.appendInterpolation(binds: ids)
+                    dependents.appendInterpolation(unsafeRaw: ")")
+                    try await db.raw(dependents).run()
                 }
             }
             return Batch(scanned: limit, next: last, count: ids.count, bytes: 0)
@@ -88,6 +105,7 @@ public struct GarbageCollectionStore: Sendable {
 
     /// Removes (or counts) the orphaned links among the next `limit` links after `after`.
     public func removeOrphanedLinks(after: LinkKey, limit: Int, abandonedBefore: Int64, dryRun: Bool) async throws -> Batch<LinkKey> {
+        let lock = database.kind == .postgres
         let body: @Sendable (any SQLDatabase) async throws -> Batch<LinkKey> = { db in
             let window = try await db.raw("""
                 SELECT repository_id, digest FROM repository_blobs
@@ -106,6 +124,11 @@ public struct GarbageCollectionStore: Sendable {
             if dryRun {
                 count = try await db.raw("SELECT COUNT(*) AS n FROM repository_blobs WHERE \(range)").first()?.decode(column: "n", as: Int.self) ?? 0
             } else {
+                // PostgreSQL: lock the candidates, then delete in a statement of its own, whose fresh
+                // snapshot sees a manifest that a concurrent push committed while we waited for it.
+                if lock {
+                    _ = try await db.raw("SELECT digest FROM repository_blobs WHERE \(range) FOR UPDATE").all()
+                }
                 count = try await db.raw("DELETE FROM repository_blobs WHERE \(range) RETURNING digest").all().count
             }
             return Batch(scanned: window.count, next: last, count: count, bytes: 0)
@@ -158,12 +181,12 @@ public struct GarbageCollectionStore: Sendable {
             guard let last = try await Self.lastKey(db, """
                 SELECT MAX(digest) AS k FROM (SELECT digest FROM blobs WHERE digest > \(bind: after) ORDER BY digest LIMIT \(bind: limit)) w
                 """, as: String.self) else { return Batch(scanned: 0, next: after, count: 0, bytes: 0) }
-            let survivingManifest = deleteUntagged ? "NOT (\(Self.untaggedArtifact))" : "TRUE"
+            let survivingManifest: SQLQueryString = deleteUntagged ? "NOT (\(Self.untaggedArtifact(abandonedBefore: abandonedBefore)))" : "TRUE"
             let row = try await db.raw("""
                 SELECT COUNT(*) AS n, CAST(COALESCE(SUM(blobs.size), 0) AS BIGINT) AS bytes FROM blobs
                 WHERE blobs.digest > \(bind: after) AND blobs.digest <= \(bind: last)
                 AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                    WHERE mb.digest = blobs.digest AND \(unsafeRaw: survivingManifest))
+                    WHERE mb.digest = blobs.digest AND \(survivingManifest))
                 AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = blobs.digest
                     AND rb.referenced = FALSE AND rb.created_at >= \(bind: abandonedBefore))
                 """).first()

@@ -66,6 +66,15 @@ public struct ImmutableRuleStore: Sendable {
         }
     }
 
+    /// Every tag of `repository` (a repository delete removes them all).
+    public func tags(ofRepository repository: String) async throws -> [String] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE r.name = \(bind: repository)
+                """).all().map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
     /// The tags of the artifact `digest` in `repository`.
     public func tags(ofDigest digest: String, in repository: String) async throws -> [String] {
         try await database.read { db in

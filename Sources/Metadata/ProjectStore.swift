@@ -115,6 +115,11 @@ public struct ProjectStore: Sendable {
             }
             try await db.raw("DELETE FROM robots WHERE project_id = \(bind: id)").run()
             try await db.raw("DELETE FROM quotas WHERE reference = 'project' AND reference_id = \(bind: id)").run()
+            // the project's retention policy goes by cascade; its schedule must go with it
+            try await db.raw("""
+                DELETE FROM job_schedules WHERE vendor_type = 'RETENTION'
+                AND vendor_id IN (SELECT id FROM retention_policies WHERE project_id = \(bind: id))
+                """).run()
             return !(try await db.raw("DELETE FROM projects WHERE id = \(bind: id) RETURNING id").all()).isEmpty
         }
     }

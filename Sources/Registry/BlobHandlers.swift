@@ -10,7 +10,7 @@ struct BlobHandlers {
     let backend: RegistryBackend
 
     func get(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
-        guard let size = try await backend.blobReferences.linkedSize(digest, in: repository) else {
+        guard let size = try await backend.blobReferences.linkedSize(digest, in: repository, renew: request.method == .head) else {
             throw RegistryError(.blobUnknown, "blob \(digest) is unknown to repository \(repository)")
         }
         var headers = HTTPFields()

@@ -34,6 +34,7 @@ import Testing
         try await Harness.run { h in
             let cases = [
                 #"{"schedule":{"type":"Custom","cron":"0 0 25 * * *"}}"#,
+                #"{"schedule":{"type":"Custom","cron":"0 0 0 30 2 *"}}"#,
                 #"{"schedule":{"type":"Custom","cron":"* * * *"}}"#,
                 #"{"schedule":{"type":"Custom"}}"#,
                 #"{"schedule":{"type":"Fortnightly","cron":"0 0 0 * * *"}}"#,

@@ -30,6 +30,8 @@ import Testing
             #expect(try await h.request(.delete, "/v2/library/app/manifests/\(first.digest)").status == .preconditionFailed)
             #expect(try await h.request(.delete, "/v2/library/app/manifests/v1").status == .preconditionFailed)
             #expect(try await h.request(.get, "/v2/library/app/manifests/v1").status == .ok)
+            #expect(try await h.api(.delete, "/projects/library/repositories/app").status == .preconditionFailed,
+                    "a repository holding a protected tag cannot be deleted either")
 
             // disabled, the rule protects nothing
             let id = try #require(created.header("Location")?.split(separator: "/").last.map(String.init))

@@ -122,6 +122,8 @@ import Testing
                 (Self.policy(projectID: library, rules: Self.rule("latestPushedK")), .badRequest),
                 (Self.policy(projectID: library, rules: Self.rule("latestPushedK", 0)), .badRequest),
                 (Self.policy(projectID: library, rules: Self.rule("always"), cron: "0 0 25 * * *"), .badRequest),
+                (Self.policy(projectID: library, rules: Self.rule("always"), cron: "0 0 0 30 2 *"), .badRequest),
+                (Self.policy(projectID: library, rules: Self.rule("lastXDays", 200_000_000_000)), .badRequest),
                 (Self.policy(projectID: library, rules: Self.rule("always", tags: "[oops")), .badRequest),
                 (Self.policy(projectID: 424242, rules: Self.rule("always")), .badRequest),
                 (Self.policy(projectID: library, rules: Self.rule("always") + "," + Self.rule("always")), .conflict),

@@ -109,6 +109,26 @@ import Testing
         }
     }
 
+    /// A launcher that fans out after its execution was asked to stop adds only stopped tasks.
+    @Test func tasksAddedToAStoppedExecutionAreStopped() async throws {
+        try await TestDatabase.with { db in
+            let store = JobStore(database: db)
+            let execution = try await enqueue(store)
+            let launcher = try #require(try await store.claim(workerID: "w", jobTypes: ["DEMO"], leaseMillis: 60_000, now: Self.t0))
+            #expect(try await store.stopExecution(execution, now: Self.t0 + 1))
+            try await store.addTasks([TaskSpec(jobType: "DEMO"), TaskSpec(jobType: "DEMO")], toExecution: execution, now: Self.t0 + 2)
+            #expect(try await store.claim(workerID: "w2", jobTypes: ["DEMO"], leaseMillis: 60_000, now: Self.t0 + 3) == nil)
+            #expect(try await store.finish(taskID: launcher.id, workerID: "w", outcome: .stopped, log: "", now: Self.t0 + 4) == .stopped)
+            let tasks = try await store.tasks(ofExecution: execution)
+            #expect(tasks.count == 3 && tasks.allSatisfy { $0.status == .stopped })
+            let finished = try #require(try await store.execution(execution))
+            #expect(finished.status == .stopped && finished.endTime == Self.t0 + 4)
+            // a later refresh keeps the end time
+            #expect(try await store.stopExecution(execution, now: Self.t0 + 99))
+            #expect(try await store.execution(execution)?.endTime == Self.t0 + 4)
+        }
+    }
+
     @Test func pausedQueuesAreNotClaimed() async throws {
         try await TestDatabase.with { db in
             let store = JobStore(database: db)

@@ -76,12 +76,16 @@ struct EndlessJob: JobKind {
         try await TestDatabase.with { db in
             let store = JobStore(database: db)
             let pool = JobWorkerPool(store: store, kinds: [EchoJob()], settings: Self.settings(), logger: Logger(label: "test"))
-            let execution = try await store.enqueue(vendorType: "X", trigger: .manual, parameters: "{}", tasks: [TaskSpec(jobType: "ECHO")])
-            let task = try #require(try await store.tasks(ofExecution: execution).first)
-            // a node that knows fewer kinds than the one that enqueued never claims it
-            let other = JobWorkerPool(store: store, kinds: [FlakyJob()], settings: Self.settings(), logger: Logger(label: "test"))
-            #expect(try await other.runOnce(workerID: "o") == false)
-            #expect(try await pool.run(taskID: task.id, workerID: "cli", echo: { _ in }) == .success)
+            // a node that does not know a job type never claims it...
+            let unknown = try await store.enqueue(vendorType: "X", trigger: .manual, parameters: "{}", tasks: [TaskSpec(jobType: "FLAKY")])
+            #expect(try await pool.runOnce(workerID: "w") == false)
+            // ...and one made to run it (the command line runs a given task) fails it with a reason
+            let task = try #require(try await store.tasks(ofExecution: unknown).first)
+            #expect(try await pool.run(taskID: task.id, workerID: "cli", echo: { _ in }) == .error)
+            #expect(try await store.task(task.id)?.statusMessage == "no worker knows the job type FLAKY")
+            let known = try await store.enqueue(vendorType: "X", trigger: .manual, parameters: "{}", tasks: [TaskSpec(jobType: "ECHO")])
+            let echo = try #require(try await store.tasks(ofExecution: known).first)
+            #expect(try await pool.run(taskID: echo.id, workerID: "cli", echo: { _ in }) == .success)
         }
     }
 

@@ -137,6 +137,25 @@ import Testing
         }
     }
 
+    /// A platform manifest pushed by digest, before the index that will list it, is a push in flight:
+    /// `delete_untagged` spares it, and the index push that follows succeeds.
+    @Test func aManifestPushedByDigestBeforeItsIndexSurvives() async throws {
+        try await Harness.run { h in
+            let child = try await h.pushImageContent("library/multi", config: #"{"architecture":"arm64","os":"linux"}"#, layer: "platform layer")
+            let childDigest = Digest.of(child)
+            #expect(try await h.putManifest(child, repository: "library/multi", reference: childDigest.description).status == .created)
+            #expect(try await Self.collect(h).artifacts == 0)
+            let index = Array("""
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[{"mediaType":"\(MediaType.ociManifest)","digest":"\(childDigest)","size":\(child.count),"platform":{"architecture":"arm64","os":"linux"}}]}
+                """.utf8)
+            #expect(try await h.putManifest(index, repository: "library/multi", reference: "latest", mediaType: MediaType.ociIndex).status == .created)
+            // once the index is gone (its tag deleted), index and child are garbage at once
+            #expect(try await h.request(.delete, "/api/v2.0/projects/library/repositories/multi/artifacts/latest/tags/latest").status == .ok)
+            let result = try await Self.collect(h)
+            #expect(result.artifacts == 2 && result.blobs == 2)
+        }
+    }
+
     /// Small batches walk the tables in many steps and find the same garbage.
     @Test func smallBatchesCollectEverything() async throws {
         try await Harness.run { h in

@@ -72,7 +72,7 @@ public struct GarbageCollector: Sendable {
         if parameters.deleteUntagged {
             // Passes until none is left: deleting an index leaves its children untagged leaves.
             for _ in 0..<16 {
-                let pass = try await walk(from: Int64(0)) { try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, dryRun: false) }
+                let pass = try await walk(from: Int64(0)) { try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: false) }
                 result.artifacts += pass.count
                 if pass.count == 0 { break }
             }
@@ -100,7 +100,7 @@ public struct GarbageCollector: Sendable {
         var result = Result()
         if parameters.deleteUntagged {
             result.artifacts = try await walk(from: Int64(0)) {
-                try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, dryRun: true)
+                try await store.deleteUntaggedArtifacts(afterID: $0, limit: batchSize, abandonedBefore: abandonedBefore, dryRun: true)
             }.count
             log("would delete \(result.artifacts) untagged artifacts")
         }

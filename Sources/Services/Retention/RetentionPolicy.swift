@@ -49,7 +49,7 @@ public struct RetentionPolicy: Codable, Sendable, Equatable {
         }
         if let kind = trigger?.kind, !kind.isEmpty, kind != "Schedule" { throw .invalid("trigger kind must be Schedule") }
         if let cron {
-            do { _ = try CronExpression(parsing: cron) } catch { throw .invalid(error.message) }
+            do { _ = try HarborSchedule(type: "Custom", cron: cron) } catch { throw .invalid(error.message) }
         }
     }
 
@@ -92,8 +92,8 @@ public struct RetentionRule: Codable, Sendable, Equatable {
             throw SelectorError(message: "unknown template \(template); use one of \(RetentionTemplate.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if kind.needsParameter {
-            guard let value = parameter, value >= 1 else {
-                throw SelectorError(message: "template \(template) needs params.\(template), a number of at least 1")
+            guard let value = parameter, (1...kind.maximumParameter).contains(value) else {
+                throw SelectorError(message: "template \(template) needs params.\(template), a number from 1 to \(kind.maximumParameter)")
             }
         }
         guard !tag_selectors.isEmpty else { throw SelectorError(message: "tag_selectors must name at least one selector") }

@@ -6,6 +6,9 @@ public enum RetentionTemplate: String, CaseIterable, Sendable {
 
     var needsParameter: Bool { self != .always }
 
+    /// A million artifacts, or a hundred years.
+    var maximumParameter: Int { unit == "DAYS" ? 36_500 : 1_000_000 }
+
     /// `count` for the latest-K templates, days for the others.
     public var unit: String {
         switch self {
