@@ -89,9 +89,9 @@ struct ImmutableRuleReq: Decodable {
     }
 }
 
+/// As the swagger's `ImmutableRule`, which has no project id (the path names the project).
 struct ImmutableRuleResp: Encodable {
     let id: Int64
-    let project_id: Int64
     let priority: Int
     let disabled: Bool
     let action = "immutable"
@@ -101,7 +101,6 @@ struct ImmutableRuleResp: Encodable {
 
     init(_ rule: ImmutableRule) {
         id = rule.id
-        project_id = rule.projectID
         priority = rule.priority
         disabled = rule.disabled
         tag_selectors = rule.tagSelectors

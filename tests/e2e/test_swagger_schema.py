@@ -17,6 +17,9 @@ DEFINITIONS = yaml.safe_load(open(SWAGGER))["definitions"]
 # Harbor's swagger types every ExtraAttrs value as an object, yet Harbor itself returns strings there
 # ("architecture": "amd64"); clients follow the responses, so the test does too.
 DEFINITIONS["ExtraAttrs"] = {"type": "object"}
+# The same for retention rule parameters: typed as objects, sent and returned as numbers
+# ({"latestPushedK": 10}) by Harbor's own UI.
+DEFINITIONS["RetentionRule"]["properties"]["params"] = {"type": "object"}
 
 
 def strict(schema):
@@ -87,3 +90,52 @@ def test_responses_match_swagger(berth):
                              (409, requests.post(api + "/projects", auth=a, json={"project_name": "schema"}))]:
         assert response.status_code == status
         validate(response.json(), "Errors")
+
+
+def test_job_gc_retention_quota_immutable_responses_match_swagger(berth):
+    import time
+    api = berth.url + "/api/v2.0"
+    a = berth.auth
+    r = requests.post(api + "/system/gc/schedule", auth=a, json={"schedule": {"type": "Manual"}, "parameters": {"dry_run": True}})
+    assert r.status_code == 201, r.text
+    gc = r.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.time() + 30
+    while requests.get(api + f"/system/gc/{gc}", auth=a).json()["job_status"] != "Success" and time.time() < deadline:
+        time.sleep(0.1)
+    validate(requests.get(api + "/system/gc", auth=a).json(), "GCHistory", array=True)
+    validate(requests.get(api + f"/system/gc/{gc}", auth=a).json(), "GCHistory")
+    assert requests.post(api + "/system/gc/schedule", auth=a, json={"schedule": {"type": "Daily", "cron": "0 0 2 * * *"}}).status_code == 201
+    validate(requests.get(api + "/system/gc/schedule", auth=a).json(), "GCHistory")
+    assert requests.post(api + "/system/purgeaudit/schedule", auth=a, json={
+        "schedule": {"type": "Hourly", "cron": "0 0 * * * *"}, "parameters": {"audit_retention_hour": 168, "include_event_types": "pull_artifact"}}).status_code == 201
+    validate(requests.get(api + "/system/purgeaudit/schedule", auth=a).json(), "ExecHistory")
+    validate(requests.get(api + "/schedules", auth=a).json(), "ScheduleTask", array=True)
+    validate(requests.get(api + "/schedules/all/paused", auth=a).json(), "SchedulerStatus")
+    deadline = time.time() + 30
+    while not requests.get(api + "/jobservice/pools", auth=a).json() and time.time() < deadline:
+        time.sleep(0.1)
+    pools = requests.get(api + "/jobservice/pools", auth=a).json()
+    validate(pools, "WorkerPool", array=True)
+    validate(requests.get(api + f"/jobservice/pools/{pools[0]['worker_pool_id']}/workers", auth=a).json(), "Worker", array=True)
+    validate(requests.get(api + "/jobservice/queues", auth=a).json(), "JobQueue", array=True)
+
+    validate(requests.get(api + "/quotas", auth=a).json(), "Quota", array=True)
+    rule = {"tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "v*"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}}
+    assert requests.post(api + "/projects/library/immutabletagrules", auth=a, json=rule).status_code == 201
+    validate(requests.get(api + "/projects/library/immutabletagrules", auth=a).json(), "ImmutableRule", array=True)
+
+    project = requests.get(api + "/projects/library", auth=a).json()["project_id"]
+    policy = {"algorithm": "or", "scope": {"level": "project", "ref": project}, "trigger": {"kind": "Schedule", "settings": {"cron": ""}},
+              "rules": [{"action": "retain", "template": "latestPushedK", "params": {"latestPushedK": 10},
+                         "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+                         "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}}]}
+    r = requests.post(api + "/retentions", auth=a, json=policy)
+    assert r.status_code == 201, r.text
+    rid = r.headers["Location"].rsplit("/", 1)[1]
+    validate(requests.get(api + f"/retentions/{rid}", auth=a).json(), "RetentionPolicy")
+    validate(requests.get(api + "/retentions/metadatas", auth=a).json(), "RetentionMetadata")
+    assert requests.post(api + f"/retentions/{rid}/executions", auth=a, json={"dry_run": True}).status_code == 201
+    executions = requests.get(api + f"/retentions/{rid}/executions", auth=a).json()
+    validate(executions, "RetentionExecution", array=True)
+    validate(requests.get(api + f"/retentions/{rid}/executions/{executions[0]['id']}/tasks", auth=a).json(), "RetentionExecutionTask", array=True)
