@@ -16,17 +16,24 @@ struct QuotaHandlers {
             return id
         }
         let paging = try Pagination(request)
-        let page = try await services.quotas.list(projectID: projectID, page: paging.offsetRequest)
-        var items = try await responses(page.items)
+        let order: ((QuotaResp, QuotaResp) -> Bool)?
         switch query["sort"].map(String.init) {
-        case nil, "": break
-        case "used.storage": items.sort { $0.used["storage"]! < $1.used["storage"]! }
-        case "-used.storage": items.sort { $0.used["storage"]! > $1.used["storage"]! }
-        case "hard.storage": items.sort { $0.hard["storage"]! < $1.hard["storage"]! }
-        case "-hard.storage": items.sort { $0.hard["storage"]! > $1.hard["storage"]! }
+        case nil, "": order = nil
+        case "used.storage": order = { $0.used["storage"]! < $1.used["storage"]! }
+        case "-used.storage": order = { $0.used["storage"]! > $1.used["storage"]! }
+        case "hard.storage": order = { $0.hard["storage"]! < $1.hard["storage"]! }
+        case "-hard.storage": order = { $0.hard["storage"]! > $1.hard["storage"]! }
         case let other?: throw APIError.badRequest("quotas sort by used.storage or hard.storage (got \(other))")
         }
-        return try JSONResponse.ok(items, headers: paging.headers(total: page.total, path: "/api/v2.0/quotas"))
+        guard let order else {
+            let page = try await services.quotas.list(projectID: projectID, page: paging.offsetRequest)
+            return try JSONResponse.ok(try await responses(page.items), headers: paging.headers(total: page.total, path: "/api/v2.0/quotas"))
+        }
+        // Usage is computed, not stored, so sorting by it sorts every project's quota, then pages.
+        let all = try await services.quotas.list(projectID: projectID, page: OffsetRequest(offset: 0, limit: 100_000))
+        let sorted = try await responses(all.items).sorted(by: order)
+        let page = Array(sorted.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize))
+        return try JSONResponse.ok(page, headers: paging.headers(total: all.total, path: "/api/v2.0/quotas"))
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {

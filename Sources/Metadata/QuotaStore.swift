@@ -132,9 +132,13 @@ public struct QuotaStore: Sendable {
             guard let hard = try await Self.hard(projectID: projectID, in: db) else { return nil }
             var adding: Int64 = 0
             for (digest, size) in Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { a, _ in a }) {
+                // held as usage counts it: a link a manifest uses, or a push in flight
                 let held = try await db.raw("""
                     SELECT 1 AS held FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                    WHERE r.project_id = \(bind: projectID) AND rb.digest = \(bind: digest.description) LIMIT 1
+                    WHERE r.project_id = \(bind: projectID) AND rb.digest = \(bind: digest.description) AND (rb.referenced = FALSE OR EXISTS (
+                        SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                        WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id))
+                    LIMIT 1
                     """).first() != nil
                 if !held { adding += size }
             }

@@ -38,6 +38,11 @@ import Testing
             try await h.pushBlob(Self.blob(500, 2), to: "capped/a")
             let dev = try await h.createUser("dev")
             #expect(try await h.api(.get, "/quotas", headers: Harness.basic("dev", dev.password)).status == .forbidden)
+            // sorted by usage across every project, then paged
+            let top = try await h.api(.get, "/quotas?sort=-used.storage&page_size=1")
+            #expect(top.header("X-Total-Count") == "2")
+            #expect((try top.array().first?["ref"] as? [String: Any])?["name"] as? String == "capped")
+            #expect(try await h.api(.get, "/quotas?sort=size").status == .badRequest)
         }
     }
 
