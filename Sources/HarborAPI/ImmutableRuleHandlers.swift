@@ -75,13 +75,9 @@ struct ImmutableRuleReq: Decodable {
     func validated() throws -> Valid {
         if let action, action != "immutable" { throw APIError.badRequest("action must be immutable") }
         if let template, template != "immutable_template" { throw APIError.badRequest("template must be immutable_template") }
-        guard let tags = tag_selectors, !tags.isEmpty else { throw APIError.badRequest("tag_selectors must name at least one selector") }
-        guard let scopes = scope_selectors, let repositories = scopes["repository"], !repositories.isEmpty, scopes.count == 1 else {
-            throw APIError.badRequest(#"scope_selectors must be {"repository": [selectors]}"#)
-        }
+        let tags = tag_selectors ?? [], scopes = scope_selectors ?? [:]
         do {
-            for selector in tags { try selector.validate(repository: false) }
-            for selector in repositories { try selector.validate(repository: true) }
+            try RuleSelectors.validate(tags: tags, scopes: scopes)
         } catch {
             throw APIError.badRequest(error.message)
         }

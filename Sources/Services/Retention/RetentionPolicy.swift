@@ -96,12 +96,7 @@ public struct RetentionRule: Codable, Sendable, Equatable {
                 throw SelectorError(message: "template \(template) needs params.\(template), a number from 1 to \(kind.maximumParameter)")
             }
         }
-        guard !tag_selectors.isEmpty else { throw SelectorError(message: "tag_selectors must name at least one selector") }
-        guard let repositories = scope_selectors["repository"], !repositories.isEmpty, scope_selectors.count == 1 else {
-            throw SelectorError(message: #"scope_selectors must be {"repository": [selectors]}"#)
-        }
-        for selector in tag_selectors { try selector.validate(repository: false) }
-        for selector in repositories { try selector.validate(repository: true) }
+        try RuleSelectors.validate(tags: tag_selectors, scopes: scope_selectors)
     }
 
     func sameSelection(as other: RetentionRule) -> Bool {

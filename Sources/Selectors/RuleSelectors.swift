@@ -1,0 +1,12 @@
+/// The selectors of one Harbor rule (retention and immutability alike): tag selectors, and
+/// `scope_selectors` that hold exactly one list, `repository`.
+public enum RuleSelectors {
+    public static func validate(tags: [Selector], scopes: [String: [Selector]]) throws(SelectorError) {
+        guard !tags.isEmpty else { throw SelectorError(message: "tag_selectors must name at least one selector") }
+        guard let repositories = scopes["repository"], !repositories.isEmpty, scopes.count == 1 else {
+            throw SelectorError(message: #"scope_selectors must be {"repository": [selectors]}"#)
+        }
+        for selector in tags { try selector.validate(repository: false) }
+        for selector in repositories { try selector.validate(repository: true) }
+    }
+}
