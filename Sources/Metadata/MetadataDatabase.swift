@@ -77,23 +77,40 @@ public final class MetadataDatabase: Sendable {
         switch backend {
         case .sqlite(let connections):
             // IMMEDIATE takes the write lock up front instead of failing on upgrade later.
-            return try await connections.withWriter { db in try await Self.transaction(db, begin: "BEGIN IMMEDIATE", body) }
+            return try await connections.withWriter { db in
+                do {
+                    try await db.raw("BEGIN IMMEDIATE").run()
+                } catch {
+                    // The writer is only used under its lock, so a transaction still open here was
+                    // left behind by a failed one: end it rather than fail every later write.
+                    guard String(describing: error).contains("within a transaction") else { throw error }
+                    logger.warning("rolled back a transaction left open on the SQLite writer")
+                    try await db.raw("ROLLBACK").run()
+                    try await db.raw("BEGIN IMMEDIATE").run()
+                }
+                return try await Self.transaction(db, body)
+            }
         case .postgres(let client, _):
             return try await client.withConnection { connection in
-                try await Self.transaction(connection.sql(queryLogLevel: nil), begin: "BEGIN", body)
+                let db = connection.sql(queryLogLevel: nil)
+                try await db.raw("BEGIN").run()
+                return try await Self.transaction(db, body)
             }
         }
     }
 
-    private static func transaction<T: Sendable>(_ db: any SQLDatabase, begin: String,
+    /// Runs `body` in the transaction just begun on `db`, then commits, or rolls back and rethrows.
+    private static func transaction<T: Sendable>(_ db: any SQLDatabase,
                                                  _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await db.raw(SQLQueryString(begin)).run()
         do {
             let result = try await body(db)
             try await db.raw("COMMIT").run()
             return result
         } catch {
-            try? await db.raw("ROLLBACK").run()
+            // The rollback must run even when the caller's task was cancelled (a stopped job, a
+            // shutdown): skipped, it would leave the connection inside the transaction, and every
+            // later write on it would fail. A task of its own is not cancelled.
+            _ = await Task { try? await db.raw("ROLLBACK").run() }.value
             throw error
         }
     }
