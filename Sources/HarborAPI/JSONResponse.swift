@@ -42,6 +42,15 @@ enum JSONResponse {
     }
 }
 
+/// Plain text responses: job and task logs.
+enum TextResponse {
+    static func ok(_ text: String) -> Response {
+        let buffer = ByteBuffer(string: text)
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .contentLength: String(buffer.readableBytes)],
+                        body: .init(byteBuffer: buffer))
+    }
+}
+
 enum JSONBody {
     /// Largest request body the API reads; robot permission lists are the biggest legitimate ones.
     static let limit = 1 << 20

@@ -8,8 +8,6 @@ import Metadata
 /// one queue in the database: every node's pool, its workers, the queues per job type.
 struct JobServiceHandlers {
     let services: APIServices
-    /// A pool that sent no heartbeat for this long is gone.
-    static let poolTimeoutMillis: Int64 = 60_000
 
     func pools(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.jobserviceMonitor, .list))
@@ -104,7 +102,7 @@ struct JobServiceHandlers {
     }
 
     private func livePools() async throws -> [WorkerPoolRecord] {
-        try await services.jobs.pools(aliveSince: WallClock.nowMillis() - Self.poolTimeoutMillis)
+        try await services.jobs.pools(aliveSince: WallClock.nowMillis() - JobWorkerPool.poolTimeoutMillis)
     }
 
     private func jobID(_ context: some APIContext) throws -> Int64 {

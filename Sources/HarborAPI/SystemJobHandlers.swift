@@ -115,11 +115,3 @@ struct SystemJobHandlers {
         return execution
     }
 }
-
-enum TextResponse {
-    static func ok(_ text: String) -> Response {
-        let buffer = ByteBuffer(string: text)
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .contentLength: String(buffer.readableBytes)],
-                        body: .init(byteBuffer: buffer))
-    }
-}

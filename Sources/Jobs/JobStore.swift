@@ -34,14 +34,20 @@ public struct JobStore: Sendable {
             RETURNING id
             """).first() else { throw MetadataError.conflict("the execution was not created") }
         let id = try row.decode(column: "id", as: Int64.self)
+        try await insert(tasks, executionID: id, stopped: false, now: now, in: db)
+        return id
+    }
+
+    /// The one place tasks are created: pending, or already stopped (their execution was stopped).
+    static func insert(_ tasks: [TaskSpec], executionID: Int64, stopped: Bool, now: Int64, in db: any SQLDatabase) async throws {
         for task in tasks {
             try await db.raw("""
-                INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time)
-                VALUES (\(bind: id), \(bind: task.jobType), 'Pending', \(bind: task.parameters), \(bind: task.maxAttempts),
-                        \(bind: now), \(bind: now), \(bind: now))
+                INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time,
+                                       stop_requested, end_time)
+                VALUES (\(bind: executionID), \(bind: task.jobType), \(bind: stopped ? "Stopped" : "Pending"), \(bind: task.parameters),
+                        \(bind: task.maxAttempts), \(bind: now), \(bind: now), \(bind: now), \(bind: stopped), \(bind: stopped ? now : nil))
                 """).run()
         }
-        return id
     }
 
     /// Adds tasks to a running execution (a launcher task fanning out, one task per repository).
@@ -52,15 +58,7 @@ public struct JobStore: Sendable {
             let stopped = try await db.raw("""
                 SELECT 1 AS x FROM job_tasks WHERE execution_id = \(bind: executionID) AND stop_requested = TRUE LIMIT 1
                 """).first() != nil
-            let status = stopped ? "Stopped" : "Pending"
-            for task in tasks {
-                try await db.raw("""
-                    INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time,
-                                           stop_requested, end_time)
-                    VALUES (\(bind: executionID), \(bind: task.jobType), \(bind: status), \(bind: task.parameters), \(bind: task.maxAttempts),
-                            \(bind: now), \(bind: now), \(bind: now), \(bind: stopped), \(bind: stopped ? now : nil))
-                    """).run()
-            }
+            try await Self.insert(tasks, executionID: executionID, stopped: stopped, now: now, in: db)
             try await Self.refreshExecution(executionID, now: now, in: db)
         }
     }
@@ -71,38 +69,47 @@ public struct JobStore: Sendable {
     /// `workerID`, with a lease until `now + leaseMillis`.
     public func claim(workerID: String, jobTypes: [String], leaseMillis: Int64, now: Int64 = WallClock.nowMillis()) async throws -> JobTask? {
         guard !jobTypes.isEmpty else { return nil }
-        let skipLocked = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let lock = database.kind.lockRows(skipLocked: true)
         return try await database.write { db in
-            var query = SQLQueryString("""
-                UPDATE job_tasks SET status = 'Running', worker_id = \(bind: workerID), attempt = attempt + 1,
-                    lease_expires_at = \(bind: now + leaseMillis), heartbeat_at = \(bind: now),
-                    start_time = COALESCE(start_time, \(bind: now)), update_time = \(bind: now)
+            var query: SQLQueryString = """
+                \(Self.claiming(workerID: workerID, leaseMillis: leaseMillis, now: now))
                 WHERE id = (SELECT id FROM job_tasks t WHERE t.status = 'Pending' AND t.run_after <= \(bind: now)
                     AND NOT EXISTS (SELECT 1 FROM job_queues q WHERE q.paused = TRUE AND q.job_type IN (t.job_type, 'all'))
                     AND t.job_type IN (
-                """)
+                """
             query.appendInterpolation(binds: jobTypes)
-            query.appendInterpolation(unsafeRaw: ") ORDER BY t.run_after, t.id LIMIT 1\(skipLocked)) AND status = 'Pending' RETURNING \(Self.taskColumns)")
-            guard let row = try await db.raw(query).first() else { return nil }
-            let task = try Self.task(row)
-            try await Self.refreshExecution(task.executionID, now: now, in: db)
-            return task
+            query.appendInterpolation(unsafeRaw: ") ORDER BY t.run_after, t.id LIMIT 1")
+            query.appendInterpolation(lock)
+            query.appendInterpolation(unsafeRaw: ") AND status = 'Pending' RETURNING \(Self.taskColumns)")
+            return try await Self.claimed(query, now: now, in: db)
         }
     }
 
     /// Takes one given task if it is still pending (the command line runs the job it enqueued).
     public func claim(taskID: Int64, workerID: String, leaseMillis: Int64, now: Int64 = WallClock.nowMillis()) async throws -> JobTask? {
         try await database.write { db in
-            guard let row = try await db.raw("""
-                UPDATE job_tasks SET status = 'Running', worker_id = \(bind: workerID), attempt = attempt + 1,
-                    lease_expires_at = \(bind: now + leaseMillis), heartbeat_at = \(bind: now),
-                    start_time = COALESCE(start_time, \(bind: now)), update_time = \(bind: now)
+            let query: SQLQueryString = """
+                \(Self.claiming(workerID: workerID, leaseMillis: leaseMillis, now: now))
                 WHERE id = \(bind: taskID) AND status = 'Pending' RETURNING \(unsafeRaw: Self.taskColumns)
-                """).first() else { return nil }
-            let task = try Self.task(row)
-            try await Self.refreshExecution(task.executionID, now: now, in: db)
-            return task
+                """
+            return try await Self.claimed(query, now: now, in: db)
         }
+    }
+
+    /// The SET of a claim: the worker, a lease from now, one more attempt.
+    static func claiming(workerID: String, leaseMillis: Int64, now: Int64) -> SQLQueryString {
+        """
+        UPDATE job_tasks SET status = 'Running', worker_id = \(bind: workerID), attempt = attempt + 1,
+            lease_expires_at = \(bind: now + leaseMillis), heartbeat_at = \(bind: now),
+            start_time = COALESCE(start_time, \(bind: now)), update_time = \(bind: now)
+        """
+    }
+
+    static func claimed(_ query: SQLQueryString, now: Int64, in db: any SQLDatabase) async throws -> JobTask? {
+        guard let row = try await db.raw(query).first() else { return nil }
+        let task = try Self.task(row)
+        try await Self.refreshExecution(task.executionID, now: now, in: db)
+        return task
     }
 
     public enum HeartbeatAnswer: Sendable, Equatable {
@@ -296,11 +303,17 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Pools that sent a heartbeat since `aliveSince`; older ones are forgotten.
-    public func pools(aliveSince: Int64) async throws -> [WorkerPoolRecord] {
+    /// Forgets pools that sent no heartbeat since `aliveSince` (every node's maintenance does this).
+    public func forgetPools(silentSince aliveSince: Int64) async throws {
         try await database.write { db in
             try await db.raw("DELETE FROM job_worker_pools WHERE heartbeat_at < \(bind: aliveSince)").run()
-            return try await db.raw("SELECT * FROM job_worker_pools ORDER BY start_at, pool_id").all().map { row in
+        }
+    }
+
+    /// Pools that sent a heartbeat since `aliveSince`.
+    public func pools(aliveSince: Int64) async throws -> [WorkerPoolRecord] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM job_worker_pools WHERE heartbeat_at >= \(bind: aliveSince) ORDER BY start_at, pool_id").all().map { row in
                 WorkerPoolRecord(poolID: try row.decode(column: "pool_id", as: String.self), host: try row.decode(column: "host", as: String.self),
                                  pid: try row.decode(column: "pid", as: Int64.self), concurrency: try row.decode(column: "concurrency", as: Int.self),
                                  startAt: try row.decode(column: "start_at", as: Int64.self), heartbeatAt: try row.decode(column: "heartbeat_at", as: Int64.self))
@@ -369,9 +382,7 @@ public struct JobStore: Sendable {
     /// `, log = <tail of log || text>, log_bytes = log_bytes + n` for an UPDATE, or nothing.
     private func appendLog(_ text: String) -> SQLQueryString {
         guard !text.isEmpty else { return "" }
-        let limit = String(TaskLog.limit)
-        let tail = database.kind == .postgres ? "right(log || \(bind: text), \(unsafeRaw: limit))" as SQLQueryString
-            : "substr(log || \(bind: text), -\(unsafeRaw: limit))" as SQLQueryString
+        let tail = database.kind.tail("log || \(bind: text)", count: TaskLog.limit)
         return ", log = \(tail), log_bytes = log_bytes + \(bind: Int64(text.count))"
     }
 

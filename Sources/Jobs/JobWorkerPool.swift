@@ -19,6 +19,9 @@ public final class JobWorkerPool: Sendable {
         public init() {}
     }
 
+    /// A pool that sent no heartbeat for this long is gone (its node stopped or died).
+    public static let poolTimeoutMillis: Int64 = 60_000
+
     public let store: JobStore
     public let poolID: String
     public let settings: Settings
@@ -102,6 +105,7 @@ public final class JobWorkerPool: Sendable {
                 try await store.registerPool(WorkerPoolRecord(poolID: poolID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
                                                               concurrency: settings.concurrency, startAt: start, heartbeatAt: now))
                 let reaped = try await store.reapExpiredLeases(now: now, retryDelayMillis: settings.retryDelayMillis)
+                try await store.forgetPools(silentSince: now - Self.poolTimeoutMillis)
                 if reaped > 0 {
                     logger.info("took back jobs whose worker stopped", metadata: ["count": "\(reaped)"])
                     notify()

@@ -134,22 +134,7 @@ extension ArtifactStore {
                 """).first() {
                 throw MetadataError.manifestReferenced(by: try Digest(parsing: parent.decode(column: "digest", as: String.self)))
             }
-            var pending = [id]
-            while let next = pending.popLast() {
-                let children = try await db.raw("SELECT child_id FROM manifest_references WHERE parent_id = \(bind: next)").all()
-                    .map { try $0.decode(column: "child_id", as: Int64.self) }
-                try await db.raw("DELETE FROM tags WHERE manifest_id = \(bind: next)").run()
-                try await db.raw("DELETE FROM manifest_references WHERE parent_id = \(bind: next)").run()
-                try await db.raw("DELETE FROM manifest_blobs WHERE manifest_id = \(bind: next)").run()
-                try await db.raw("DELETE FROM manifests WHERE id = \(bind: next)").run()
-                for child in children {
-                    let stillUsed = try await db.raw("""
-                        SELECT 1 AS x FROM manifest_references WHERE child_id = \(bind: child)
-                        UNION ALL SELECT 1 AS x FROM tags WHERE manifest_id = \(bind: child)
-                        """).first() != nil
-                    if !stillUsed { pending.append(child) }
-                }
-            }
+            _ = try await ArtifactStore.deleteManifests([id], in: db)
         }
     }
 

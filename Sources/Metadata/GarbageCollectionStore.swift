@@ -61,7 +61,7 @@ public struct GarbageCollectionStore: Sendable {
     /// On PostgreSQL the candidates are locked first and checked again by the DELETE, a statement of
     /// its own with a fresh snapshot: a tag or an index entry committed meanwhile keeps them.
     public func deleteUntaggedArtifacts(afterID: Int64, limit: Int, abandonedBefore: Int64, dryRun: Bool) async throws -> Batch<Int64> {
-        let lock = database.kind == .postgres ? " FOR UPDATE OF m" : ""
+        let lock = database.kind.lockRows(of: "m")
         let body: @Sendable (any SQLDatabase) async throws -> Batch<Int64> = { db in
             guard let last = try await Self.lastKey(db, """
                 SELECT MAX(id) AS k FROM (SELECT id FROM manifests WHERE id > \(bind: afterID) ORDER BY id LIMIT \(bind: limit)) w
@@ -72,7 +72,7 @@ public struct GarbageCollectionStore: Sendable {
                 return Batch(scanned: limit, next: last, count: try row?.decode(column: "n", as: Int.self) ?? 0,
                              bytes: try row?.decode(column: "bytes", as: Int64.self) ?? 0)
             }
-            let candidates = try await db.raw("SELECT m.id FROM manifests m WHERE \(range)\(unsafeRaw: lock)").all()
+            let candidates = try await db.raw("SELECT m.id FROM manifests m WHERE \(range)\(lock)").all()
                 .map { try $0.decode(column: "id", as: Int64.self) }
             guard !candidates.isEmpty else { return Batch(scanned: limit, next: last, count: 0, bytes: 0) }
             var delete = SQLQueryString("DELETE FROM manifests WHERE id IN (")
@@ -80,16 +80,9 @@ public struct GarbageCollectionStore: Sendable {
             delete.appendInterpolation(unsafeRaw: ") AND ")
             delete.appendInterpolation(Self.untaggedArtifact("manifests", abandonedBefore: abandonedBefore))
             delete.appendInterpolation(unsafeRaw: " RETURNING id")
+            // Their tags, blob uses and index entries go by ON DELETE CASCADE (both databases enforce
+            // foreign keys: SQLite's connections turn them on).
             let ids = try await db.raw(delete).all().map { try $0.decode(column: "id", as: Int64.self) }
-            if !ids.isEmpty {
-                // PostgreSQL cascades these; SQLite does not enforce foreign keys here.
-                for table in ["tags WHERE manifest_id", "manifest_blobs WHERE manifest_id", "manifest_references WHERE parent_id"] {
-                    var dependents = SQLQueryString("DELETE FROM \(unsafeRaw: table) IN (")
-                    dependents.appendInterpolation(binds: ids)
-                    dependents.appendInterpolation(unsafeRaw: ")")
-                    try await db.raw(dependents).run()
-                }
-            }
             return Batch(scanned: limit, next: last, count: ids.count, bytes: 0)
         }
         return dryRun ? try await database.read(body) : try await database.write(body)
@@ -105,7 +98,7 @@ public struct GarbageCollectionStore: Sendable {
 
     /// Removes (or counts) the orphaned links among the next `limit` links after `after`.
     public func removeOrphanedLinks(after: LinkKey, limit: Int, abandonedBefore: Int64, dryRun: Bool) async throws -> Batch<LinkKey> {
-        let lock = database.kind == .postgres
+        let lock = database.kind.lockRows(), locks = database.kind.locksRows
         let body: @Sendable (any SQLDatabase) async throws -> Batch<LinkKey> = { db in
             let window = try await db.raw("""
                 SELECT repository_id, digest FROM repository_blobs
@@ -126,9 +119,7 @@ public struct GarbageCollectionStore: Sendable {
             } else {
                 // PostgreSQL: lock the candidates, then delete in a statement of its own, whose fresh
                 // snapshot sees a manifest that a concurrent push committed while we waited for it.
-                if lock {
-                    _ = try await db.raw("SELECT digest FROM repository_blobs WHERE \(range) FOR UPDATE").all()
-                }
+                if locks { _ = try await db.raw("SELECT digest FROM repository_blobs WHERE \(range)\(lock)").all() }
                 count = try await db.raw("DELETE FROM repository_blobs WHERE \(range) RETURNING digest").all().count
             }
             return Batch(scanned: window.count, next: last, count: count, bytes: 0)

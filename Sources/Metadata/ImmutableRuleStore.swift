@@ -32,7 +32,9 @@ public struct ImmutableRuleStore: Sendable {
     /// Of `tags` in `repository` (a full name, `project/...`), those an enabled rule protects.
     public func protectedTags(_ tags: [String], in repository: String, projectID: Int64) async throws -> [String] {
         guard !tags.isEmpty else { return [] }
-        let rules = try await list(projectID: projectID, page: OffsetRequest(offset: 0, limit: 1000)).items.filter { !$0.disabled }
+        let rules = try await database.read { db in
+            try await db.raw("SELECT * FROM immutable_rules WHERE project_id = \(bind: projectID) AND disabled = FALSE").all().map(Self.rule)
+        }
         guard !rules.isEmpty else { return [] }
         let inProject = repository.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? repository
         return tags.filter { tag in rules.contains { $0.protects(repository: inProject, tag: tag) } }
@@ -89,7 +91,7 @@ public struct ImmutableRuleStore: Sendable {
     public func create(projectID: Int64, priority: Int, disabled: Bool, tagSelectors: [Selector],
                        scopeSelectors: [String: [Selector]]) async throws -> Int64 {
         let now = WallClock.nowMillis()
-        let (tags, scopes) = try Self.encode(tagSelectors, scopeSelectors)
+        let (tags, scopes) = Self.encode(tagSelectors, scopeSelectors)
         return try await database.write { db in
             guard let row = try await db.raw("""
                 INSERT INTO immutable_rules (project_id, priority, disabled, tag_selectors, scope_selectors, creation_time, update_time)
@@ -103,7 +105,7 @@ public struct ImmutableRuleStore: Sendable {
     /// Replaces a rule of the project; false when the project has no such rule.
     public func update(id: Int64, projectID: Int64, priority: Int, disabled: Bool, tagSelectors: [Selector],
                        scopeSelectors: [String: [Selector]]) async throws -> Bool {
-        let (tags, scopes) = try Self.encode(tagSelectors, scopeSelectors)
+        let (tags, scopes) = Self.encode(tagSelectors, scopeSelectors)
         return try await database.write { db in
             !(try await db.raw("""
                 UPDATE immutable_rules SET priority = \(bind: priority), disabled = \(bind: disabled), tag_selectors = \(bind: tags),
@@ -133,10 +135,8 @@ public struct ImmutableRuleStore: Sendable {
         }
     }
 
-    static func encode(_ tags: [Selector], _ scopes: [String: [Selector]]) throws -> (String, String) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (String(decoding: try encoder.encode(tags), as: UTF8.self), String(decoding: try encoder.encode(scopes), as: UTF8.self))
+    static func encode(_ tags: [Selector], _ scopes: [String: [Selector]]) -> (String, String) {
+        (CanonicalJSON.string(tags), CanonicalJSON.string(scopes))
     }
 
     static func rule(_ row: any SQLRow) throws -> ImmutableRule {

@@ -132,45 +132,13 @@ public struct RetentionStore: Sendable {
             var deleted = 0
             // bounded statements: SQLite binds at most 32,766 values per statement
             for start in stride(from: 0, to: ids.count, by: 1000) {
-                deleted += try await Self.delete(Array(ids[start..<min(start + 1000, ids.count)]), repositoryID: repositoryID, in: db)
+                deleted += try await ArtifactStore.deleteManifests(Array(ids[start..<min(start + 1000, ids.count)]), in: db)
             }
             try await db.raw("UPDATE repositories SET updated_at = \(bind: WallClock.nowMillis()) WHERE id = \(bind: repositoryID)").run()
             return deleted
         }
     }
 
-    /// One chunk: the artifacts, then (round after round) children of deleted indexes that are now
-    /// untagged and listed by no other index.
-    static func delete(_ ids: [Int64], repositoryID: Int64, in db: any SQLDatabase) async throws -> Int {
-        var doomed = ids, deleted = 0
-        while !doomed.isEmpty {
-            var children = SQLQueryString("SELECT DISTINCT child_id FROM manifest_references WHERE parent_id IN (")
-            children.appendInterpolation(binds: doomed)
-            children.appendInterpolation(unsafeRaw: ")")
-            let orphans = try await db.raw(children).all().map { try $0.decode(column: "child_id", as: Int64.self) }
-            for table in ["tags WHERE manifest_id", "manifest_references WHERE parent_id", "manifest_blobs WHERE manifest_id"] {
-                var delete = SQLQueryString("DELETE FROM \(unsafeRaw: table) IN (")
-                delete.appendInterpolation(binds: doomed)
-                delete.appendInterpolation(unsafeRaw: ")")
-                try await db.raw(delete).run()
-            }
-            var delete = SQLQueryString("DELETE FROM manifests WHERE repository_id = \(bind: repositoryID) AND id IN (")
-            delete.appendInterpolation(binds: doomed)
-            delete.appendInterpolation(unsafeRaw: ") RETURNING id")
-            deleted += try await db.raw(delete).all().count
-            guard !orphans.isEmpty else { break }
-            var unused = SQLQueryString("""
-                SELECT m.id FROM manifests m WHERE m.id IN (
-                """)
-            unused.appendInterpolation(binds: orphans)
-            unused.appendInterpolation(unsafeRaw: """
-                ) AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = m.id)
-                AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
-                """)
-            doomed = try await db.raw(unused).all().map { try $0.decode(column: "id", as: Int64.self) }
-        }
-        return deleted
-    }
 
     static func record(_ row: any SQLRow) throws -> RetentionPolicyRecord {
         RetentionPolicyRecord(id: try row.decode(column: "id", as: Int64.self), projectID: try row.decode(column: "project_id", as: Int64.self),

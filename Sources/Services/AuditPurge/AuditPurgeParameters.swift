@@ -1,4 +1,5 @@
 import Foundation
+import Metadata
 
 /// Harbor's audit log purge parameters: `{"audit_retention_hour": 168, "dry_run": true,
 /// "include_event_types": "create_artifact,delete_artifact,pull_artifact"}`. The event types are one
@@ -35,7 +36,5 @@ public struct AuditPurgeParameters: Codable, Sendable, Equatable {
         Self.retentionRange.contains(retentionHours) ? nil : "audit_retention_hour must be between 1 and 240000 (got \(retentionHours))"
     }
 
-    public var json: String {
-        String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    public var json: String { CanonicalJSON.string(self) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metadata
 
 /// Harbor's GC parameters: `{"delete_untagged": true, "dry_run": false, "workers": 1}`.
 public struct GarbageCollectionParameters: Codable, Sendable, Equatable {
@@ -31,19 +32,9 @@ public struct GarbageCollectionParameters: Codable, Sendable, Equatable {
         Self.workerRange.contains(workers) ? nil : "workers must be between 1 and 10 (got \(workers))"
     }
 
-    public var json: String {
-        String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    public var json: String { CanonicalJSON.string(self) }
 
     public static func decode(_ json: String) throws -> GarbageCollectionParameters {
         try JSONDecoder().decode(GarbageCollectionParameters.self, from: Data(json.utf8))
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -23,7 +23,7 @@ public struct RetentionJob: JobKind {
             self.repository = repository
         }
 
-        public var json: String { String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data(), as: UTF8.self) }
+        public var json: String { CanonicalJSON.string(self) }
     }
 
     /// Counts a repository task reports.
@@ -68,7 +68,7 @@ public struct RetentionJob: JobKind {
     private func retain(_ repository: String, policy: RetentionPolicy, projectID: Int64, dryRun: Bool, context: JobContext) async throws {
         guard let repositoryID = try await store.repositories(projectID: projectID).first(where: { $0.name == repository })?.id else {
             context.log("repository \(repository) no longer exists")
-            context.report(Self.encode(Result(total: 0, retained: 0)))
+            context.report(CanonicalJSON.string(Result(total: 0, retained: 0)))
             return
         }
         let inProject = Self.nameInProject(repository)
@@ -85,7 +85,7 @@ public struct RetentionJob: JobKind {
         for (candidate, rule) in decision.retained { context.log(Self.row(candidate, "RETAIN", "rule \(rule)")) }
         for candidate in decision.immutable { context.log(Self.row(candidate, "IMMUTABLE", "an immutable tag rule protects it")) }
         for candidate in decision.deleted { context.log(Self.row(candidate, dryRun ? "DEL (dry run)" : "DEL", "no rule retains it")) }
-        context.report(Self.encode(Result(total: candidates.count, retained: decision.retained.count + decision.immutable.count)))
+        context.report(CanonicalJSON.string(Result(total: candidates.count, retained: decision.retained.count + decision.immutable.count)))
     }
 
     /// Harbor matches repository selectors against the name without its project.
@@ -100,10 +100,6 @@ public struct RetentionJob: JobKind {
     static func row(_ digest: String, _ tags: String, _ action: String, _ reason: String) -> String {
         func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
         return pad(digest, 21) + pad(tags, 30) + pad(action, 15) + reason
-    }
-
-    static func encode(_ result: Result) -> String {
-        String(decoding: (try? JSONEncoder.sorted.encode(result)) ?? Data(), as: UTF8.self)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import Metadata
 import Selectors
 
 /// Harbor's `RetentionPolicy`: rules combined with `or` (an artifact any rule retains is kept; the
@@ -53,11 +54,7 @@ public struct RetentionPolicy: Codable, Sendable, Equatable {
         }
     }
 
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    public var json: String { CanonicalJSON.string(self) }
 }
 
 public enum RetentionPolicyError: Error, Equatable {
