@@ -24,7 +24,7 @@ extension ArtifactStore {
                 SELECT \(bind: repo.id), name, \(bind: copied), \(bind: now), \(bind: now) FROM tags WHERE manifest_id = \(bind: sourceID)
                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at
                 """).run()
-            try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: copied) AND EXISTS (SELECT 1 FROM tags WHERE manifest_id = \(bind: copied))").run()
+            try await db.raw("UPDATE manifests SET held = TRUE WHERE id = \(bind: copied) AND EXISTS (SELECT 1 FROM tags WHERE manifest_id = \(bind: copied))").run()
             try await db.raw("UPDATE repositories SET updated_at = \(bind: now) WHERE id = \(bind: repo.id)").run()
             return copied
         }
@@ -50,8 +50,8 @@ extension ArtifactStore {
             copiedChildren.append(try await copyManifest(child, into: repositoryID, now: now, in: db))
         }
         try await db.raw("""
-            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, tagged)
-            SELECT \(bind: repositoryID), digest, media_type, artifact_type, size, payload, subject_digest, annotations, \(bind: now), tagged
+            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, held)
+            SELECT \(bind: repositoryID), digest, media_type, artifact_type, size, payload, subject_digest, annotations, \(bind: now), held
             FROM manifests WHERE id = \(bind: sourceID)
             ON CONFLICT (repository_id, digest) DO NOTHING
             """).run()

@@ -112,7 +112,7 @@ extension ArtifactStore {
                 ON CONFLICT (repository_id, name) DO NOTHING
                 RETURNING id, repository_id, manifest_id, name, updated_at, NULL AS pulled_at
                 """).first().map(Self.tag)
-            if created != nil { try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: artifactID)").run() }
+            if created != nil { try await db.raw("UPDATE manifests SET held = TRUE WHERE id = \(bind: artifactID)").run() }
             return created
         }
     }

@@ -34,14 +34,14 @@ public struct ArtifactStore: Sendable {
             guard missingBlobs.isEmpty && missingChildren.isEmpty else {
                 throw MetadataError.manifestReferencesMissing(blobs: missingBlobs, manifests: missingChildren)
             }
-            try await db.raw("""
-                INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, tagged)
+            guard let idRow = try await db.raw("""
+                INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, held)
                 VALUES (\(bind: repo.id), \(bind: record.digest.description), \(bind: record.mediaType), \(bind: record.artifactType),
                         \(bind: Int64(record.payload.count)), \(bind: Data(record.payload)), \(bind: record.subject?.description),
-                        \(bind: annotations), \(bind: now), FALSE)
-                ON CONFLICT (repository_id, digest) DO NOTHING
-                """).run()
-            guard let idRow = try await db.raw("SELECT id FROM manifests WHERE repository_id = \(bind: repo.id) AND digest = \(bind: record.digest.description)").first() else {
+                        \(bind: annotations), \(bind: now), \(bind: tag != nil))
+                ON CONFLICT (repository_id, digest) DO UPDATE SET held = manifests.held OR excluded.held
+                RETURNING id
+                """).first() else {
                 throw MetadataError.manifestUnknown(record.digest.description)
             }
             let manifestID = try idRow.decode(column: "id", as: Int64.self)
@@ -61,7 +61,7 @@ public struct ArtifactStore: Sendable {
                     """).all()
                 if linked.isEmpty { throw MetadataError.manifestReferencesMissing(blobs: [], manifests: [child]) }
                 // held by an index now: once the index goes, the child is garbage at once
-                try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: try linked[0].decode(column: "child_id", as: Int64.self))").run()
+                try await db.raw("UPDATE manifests SET held = TRUE WHERE id = \(bind: try linked[0].decode(column: "child_id", as: Int64.self))").run()
             }
             try await db.raw("UPDATE repositories SET updated_at = \(bind: now) WHERE id = \(bind: repo.id)").run()
             if let tag {
@@ -70,7 +70,6 @@ public struct ArtifactStore: Sendable {
                     VALUES (\(bind: repo.id), \(bind: tag.value), \(bind: manifestID), \(bind: now), \(bind: now))
                     ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at
                     """).run()
-                try await db.raw("UPDATE manifests SET tagged = TRUE WHERE id = \(bind: manifestID)").run()
             }
             return manifestID
         }

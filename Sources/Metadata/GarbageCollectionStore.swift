@@ -26,7 +26,7 @@ public struct GarbageCollectionStore: Sendable {
     }
 
     /// Untagged artifacts that nothing needs: no tag, no index lists them, their subject (for a
-    /// signature or SBOM) is gone, and they had a tag once or were pushed longer ago than an upload
+    /// signature or SBOM) is gone, and they were held once (by a tag or an index) or were pushed longer ago than an upload
     /// session may live (a platform manifest pushed by digest before its index is a push in flight).
     /// Harbor's `delete_untagged`.
     static func untaggedArtifact(_ m: String = "m", abandonedBefore: Int64) -> SQLQueryString {
@@ -35,7 +35,7 @@ public struct GarbageCollectionStore: Sendable {
         AND NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = \(unsafeRaw: m).id)
         AND (\(unsafeRaw: m).subject_digest IS NULL OR NOT EXISTS (
             SELECT 1 FROM manifests s WHERE s.repository_id = \(unsafeRaw: m).repository_id AND s.digest = \(unsafeRaw: m).subject_digest))
-        AND (\(unsafeRaw: m).tagged = TRUE OR \(unsafeRaw: m).created_at < \(bind: abandonedBefore))
+        AND (\(unsafeRaw: m).held = TRUE OR \(unsafeRaw: m).created_at < \(bind: abandonedBefore))
         """
     }
 

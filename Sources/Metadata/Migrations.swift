@@ -193,11 +193,11 @@ enum Migrations {
             """,
             "ALTER TABLE job_tasks ADD COLUMN result TEXT",
         ]),
-        // Whether a manifest was ever held by a tag or an index: one pushed by digest and never held
+        // `held`: whether a manifest was ever held by a tag or an index: one pushed by digest and never held
         // (a platform manifest before its index) is a push in flight, spared by GC's delete_untagged
         // for as long as an upload session may live; one that lost its tags or index is garbage at once.
         (7, [
-            "ALTER TABLE manifests ADD COLUMN tagged BOOLEAN NOT NULL DEFAULT TRUE",
+            "ALTER TABLE manifests ADD COLUMN held BOOLEAN NOT NULL DEFAULT TRUE",
         ]),
     ]
 
