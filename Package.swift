@@ -66,7 +66,8 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "Services", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Jobs",
+            "OCI", "BlobStore", "Metadata", "Jobs", "Scanner",
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Registry", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access",
@@ -106,13 +107,13 @@ let package = Package(
             "Services", "Jobs", "BerthServer", "BerthTestSupport", "Metadata", "BlobStore", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "ScannerTests", dependencies: ["Scanner"]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "BerthTestSupport"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
         .testTarget(name: "HarborAPITests", dependencies: [
-            "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services",
+            "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RegistryTests", dependencies: [

@@ -36,11 +36,13 @@ public struct BerthServer: Sendable {
             let blobs = BlobStore(driver: driver)
             let audit = AuditRecorder(database: database)
             audit.start()
-            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit)
             let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry),
                                      settings: configuration.jobs, logger: logger)
+            let autoScan = AutoScan(database: database, requester: ScanRequester(database: database, notify: { jobs.notify() }))
+            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit,
+                                          pushObserver: AutoScanObserver(autoScan: autoScan, logger: logger))
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, blobReader: BlobReader(blobs: blobs), jobPool: jobs)

@@ -10,6 +10,7 @@ enum JobCatalogue {
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
             AuditPurgeJob(database: database),
             RetentionJob(database: database),
+            ArtifactScanJob(database: database, blobs: blobs),
         ]
     }
 }

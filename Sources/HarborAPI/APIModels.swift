@@ -68,12 +68,14 @@ struct ProjectResp: Encodable {
     let current_user_role_ids: [Int]?
     let repo_count: Int64
     let metadata: [String: String]
+    let cve_allowlist: CVEAllowlistBody
 }
 
 struct ProjectReq: Decodable {
     let project_name: String?
     let `public`: Bool?
     let metadata: [String: String]?
+    let cve_allowlist: CVEAllowlistBody?
     let storage_limit: Int64?
     let registry_id: Int64?
 }

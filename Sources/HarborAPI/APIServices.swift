@@ -2,6 +2,7 @@ import Access
 import Jobs
 import Metadata
 import OCI
+import Services
 
 /// Reads a small blob (an image config) from storage; nil when it is absent or larger than `limit`.
 /// A protocol so that the API does not depend on the storage layer.
@@ -34,6 +35,10 @@ public struct APIServices: Sendable {
     /// This process's workers: woken when a job is enqueued, and the job types they run.
     public let jobPool: JobWorkerPool?
     public var jobTypes: [String] { jobPool?.jobTypes ?? [] }
+    public let scanReports: ScanReportStore
+    public let scanRequester: ScanRequester
+    public let advisories: AdvisoryStore
+    public let allowlists: CVEAllowlistStore
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
@@ -58,6 +63,10 @@ public struct APIServices: Sendable {
         self.jobs = JobStore(database: database)
         self.schedules = ScheduleStore(database: database)
         self.jobPool = jobPool
+        self.scanReports = ScanReportStore(database: database)
+        self.scanRequester = ScanRequester(database: database, notify: { jobPool?.notify() })
+        self.advisories = AdvisoryStore(database: database)
+        self.allowlists = CVEAllowlistStore(database: database)
     }
 
     /// Writes an audit line for a change made by `identity`.

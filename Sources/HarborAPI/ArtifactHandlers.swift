@@ -15,7 +15,7 @@ struct ArtifactHandlers {
         let paging = try Pagination(request)
         let filter = try Self.filter(request)
         let page = try await services.artifacts.artifacts(repositoryID: repository.id, filter: filter, page: paging.offsetRequest)
-        let body = try await ArtifactPresenter(services: services).present(page.items, withTags: try Self.flag(request, "with_tag", default: true))
+        let body = try await ArtifactPresenter(services: services).present(page.items, options: try Self.options(request))
         return try JSONResponse.ok(body, headers: paging.headers(total: page.total, path: APIServices.path(of: name) + "/artifacts"))
     }
 
@@ -24,7 +24,7 @@ struct ArtifactHandlers {
         try await services.require(context.identity, Permission(.artifact, .read), in: project)
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
         let presenter = ArtifactPresenter(services: services)
-        return try JSONResponse.ok(try await presenter.present([artifact], withTags: try Self.flag(request, "with_tag", default: true))[0])
+        return try JSONResponse.ok(try await presenter.present([artifact], options: try Self.options(request))[0])
     }
 
     /// Deletes the artifact (every tag on it too); 412 while an index references it.
@@ -62,6 +62,11 @@ struct ArtifactHandlers {
         try await services.artifacts.copy(artifactID: source.id, to: target, projectID: project.id)
         await services.recordAudit(context.identity, "create", "artifact", "\(target)@\(source.digest)", projectID: project.id)
         return JSONResponse.created(location: APIServices.path(of: target) + "/artifacts/\(source.digest)")
+    }
+
+    static func options(_ request: Request) throws -> ArtifactPresenter.Options {
+        ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
+                                  withScanOverview: try flag(request, "with_scan_overview", default: false))
     }
 
     static func parseSource(_ from: String) throws -> (RepositoryName, Reference) {

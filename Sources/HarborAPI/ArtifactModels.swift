@@ -48,6 +48,13 @@ struct ArtifactResp: Encodable {
     let references: [ReferenceResp]?
     let tags: [TagResp]?
     let labels: [String]?
+    var addition_links: [String: AdditionLink]?
+    var scan_overview: [String: NativeReportSummaryResp]?
+}
+
+struct AdditionLink: Encodable {
+    let href: String
+    let absolute: Bool
 }
 
 struct ReferenceResp: Encodable {

@@ -8,17 +8,30 @@ struct ArtifactPresenter {
     let services: APIServices
 
     static let helmConfig = "application/vnd.cncf.helm.config.v1+json"
-    static let imageConfigs: Set<String> = [MediaType.ociConfig, "application/vnd.docker.container.image.v1+json"]
     /// Larger configs are not read for `extra_attrs`: a listing must stay cheap.
     static let configLimit: Int64 = 256 * 1024
     /// The image-config fields Harbor shows.
     static let imageAttributes = ["architecture", "os", "config", "created", "author"]
 
-    func present(_ records: [ArtifactRecord], withTags: Bool) async throws -> [ArtifactResp] {
-        let tags = withTags ? try await services.artifacts.tags(ofArtifacts: records.map(\.id)) : [:]
+    /// What a listing asked for beyond the artifact itself.
+    struct Options {
+        var withTags = true
+        var withScanOverview = false
+    }
+
+    func present(_ records: [ArtifactRecord], options: Options) async throws -> [ArtifactResp] {
+        let tags = options.withTags ? try await services.artifacts.tags(ofArtifacts: records.map(\.id)) : [:]
+        let overviews = options.withScanOverview ? try await ScanOverviewPresenter(services: services).overviews(records) : [:]
         var result: [ArtifactResp] = []
         for record in records {
-            result.append(try await present(record, tags: withTags ? tags[record.id] ?? [] : nil))
+            var artifact = try await present(record, tags: options.withTags ? tags[record.id] ?? [] : nil)
+            if artifact.type == "IMAGE" {
+                // Harbor links every scannable artifact's report, whether or not the overview was asked for.
+                artifact.addition_links = ["vulnerabilities": AdditionLink(
+                    href: APIServices.path(of: record.repositoryName) + "/artifacts/\(record.digest)/additions/vulnerabilities", absolute: false)]
+            }
+            if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
+            result.append(artifact)
         }
         return result
     }
@@ -42,7 +55,7 @@ struct ArtifactPresenter {
         } else if let manifest, let config = manifest.config {
             mediaType = config.mediaType
             size += config.size + manifest.layers.reduce(0) { $0 + $1.size }
-            if Self.imageConfigs.contains(config.mediaType) {
+            if MediaType.imageConfigTypes.contains(config.mediaType) {
                 type = "IMAGE"
                 extra = try await configObject(config).filter { Self.imageAttributes.contains($0.key) }
             } else if config.mediaType == Self.helmConfig {

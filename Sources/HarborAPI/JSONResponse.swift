@@ -61,12 +61,18 @@ enum JSONBody {
 
     /// The body, for requests whose parts are decoded by different owners.
     static func bytes(from request: Request) async throws -> Data {
+        let bytes = try await optionalBytes(from: request)
+        guard !bytes.isEmpty else { throw APIError.badRequest("request body is empty") }
+        return bytes
+    }
+
+    /// The body of a request whose body may be left out (empty when it was).
+    static func optionalBytes(from request: Request) async throws -> Data {
         var bytes: [UInt8] = []
         for try await buffer in request.body {
             guard bytes.count + buffer.readableBytes <= limit else { throw APIError.badRequest("request body is larger than \(limit) bytes") }
             bytes.append(contentsOf: buffer.readableBytesView)
         }
-        guard !bytes.isEmpty else { throw APIError.badRequest("request body is empty") }
         return Data(bytes)
     }
 

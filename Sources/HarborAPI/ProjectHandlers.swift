@@ -47,10 +47,15 @@ struct ProjectHandlers {
             throw APIError.badRequest("storage_limit must be -1 (unlimited) or 1 to \(QuotaStore.maximum) bytes (got \(storageLimit))")
         }
         let owner: Int64? = UserHandlers.userID(context.identity)
+        let allowlist = try body.cve_allowlist.map { try CVEAllowlistHandlers.validated($0, projectID: 0) }
         guard let project = try await services.projects.create(
             name: name, isPublic: isPublic, ownerID: owner, metadata: metadata,
             ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue }, storageLimit: storageLimit)
         else { throw APIError.conflict("project \(name) already exists") }
+        if var allowlist {
+            allowlist.projectID = project.id
+            try await services.allowlists.put(allowlist)
+        }
         await services.recordAudit(context.identity, "create", "project", project.name, projectID: project.id)
         return JSONResponse.created(location: "/api/v2.0/projects/\(project.id)")
     }
@@ -67,7 +72,9 @@ struct ProjectHandlers {
         let body = try await JSONBody.decode(ProjectReq.self, from: request)
         var metadata = try ProjectMetadataRules.validate(body.metadata ?? [:])
         if let isPublic = body.public { metadata["public"] = isPublic ? "true" : "false" }
+        let allowlist = try body.cve_allowlist.map { try CVEAllowlistHandlers.validated($0, projectID: project.id) }
         try await services.projects.updateMetadata(metadata, projectID: project.id)
+        if let allowlist { try await services.allowlists.put(allowlist) }
         return JSONResponse.empty(.ok)
     }
 
@@ -163,13 +170,17 @@ struct ProjectHandlers {
     /// The API shape of a page of projects, with their details fetched in one batch.
     private func responses(_ projects: [Project], for identity: Identity) async throws -> [ProjectResp] {
         let details = try await services.projects.details(of: projects.map(\.id), forUser: UserHandlers.userID(identity))
+        let allowlists = try await services.allowlists.allowlists(projectIDs: projects.map(\.id))
         return projects.map { project in
             let detail = details[project.id] ?? ProjectDetails()
+            let allowlist = allowlists[project.id] ?? CVEAllowlist(projectID: project.id, expiresAt: nil, cveIDs: [],
+                                                                   creationTime: project.createdAt, updateTime: project.createdAt)
             return ProjectResp(
                 project_id: project.id, owner_id: project.ownerID, name: project.name, owner_name: detail.ownerName,
                 creation_time: Timestamp.rfc3339(millis: project.createdAt), update_time: Timestamp.rfc3339(millis: project.updatedAt),
                 deleted: false, togglable: true, current_user_role_id: detail.callerRole,
-                current_user_role_ids: detail.callerRole.map { [$0] }, repo_count: detail.repositoryCount, metadata: detail.metadata)
+                current_user_role_ids: detail.callerRole.map { [$0] }, repo_count: detail.repositoryCount, metadata: detail.metadata,
+                cve_allowlist: CVEAllowlistHandlers.body(allowlist))
         }
     }
 

@@ -28,6 +28,16 @@ extension ArtifactStore {
         return try await database.read { db in try await db.raw(final).first().map(Self.artifact) }
     }
 
+    /// Artifacts by id, in any order; ids that are gone are left out.
+    public func artifacts(ids: [Int64]) async throws -> [ArtifactRecord] {
+        guard !ids.isEmpty else { return [] }
+        var query = SQLQueryString("SELECT \(Self.artifactColumns) FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE m.id IN (")
+        query.appendInterpolation(binds: Array(Set(ids)))
+        query.appendInterpolation(unsafeRaw: ")")
+        let final = query
+        return try await database.read { db in try await db.raw(final).all().map(Self.artifact) }
+    }
+
     /// Artifacts of a repository, newest first by default. Untagged children of an index are left
     /// out unless `filter.includeChildren`, as Harbor lists them under their index instead.
     public func artifacts(repositoryID: Int64, filter: ArtifactFilter, page: OffsetRequest) async throws -> Page<ArtifactRecord> {

@@ -199,6 +199,46 @@ enum Migrations {
         (7, [
             "ALTER TABLE manifests ADD COLUMN held BOOLEAN NOT NULL DEFAULT TRUE",
         ]),
+        // Vulnerability scanning: the advisory database (records and the package index the matcher
+        // looks up), per-layer inventories (a base layer is read once), one report per artifact and
+        // scanner, CVE allowlists (project_id 0 is the system's), scanner registrations.
+        (8, [
+            """
+            CREATE TABLE advisories (
+                id TEXT PRIMARY KEY, modified TEXT, content_hash TEXT NOT NULL, record TEXT NOT NULL,
+                imported_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE advisory_packages (
+                advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+                ecosystem TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (ecosystem, name, advisory_id))
+            """,
+            "CREATE INDEX advisory_packages_advisory ON advisory_packages(advisory_id)",
+            """
+            CREATE TABLE vulndb_imports (
+                id {id}, source TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+                added INTEGER NOT NULL, updated INTEGER NOT NULL, removed INTEGER NOT NULL, unchanged INTEGER NOT NULL)
+            """,
+            "CREATE TABLE layer_inventories (cache_key TEXT PRIMARY KEY, result TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE scan_reports (
+                uuid TEXT PRIMARY KEY, manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                registration_uuid TEXT NOT NULL, scan_type TEXT NOT NULL, execution_id BIGINT,
+                requested_at BIGINT NOT NULL, inventory TEXT, report TEXT, severity TEXT,
+                summary TEXT, findings TEXT, evaluated_at BIGINT,
+                UNIQUE (manifest_id, registration_uuid, scan_type))
+            """,
+            """
+            CREATE TABLE cve_allowlists (
+                project_id BIGINT PRIMARY KEY, expires_at BIGINT, items TEXT NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE artifact_events (
+                id {id}, event_type TEXT NOT NULL, project_id BIGINT NOT NULL, repository TEXT NOT NULL,
+                digest TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

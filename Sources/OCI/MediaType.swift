@@ -4,6 +4,9 @@ public enum MediaType {
     public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
     public static let ociIndex = "application/vnd.oci.image.index.v1+json"
     public static let ociConfig = "application/vnd.oci.image.config.v1+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    /// Config types that make a manifest a container image (what the scanner reads).
+    public static let imageConfigTypes: Set<String> = [ociConfig, dockerConfig]
     public static let ociEmpty = "application/vnd.oci.empty.v1+json"
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"

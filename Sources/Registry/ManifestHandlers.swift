@@ -19,6 +19,9 @@ struct ManifestHandlers {
             && !accepted.contains("application/*") && !accepted.contains("application/json") {
             throw RegistryError(.manifestUnknown, "manifest \(reference) is \(manifest.mediaType), which the Accept header does not allow")
         }
+        if let project = context.registry.project {
+            try await backend.vulnerabilityGate.check(manifest, repository: repository, project: project, identity: context.identity)
+        }
         var headers = HTTPFields()
         headers[.contentType] = manifest.mediaType
         headers[.contentLength] = String(manifest.size)
@@ -60,7 +63,7 @@ struct ManifestHandlers {
         if let excess = try await backend.quotas.excess(projectID: project.id, addingManifest: digest, size: Int64(bytes.count)) {
             throw RegistryError(.denied, excess.message)
         }
-        try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
+        let manifestID = try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
         for tag in tags.dropFirst() {
             try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)
         }
@@ -68,6 +71,7 @@ struct ManifestHandlers {
         for reference in pushed {
             await backend.audit.record(Self.event(context, operation: "push", repository: repository, reference: reference))
         }
+        await backend.pushObserver?.manifestPushed(PushedManifest(manifestID: manifestID, projectID: project.id, repository: repository, digest: digest))
         var headers = HTTPFields()
         headers[.location] = "/v2/\(repository)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description

@@ -24,6 +24,8 @@ public struct RegistryError: Error, Sendable {
         case unknown = "UNKNOWN"
         /// Harbor's code for a push or delete refused by a project policy (immutable tags).
         case precondition = "PRECONDITION"
+        /// Harbor's code for a pull refused by a project policy (the vulnerability gate).
+        case projectPolicyViolation = "PROJECTPOLICYVIOLATION"
         /// Harbor's code for deleting what another artifact still references (an index's child).
         case violateForeignKeyConstraint = "VIOLATE_FOREIGN_KEY_CONSTRAINT"
 
@@ -34,7 +36,7 @@ public struct RegistryError: Error, Sendable {
             case .denied: .forbidden
             case .rangeInvalid: .rangeNotSatisfiable
             case .tooManyRequests: .tooManyRequests
-            case .violateForeignKeyConstraint, .precondition: .preconditionFailed
+            case .violateForeignKeyConstraint, .precondition, .projectPolicyViolation: .preconditionFailed
             case .unknown: .internalServerError
             default: .badRequest
             }

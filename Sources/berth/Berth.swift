@@ -9,7 +9,7 @@ struct Berth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A container registry with Harbor's API in one binary.",
-        subcommands: [Serve.self, Scan.self, GC.self, JobsCommand.self],
+        subcommands: [Serve.self, Scan.self, GC.self, JobsCommand.self, VulnDBCommand.self],
         defaultSubcommand: Serve.self)
 }
 

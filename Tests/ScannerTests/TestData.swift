@@ -1,15 +1,9 @@
+import BerthTestSupport
 import Foundation
 
 /// Locations of the shared real-data corpus and scratch space for tests.
 enum TestData {
-    /// `BERTH_SHARED`, else `shared/` beside the package's repository (as CI lays it out), else /work/shared.
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["BERTH_SHARED"] { return URL(fileURLWithPath: env) }
-        let beside = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-        if FileManager.default.fileExists(atPath: beside.appendingPathComponent("vulndb").path) { return beside }
-        return URL(fileURLWithPath: "/work/shared")
-    }()
+    static var shared: URL { SharedCorpus.root }
     static var vulndb: URL { shared.appendingPathComponent("vulndb") }
     static var vectors: URL { vulndb.appendingPathComponent("version-vectors") }
 

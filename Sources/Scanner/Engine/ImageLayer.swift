@@ -29,16 +29,23 @@ public struct LayerReference: Codable, Hashable, Sendable {
 }
 
 /// A package of the final image filesystem and the layer that brought it.
-public struct LocatedPackage: Hashable, Sendable {
+public struct LocatedPackage: Codable, Hashable, Sendable {
     public var package: Package
     public var layer: LayerReference
 }
 
 /// Everything installed in an image, after whiteouts and de-duplication.
-public struct ImageInventory: Sendable {
+public struct ImageInventory: Codable, Sendable {
     public var os: OSInfo?
     public var packages: [LocatedPackage]
     public var warnings: [String]
     /// Uncompressed layer bytes actually read (cached layers count zero).
     public var bytesRead: UInt64
+
+    public init(os: OSInfo?, packages: [LocatedPackage], warnings: [String] = [], bytesRead: UInt64 = 0) {
+        self.os = os
+        self.packages = packages
+        self.warnings = warnings
+        self.bytesRead = bytesRead
+    }
 }

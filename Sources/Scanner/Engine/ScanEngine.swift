@@ -24,6 +24,7 @@ public struct ScanEngine: Sendable {
         var warnings: [String] = []
         var bytesRead: UInt64 = 0
         for try await layer in layers {
+            try Task.checkCancellation()
             let label = layer.diffID?.description ?? layer.digest?.description ?? "#\(results.count + 1)"
             let key = layer.diffID.map { "\(Self.cacheVersion)-\($0.algorithm.rawValue)-\($0.hex)" }
             var result: LayerResult?

@@ -43,6 +43,18 @@ public enum ImageReference: Sendable, Equatable {
     }
 }
 
+/// Builds the engine's layers from an image manifest and its config; `content` opens a layer blob.
+public enum ImageLayers {
+    public static func of(_ manifest: Manifest, config: [UInt8], content: (Digest) -> ByteStream) throws -> [ImageLayer] {
+        let diffIDs = try ImageConfig.diffIDs(config)
+        return try manifest.layers.enumerated().map { i, layer -> ImageLayer in
+            let digest: Digest
+            do { digest = try layer.validDigest() } catch let error as OCIFormatError { throw ScanError.badImage("layer \(i + 1): \(error.message)") }
+            return ImageLayer(digest: digest, diffID: i < diffIDs.count ? diffIDs[i] : nil, mediaType: layer.mediaType, content: content(digest))
+        }
+    }
+}
+
 /// The part of an image config the scanner reads.
 struct ImageConfig: Decodable {
     struct RootFS: Decodable { var diff_ids: [String]? }

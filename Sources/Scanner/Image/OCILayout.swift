@@ -42,11 +42,7 @@ struct OCILayout {
         }
         let (manifestDigest, manifest) = try imageManifest(chosen, depth: 0)
         guard let config = manifest.config else { throw ScanError.badImage("manifest has no config") }
-        let diffIDs = try ImageConfig.diffIDs(read(try config.validDigest()))
-        let layers = try manifest.layers.enumerated().map { i, layer -> ImageLayer in
-            let d = try layer.validDigest()
-            return ImageLayer(digest: d, diffID: i < diffIDs.count ? diffIDs[i] : nil, mediaType: layer.mediaType, content: .file(blob(d)))
-        }
+        let layers = try ImageLayers.of(manifest, config: read(try config.validDigest())) { .file(blob($0)) }
         let name = chosen.annotations?["org.opencontainers.image.ref.name"] ?? tag
         return ResolvedImage(layers: layers, context: ReportContext(repository: directory.lastPathComponent, tag: name,
                                                                     digest: manifestDigest.description, mimeType: manifest.mediaType))

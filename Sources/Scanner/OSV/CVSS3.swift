@@ -60,11 +60,12 @@ public struct CVSS3: Sendable, Equatable {
 public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
     case unknown = "Unknown", negligible = "Negligible", low = "Low", medium = "Medium", high = "High", critical = "Critical"
 
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// Position in Harbor's order, Unknown lowest; the pull gate compares these.
+    public var rank: Int { Self.allCases.firstIndex(of: self)! }
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 
     /// Words used by GHSA (`MODERATE`), Red Hat/AlmaLinux summaries (`Important`) and Ubuntu priorities.
-    init?(word: String) {
+    public init?(word: String) {
         switch word.lowercased() {
         case "critical": self = .critical
         case "high", "important": self = .high

@@ -8,10 +8,17 @@ import ZIPFoundation
 public struct OSVDatabase: Sendable {
     public private(set) var records: [OSVRecord] = []
     public private(set) var warnings: [String] = []
+    /// Ids of records marked `withdrawn` in the sources: an import deletes them.
+    public private(set) var withdrawnIDs: [String] = []
     /// "ecosystem\u{0}name" -> (record, affected) positions
     private var index: [String: [(record: Int, affected: Int)]] = [:]
 
     public init() {}
+
+    /// A database of records already parsed (the registry reads them from its metadata database).
+    public init(records: [OSVRecord]) {
+        records.forEach { insert($0) }
+    }
 
     public static func load(_ sources: [URL], limits: ScanLimits = ScanLimits(), log: (String) -> Void = { _ in }) throws -> OSVDatabase {
         var db = OSVDatabase()
@@ -110,7 +117,10 @@ public struct OSVDatabase: Sendable {
     }
 
     mutating func insert(_ record: OSVRecord) {
-        if record.withdrawn != nil { return }
+        if record.withdrawn != nil {
+            withdrawnIDs.append(record.id)
+            return
+        }
         let position = records.count
         records.append(record)
         for (i, affected) in (record.affected ?? []).enumerated() {
@@ -120,8 +130,12 @@ public struct OSVDatabase: Sendable {
     }
 
     static func key(_ ecosystem: String, _ name: String) -> String {
-        let n = ecosystem == "PyPI" ? PythonAnalyzer.normalize(name) : name
-        return ecosystem + "\u{0}" + n
+        ecosystem + "\u{0}" + normalizedName(ecosystem: ecosystem, name)
+    }
+
+    /// The package name as advisories are looked up: PyPI names are PEP 503 normalised.
+    public static func normalizedName(ecosystem: String, _ name: String) -> String {
+        ecosystem == "PyPI" ? PythonAnalyzer.normalize(name) : name
     }
 
     func candidates(ecosystem: String, name: String) -> [(record: OSVRecord, affected: OSVRecord.Affected)] {

@@ -20,7 +20,7 @@ public struct OSVRecord: Codable, Sendable {
     public struct Reference: Codable, Sendable { var type: String?; var url: String }
 
     public var id: String
-    var modified: String?
+    public var modified: String?
     var withdrawn: String?
     var aliases: [String]?
     var related: [String]?
@@ -30,6 +30,11 @@ public struct OSVRecord: Codable, Sendable {
     var affected: [Affected]?
     var references: [Reference]?
     var database_specific: JSONValue?
+
+    /// (ecosystem, name) of every package the record affects, names as the matcher looks them up.
+    public var affectedPackages: [(ecosystem: String, name: String)] {
+        (affected ?? []).compactMap(\.package).map { ($0.ecosystem, OSVDatabase.normalizedName(ecosystem: $0.ecosystem, $0.name)) }
+    }
 
     /// The id reports show: the CVE among the id and aliases when there is one.
     var preferredID: String {

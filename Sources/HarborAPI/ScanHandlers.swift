@@ -1,0 +1,104 @@
+import Access
+import Foundation
+import Hummingbird
+import Jobs
+import Metadata
+import OCI
+import Services
+
+/// `.../artifacts/{reference}/scan`, `/scan/stop`, `/scan/{report_id}/log` and
+/// `.../additions/vulnerabilities`.
+struct ScanHandlers {
+    let services: APIServices
+
+    /// The report types `additions/vulnerabilities` can answer with, in Harbor's default order.
+    static let reportTypes = [HarborReportType.native, HarborReportType.adapter]
+    enum HarborReportType {
+        static let native = "application/vnd.security.vulnerability.report; version=1.1"
+        static let adapter = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
+    }
+
+    func scan(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.scan, .create), in: project)
+        let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        try await Self.requireVulnerabilityScan(request)
+        let running = try await services.scanReports.reports(manifestIDs: try await imageIDs(artifact)).values.flatMap { $0 }
+            .first { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
+        if let running { throw APIError.conflict("a previous scan process is \(running.status)") }
+        do {
+            try await services.scanRequester.request(artifact, trigger: .manual)
+        } catch ScanRequestError.unsupported(let reason) {
+            throw APIError.badRequest(reason)
+        }
+        await services.recordAudit(context.identity, "create", "scan", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
+        return JSONResponse.empty(.accepted)
+    }
+
+    func stop(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.scan, .stop), in: project)
+        let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        try await Self.requireVulnerabilityScan(request)
+        let stopped: Bool
+        do { stopped = try await services.scanRequester.stop(artifact) } catch ScanRequestError.unsupported(let reason) {
+            throw APIError.badRequest(reason)
+        }
+        guard stopped else { throw APIError.badRequest("no scan job for artifact digest=\(artifact.digest)") }
+        return JSONResponse.empty(.accepted)
+    }
+
+    func log(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.scan, .read), in: project)
+        let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        let reportID = try context.parameters.required("report_id")
+        guard let report = try await services.scanReports.report(uuid: reportID),
+              try await imageIDs(artifact).contains(report.manifestID) else {
+            throw APIError.notFound("report \(reportID) not found for artifact \(artifact.digest)")
+        }
+        guard let execution = report.executionID, let task = try await services.jobs.tasks(ofExecution: execution).last,
+              let log = try await services.jobs.log(ofTask: task.id) else {
+            return TextResponse.ok("")
+        }
+        return TextResponse.ok(log.text)
+    }
+
+    /// `{ "<report type>": <report> }` for the first accepted type with a report, `{}` without one.
+    func vulnerabilities(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.artifactAddition, .read), in: project)
+        let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        let accepted = (request.headers[values: .init("X-Accept-Vulnerabilities")!].joined(separator: ","))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let wanted = accepted.isEmpty ? Self.reportTypes : accepted
+        guard let type = wanted.first(where: { type in Self.reportTypes.contains { $0.caseInsensitiveCompare(type) == .orderedSame } }),
+              let report = try await services.scanReports.reports(manifestIDs: [artifact.id])[artifact.id]?.first?.result?.report else {
+            return try JSONResponse.ok([String: String]())
+        }
+        let body = Data("{\(String(decoding: try JSONEncoder().encode(type), as: UTF8.self)):\(report)}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: String(body.count)],
+                        body: .init(byteBuffer: .init(bytes: body)))
+    }
+
+    /// The images a scan of the artifact covers (the artifact, or an index's images).
+    private func imageIDs(_ artifact: ArtifactRecord) async throws -> [Int64] {
+        guard MediaType.indexTypes.contains(artifact.mediaType) else { return [artifact.id] }
+        return Array(try await services.artifacts.childIDs(of: artifact.id).values) + [artifact.id]
+    }
+
+    /// The body is optional (`{"scan_type": "vulnerability"}`); SBOM generation is not built yet.
+    static func requireVulnerabilityScan(_ request: Request) async throws {
+        let bytes = try await JSONBody.optionalBytes(from: request)
+        guard !bytes.isEmpty else { return }
+        let body: ScanTypeReq
+        do { body = try JSONDecoder().decode(ScanTypeReq.self, from: bytes) } catch {
+            throw APIError.badRequest("the body must be a JSON object like {\"scan_type\": \"vulnerability\"}")
+        }
+        switch body.scan_type ?? ScanRequester.scanType {
+        case ScanRequester.scanType: return
+        case "sbom": throw APIError.badRequest("scan type sbom is not supported by this Berth version yet; use scan_type vulnerability")
+        case let other: throw APIError.badRequest("unknown scan type \(other): must be vulnerability or sbom")
+        }
+    }
+}

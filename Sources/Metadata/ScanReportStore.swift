@@ -1,0 +1,229 @@
+import Foundation
+import SQLKit
+
+/// A scan report row with the status of the execution that produces it. Results stay from the last
+/// successful scan while a new one runs, so a rescan never opens the pull gate.
+public struct ScanReportRecord: Sendable, Equatable {
+    public let uuid: String
+    public let manifestID: Int64
+    public let registrationUUID: String
+    public let scanType: String
+    public let executionID: Int64?
+    /// Harbor's job status of that execution (`Pending` before one exists).
+    public let status: String
+    public let startTime: Int64?
+    public let endTime: Int64?
+    public let result: ScanResultFields?
+}
+
+/// What a finished scan (or a re-evaluation) stores.
+public struct ScanResultFields: Sendable, Equatable {
+    /// The Harbor report (`application/vnd.security.vulnerability.report; version=1.1`).
+    public var report: String
+    /// Harbor's severity word of the worst finding (`None` when there are none).
+    public var severity: String
+    /// The overview's `summary` object as JSON.
+    public var summary: String
+    /// `[[id, severity rank], ...]`: what the pull gate reads, without the whole report.
+    public var findings: String
+
+    public init(report: String, severity: String, summary: String, findings: String) {
+        self.report = report
+        self.severity = severity
+        self.summary = summary
+        self.findings = findings
+    }
+}
+
+/// One stored inventory, as re-evaluation walks them.
+public struct StoredInventory: Sendable {
+    public let uuid: String
+    public let manifestID: Int64
+    public let inventory: String
+    public let findings: String?
+}
+
+/// Scan reports: one per artifact, scanner and scan type.
+public struct ScanReportStore: Sendable {
+    let database: MetadataDatabase
+
+    public init(database: MetadataDatabase) { self.database = database }
+
+    static let columns: SQLQueryString = """
+        s.uuid, s.manifest_id, s.registration_uuid, s.scan_type, s.execution_id, s.report, s.severity, s.summary, s.findings,
+        e.status, e.start_time, e.end_time
+        """
+
+    /// Creates the report row, or points the existing one at a new execution; returns its uuid.
+    @discardableResult
+    public func request(manifestID: Int64, registrationUUID: String, scanType: String, executionID: Int64?,
+                        now: Int64 = WallClock.nowMillis()) async throws -> String {
+        try await database.write { db in
+            guard let row = try await db.raw("""
+                INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, scan_type, execution_id, requested_at)
+                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: manifestID), \(bind: registrationUUID), \(bind: scanType),
+                        \(bind: executionID), \(bind: now))
+                ON CONFLICT (manifest_id, registration_uuid, scan_type)
+                DO UPDATE SET execution_id = COALESCE(excluded.execution_id, scan_reports.execution_id), requested_at = excluded.requested_at
+                RETURNING uuid
+                """).first() else { throw MetadataError.conflict("the scan report was not created") }
+            return try row.decode(column: "uuid", as: String.self)
+        }
+    }
+
+    public func saveInventory(_ uuid: String, inventory: String) async throws {
+        try await database.write { db in
+            try await db.raw("UPDATE scan_reports SET inventory = \(bind: inventory) WHERE uuid = \(bind: uuid)").run()
+        }
+    }
+
+    /// Stores a result; false when the row is gone (its artifact was deleted meanwhile).
+    @discardableResult
+    public func saveResult(_ uuid: String, _ result: ScanResultFields, now: Int64 = WallClock.nowMillis()) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("""
+                UPDATE scan_reports SET report = \(bind: result.report), severity = \(bind: result.severity),
+                summary = \(bind: result.summary), findings = \(bind: result.findings), evaluated_at = \(bind: now)
+                WHERE uuid = \(bind: uuid) RETURNING uuid
+                """).all()).isEmpty
+        }
+    }
+
+    public func report(uuid: String) async throws -> ScanReportRecord? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id
+                WHERE s.uuid = \(bind: uuid)
+                """).first().map(Self.record)
+        }
+    }
+
+    /// The reports of these artifacts, by artifact.
+    public func reports(manifestIDs: [Int64], scanType: String = "vulnerability") async throws -> [Int64: [ScanReportRecord]] {
+        guard !manifestIDs.isEmpty else { return [:] }
+        return try await database.read { db in
+            var query = SQLQueryString("SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id WHERE s.scan_type = ")
+            query.appendInterpolation(bind: scanType)
+            query.appendInterpolation(unsafeRaw: " AND s.manifest_id IN (")
+            query.appendInterpolation(binds: Array(Set(manifestIDs)))
+            query.appendInterpolation(unsafeRaw: ")")
+            return Dictionary(grouping: try await db.raw(query).all().map(Self.record), by: \.manifestID)
+        }
+    }
+
+    /// The stored findings and the scan status of an artifact's reports, for the pull gate: one
+    /// indexed query, no report decoded.
+    public func gateFindings(manifestID: Int64) async throws -> [(status: String, findings: String?)] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT s.findings, e.status FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id
+                WHERE s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
+                """).all().map {
+                (try $0.decode(column: "status", as: String?.self) ?? "Pending", try $0.decode(column: "findings", as: String?.self))
+            }
+        }
+    }
+
+    /// Stored inventories after `uuid`, in uuid order, for re-evaluation.
+    public func inventories(after uuid: String, limit: Int) async throws -> [StoredInventory] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT uuid, manifest_id, inventory, findings FROM scan_reports
+                WHERE inventory IS NOT NULL AND uuid > \(bind: uuid) ORDER BY uuid LIMIT \(unsafeRaw: String(limit))
+                """).all().map {
+                StoredInventory(uuid: try $0.decode(column: "uuid", as: String.self),
+                                manifestID: try $0.decode(column: "manifest_id", as: Int64.self),
+                                inventory: try $0.decode(column: "inventory", as: String.self),
+                                findings: try $0.decode(column: "findings", as: String?.self))
+            }
+        }
+    }
+
+    static func record(_ row: any SQLRow) throws -> ScanReportRecord {
+        let report = try row.decode(column: "report", as: String?.self)
+        return ScanReportRecord(
+            uuid: try row.decode(column: "uuid", as: String.self),
+            manifestID: try row.decode(column: "manifest_id", as: Int64.self),
+            registrationUUID: try row.decode(column: "registration_uuid", as: String.self),
+            scanType: try row.decode(column: "scan_type", as: String.self),
+            executionID: try row.decode(column: "execution_id", as: Int64?.self),
+            status: try row.decode(column: "status", as: String?.self) ?? "Pending",
+            startTime: try row.decode(column: "start_time", as: Int64?.self),
+            endTime: try row.decode(column: "end_time", as: Int64?.self),
+            result: try report.map {
+                ScanResultFields(report: $0, severity: try row.decode(column: "severity", as: String?.self) ?? "None",
+                                 summary: try row.decode(column: "summary", as: String?.self) ?? "{}",
+                                 findings: try row.decode(column: "findings", as: String?.self) ?? "[]")
+            })
+    }
+}
+
+/// Per-layer scanner results, keyed by the engine's cache key (engine version and diff id), shared
+/// by every node.
+public struct LayerInventoryStore: Sendable {
+    let database: MetadataDatabase
+
+    public init(database: MetadataDatabase) { self.database = database }
+
+    public func load(_ key: String) async throws -> String? {
+        try await database.read { db in
+            try await db.raw("SELECT result FROM layer_inventories WHERE cache_key = \(bind: key)").first()?
+                .decode(column: "result", as: String.self)
+        }
+    }
+
+    public func store(_ key: String, _ result: String) async throws {
+        try await database.write { db in
+            try await db.raw("""
+                INSERT INTO layer_inventories (cache_key, result, created_at) VALUES (\(bind: key), \(bind: result), \(bind: WallClock.nowMillis()))
+                ON CONFLICT (cache_key) DO NOTHING
+                """).run()
+        }
+    }
+
+    public func count() async throws -> Int64 {
+        try await database.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM layer_inventories").first()?.decode(column: "n", as: Int64.self) ?? 0
+        }
+    }
+}
+
+/// Harbor's severity words in order, lowest first, as the pull gate and the stored findings rank
+/// them (`None` below all: nothing found).
+public enum HarborSeverity {
+    public static let ordered = ["None", "Unknown", "Negligible", "Low", "Medium", "High", "Critical"]
+
+    /// The rank of a word in any case (`critical`, `Critical`); nil for words Harbor does not use.
+    public static func rank(_ word: String) -> Int? {
+        ordered.firstIndex { $0.caseInsensitiveCompare(word) == .orderedSame }
+    }
+}
+
+/// One entry of a report's stored findings: a vulnerability id and its `HarborSeverity` rank,
+/// encoded as a two-element array to keep the gate's column small.
+public struct ScanFinding: Codable, Sendable, Equatable {
+    public var id: String
+    public var rank: Int
+
+    public init(id: String, rank: Int) {
+        self.id = id
+        self.rank = rank
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        id = try container.decode(String.self)
+        rank = try container.decode(Int.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(id)
+        try container.encode(rank)
+    }
+
+    public static func decodeList(_ json: String?) -> [ScanFinding] {
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([ScanFinding].self, from: Data(json.utf8))) ?? []
+    }
+}

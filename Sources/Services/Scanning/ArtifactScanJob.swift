@@ -1,0 +1,103 @@
+import BlobStore
+import Foundation
+import Jobs
+import Metadata
+import OCI
+import Scanner
+
+/// Harbor's `IMAGE_SCAN` job: one image read from the blob store (layers already inventoried by
+/// an earlier scan are not read again), matched against the advisories in the database, the
+/// report stored. A scan with no advisories loaded fails: an empty database never reads as a
+/// clean image.
+public struct ArtifactScanJob: JobKind {
+    public static let jobType = "IMAGE_SCAN"
+    public var jobType: String { Self.jobType }
+    /// A failure is usually the artifact's (a missing blob, a corrupt layer); one retry covers a
+    /// worker that died.
+    static let attempts = 2
+    public var maxAttempts: Int { Self.attempts }
+
+    let artifacts: ArtifactStore
+    let reports: ScanReportStore
+    let advisories: AdvisoryStore
+    let layers: LayerInventoryStore
+    let events: ArtifactEventStore
+    let blobs: BlobStore
+    let limits: ScanLimits
+
+    public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits()) {
+        artifacts = ArtifactStore(database: database)
+        reports = ScanReportStore(database: database)
+        advisories = AdvisoryStore(database: database)
+        layers = LayerInventoryStore(database: database)
+        events = ArtifactEventStore(database: database)
+        self.blobs = blobs
+        self.limits = limits
+    }
+
+    public func run(_ context: JobContext) async throws {
+        let parameters = try JSONDecoder().decode(ScanJobParameters.self, from: Data(context.parameters.utf8))
+        guard let record = try await artifacts.artifacts(ids: [parameters.manifest_id]).first else {
+            context.log("the artifact was deleted before it was scanned")
+            return
+        }
+        context.log("scanning \(record.repositoryName)@\(record.digest) with \(BuiltinScanner.name) \(BuiltinScanner.version)")
+        let uuid = try await reports.request(manifestID: record.id, registrationUUID: parameters.registration_uuid,
+                                             scanType: parameters.scan_type, executionID: nil)
+        let state = try await advisories.state()
+        guard state.advisories > 0 else {
+            throw ScanJobError("no advisories are loaded: import an advisory database with `berth vulndb import` first; a scan without one cannot tell a clean image from an unchecked one")
+        }
+        let imageLayers = try await layers(of: record)
+        let engine = ScanEngine(limits: limits, cache: DatabaseLayerCache(store: layers), log: { context.log($0) })
+        let inventory = try await engine.inventory(of: AsyncLayerSequence(imageLayers))
+        try Task.checkCancellation()
+        let vulnerabilities = try await match(inventory)
+        let reportContext = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
+                                          mimeType: record.mediaType)
+        let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, context: reportContext)
+        try await reports.saveInventory(uuid, inventory: CanonicalJSON.string(inventory))
+        guard try await reports.saveResult(uuid, fields) else {
+            context.log("the artifact was deleted while it was scanned")
+            return
+        }
+        try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,
+                                digest: record.digest.description, payload: fields.summary)
+        context.log("\(inventory.packages.count) packages, \(vulnerabilities.count) vulnerabilities (worst: \(fields.severity)); read \(inventory.bytesRead) bytes of layers")
+    }
+
+    /// The advisories that name the inventory's packages, fetched from the database, matched.
+    func match(_ inventory: ImageInventory) async throws -> [Vulnerability] {
+        let keys = Set(VulnerabilityMatcher.lookups(for: inventory).map { AdvisoryPackageKey(ecosystem: $0.ecosystem, name: $0.name) })
+        let records = try await advisories.records(affecting: keys).compactMap {
+            try? JSONDecoder().decode(OSVRecord.self, from: Data($0.utf8))
+        }
+        return VulnerabilityMatcher(database: OSVDatabase(records: records)).match(inventory)
+    }
+
+    private func layers(of record: ArtifactRecord) async throws -> [ImageLayer] {
+        let manifest: Manifest
+        do { manifest = try Manifest(bytes: record.payload, contentType: record.mediaType) } catch {
+            throw ScanJobError("the manifest cannot be read: \(error.message)")
+        }
+        guard let config = manifest.config, let configDigest = try? config.validDigest() else {
+            throw ScanJobError("the manifest names no image config")
+        }
+        guard let size = try await blobs.size(of: configDigest) else {
+            throw ScanJobError("the image config \(configDigest) is missing from storage")
+        }
+        guard size <= Int64(Manifest.maximumSize) else { throw ScanJobError("the image config is larger than \(Manifest.maximumSize) bytes") }
+        var configBytes: [UInt8] = []
+        try await blobs.read(configDigest, range: 0..<size) { configBytes.append(contentsOf: $0.readableBytesView) }
+        do {
+            return try ImageLayers.of(manifest, config: configBytes) { BlobByteStream.of($0, in: blobs) }
+        } catch let error as ScanError {
+            throw ScanJobError("\(error)")
+        }
+    }
+}
+
+public struct ScanJobError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

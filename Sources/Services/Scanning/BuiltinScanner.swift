@@ -1,0 +1,20 @@
+import Scanner
+
+/// The scanner inside Berth, as Harbor's scanner registry lists it. It is always present and is
+/// the default until another registration is made the default.
+public enum BuiltinScanner {
+    public static let uuid = "berth-builtin-scanner"
+    public static let name = ReportContext.scannerName
+    public static let vendor = ReportContext.scannerName
+    public static let version = ReportContext.scannerVersion
+    public static let url = "http://berth-builtin-scanner"
+    public static let description = "The vulnerability scanner built into Berth: OS and language packages matched against the OSV advisories in the metadata database."
+
+    /// Manifest media types it reads (Harbor's `consumes_mime_types`).
+    public static let consumes = [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+    /// Report types it writes (Harbor's `produces_mime_types`).
+    public static let produces = [HarborReport.mimeType, "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"]
+}

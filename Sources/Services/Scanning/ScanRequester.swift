@@ -1,0 +1,116 @@
+import Foundation
+import Jobs
+import Metadata
+import OCI
+
+/// Starts and stops scans: one `IMAGE_SCAN` execution per image, so each platform of an index is
+/// scanned (and can be stopped, retried and logged) on its own. Used by the scan API, auto-scan on
+/// push and scan-all.
+public struct ScanRequester: Sendable {
+    public static let scanType = "vulnerability"
+
+    let artifacts: ArtifactStore
+    let reports: ScanReportStore
+    let jobs: JobStore
+    /// Wakes this process's workers after an enqueue (nil in tools that only enqueue).
+    let notify: @Sendable () -> Void
+
+    public init(database: MetadataDatabase, notify: @escaping @Sendable () -> Void = {}) {
+        artifacts = ArtifactStore(database: database)
+        reports = ScanReportStore(database: database)
+        jobs = JobStore(database: database)
+        self.notify = notify
+    }
+
+    /// What a scan of this artifact means.
+    public enum Target: Sendable, Equatable {
+        case image
+        case index
+        /// Harbor answers these with 400: the scanner does not read this kind of artifact.
+        case unsupported(String)
+    }
+
+    public static func target(of record: ArtifactRecord) -> Target {
+        guard let manifest = try? Manifest(bytes: record.payload, contentType: record.mediaType) else {
+            return .unsupported("the artifact \(record.digest) is not a manifest the scanner can read")
+        }
+        if manifest.kind == .index { return .index }
+        let configType = manifest.config?.mediaType ?? ""
+        guard MediaType.imageConfigTypes.contains(configType) else {
+            return .unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning the artifact \(record.digest) with config type \(configType.isEmpty ? "none" : configType)")
+        }
+        return .image
+    }
+
+    /// Requests scans of an image, or of every image an index lists; returns the report uuids.
+    /// Throws `ScanRequestError.unsupported` for other artifacts.
+    @discardableResult
+    public func request(_ record: ArtifactRecord, trigger: JobTrigger) async throws -> [String] {
+        let images = try await scannableImages(record)
+        var uuids: [String] = []
+        for image in images {
+            let parameters = ScanJobParameters(manifestID: image.id, registrationUUID: BuiltinScanner.uuid, scanType: Self.scanType)
+            let execution = try await jobs.enqueue(vendorType: ArtifactScanJob.jobType, vendorID: image.id, trigger: trigger,
+                                                   parameters: parameters.json,
+                                                   tasks: [TaskSpec(jobType: ArtifactScanJob.jobType, parameters: parameters.json,
+                                                                    maxAttempts: ArtifactScanJob.attempts)])
+            uuids.append(try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
+                                                   scanType: Self.scanType, executionID: execution))
+        }
+        if !images.isEmpty { notify() }
+        return uuids
+    }
+
+    /// Stops the running scans of the artifact (and of an index's images); false when none ran.
+    public func stop(_ record: ArtifactRecord) async throws -> Bool {
+        var stopped = false
+        for image in try await scannableImages(record) {
+            for report in try await reports.reports(manifestIDs: [image.id])[image.id] ?? [] {
+                guard let execution = report.executionID, !(TaskStatus(rawValue: report.status)?.isFinal ?? true) else { continue }
+                if try await jobs.stopExecution(execution) { stopped = true }
+            }
+        }
+        return stopped
+    }
+
+    /// The images a scan of `record` covers.
+    func scannableImages(_ record: ArtifactRecord, depth: Int = 0) async throws -> [ArtifactRecord] {
+        switch Self.target(of: record) {
+        case .image:
+            return [record]
+        case .unsupported(let reason):
+            throw ScanRequestError.unsupported(reason)
+        case .index:
+            guard depth < 2 else { return [] }
+            let children = try await artifacts.artifacts(ids: Array(try await artifacts.childIDs(of: record.id).values))
+            var images: [ArtifactRecord] = []
+            for child in children.sorted(by: { $0.digest < $1.digest }) {
+                switch Self.target(of: child) {
+                case .image: images.append(child)
+                case .index: images += try await scannableImages(child, depth: depth + 1)
+                case .unsupported: continue // attestations and other non-image entries of an index
+                }
+            }
+            return images
+        }
+    }
+}
+
+public enum ScanRequestError: Error, Equatable {
+    case unsupported(String)
+}
+
+/// The parameters of an `IMAGE_SCAN` task.
+public struct ScanJobParameters: Codable, Sendable, Equatable {
+    public var manifest_id: Int64
+    public var registration_uuid: String
+    public var scan_type: String
+
+    public init(manifestID: Int64, registrationUUID: String, scanType: String) {
+        manifest_id = manifestID
+        registration_uuid = registrationUUID
+        scan_type = scanType
+    }
+
+    public var json: String { CanonicalJSON.string(self) }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Metadata
+import Scanner
+
+/// Turns a match into what `ScanReportStore` keeps: the Harbor report, the overview numbers and
+/// the gate's findings. The scan job and re-evaluation both store results through here.
+enum ScanResult {
+    static func fields(inventory: ImageInventory, vulnerabilities: [Vulnerability], context: ReportContext) throws -> ScanResultFields {
+        let report = try HarborReport(inventory: inventory, vulnerabilities: vulnerabilities, context: context).json()
+        let summary = VulnerabilitySummary(vulnerabilities)
+        return ScanResultFields(report: String(decoding: report, as: UTF8.self), severity: summary.severity,
+                                summary: CanonicalJSON.string(summary), findings: findings(vulnerabilities))
+    }
+
+    /// `[[id, rank], ...]`, each id once at its worst rank, sorted: equal findings compare equal.
+    static func findings(_ vulnerabilities: [Vulnerability]) -> String {
+        var worst: [String: Int] = [:]
+        for v in vulnerabilities {
+            let rank = HarborSeverity.rank(v.severity.rawValue) ?? 0
+            worst[v.id] = max(worst[v.id] ?? 0, rank)
+        }
+        return CanonicalJSON.string(worst.sorted { $0.key < $1.key }.map { ScanFinding(id: $0.key, rank: $0.value) })
+    }
+
+}
