@@ -11,7 +11,8 @@ struct AlpineSecDB: Decodable {
     func records() -> [OSVRecord] {
         var byCVE: [String: [OSVRecord.Affected]] = [:]
         for entry in packages {
-            for (fixed, ids) in entry.pkg.secfixes ?? [:] where fixed != "0" {
+            // In version order: the record a re-import builds must equal the stored one.
+            for (fixed, ids) in (entry.pkg.secfixes ?? [:]).sorted(by: { $0.key < $1.key }) where fixed != "0" {
                 for raw in ids ?? [] {
                     // entries look like "CVE-2019-1547" or "CVE-2019-1547 CVE-2019-1549"
                     for id in raw.split(separator: " ") where id.hasPrefix("CVE-") {
@@ -22,6 +23,6 @@ struct AlpineSecDB: Decodable {
                 }
             }
         }
-        return byCVE.map { OSVRecord(id: "ALPINE-\($0.key)", aliases: [$0.key], affected: $0.value) }
+        return byCVE.sorted { $0.key < $1.key }.map { OSVRecord(id: "ALPINE-\($0.key)", aliases: [$0.key], affected: $0.value) }
     }
 }

@@ -1,0 +1,121 @@
+"""Scanning in the registry against the real binary and real clients: `berth vulndb import` of the
+shared OSV corpus, skopeo pushes an image built with umoci from real wheels (downloaded with pip)
+into an auto-scan project, the report appears with no manual call and names what `berth scan`
+names for the same image, and the pull gate refuses skopeo's pull until the CVEs are allowlisted
+and again once the allowlist expired."""
+import json
+import os
+import subprocess
+import time
+import zipfile
+
+import requests
+
+from conftest import ADMIN_PASSWORD, run
+
+CREDS = f"admin:{ADMIN_PASSWORD}"
+API = "/api/v2.0"
+NATIVE = "application/vnd.security.vulnerability.report; version=1.1"
+VULNDB = os.environ.get("BERTH_SHARED", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")))
+VULNDB = os.path.join(VULNDB, "vulndb") if os.path.isdir(os.path.join(VULNDB, "vulndb")) else "/work/shared/vulndb"
+WHEELS = ["urllib3==1.26.5", "requests==2.25.0"]
+SEVERITIES = ["Unknown", "Negligible", "Low", "Medium", "High", "Critical"]
+
+
+def build_python_image(directory, tag="v1"):
+    """An OCI layout whose one layer holds the dist-info of real wheels, as pip installs them."""
+    wheels = os.path.join(directory, "wheels")
+    run("python3", "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", wheels, *WHEELS)
+    layout = os.path.join(directory, "layout")
+    bundle = os.path.join(directory, "bundle")
+    run("umoci", "init", "--layout", layout)
+    run("umoci", "new", "--image", f"{layout}:{tag}")
+    run("umoci", "unpack", "--image", f"{layout}:{tag}", bundle)
+    site = os.path.join(bundle, "rootfs", "usr", "lib", "python3", "dist-packages")
+    os.makedirs(site)
+    for wheel in sorted(os.listdir(wheels)):
+        with zipfile.ZipFile(os.path.join(wheels, wheel)) as archive:
+            for name in archive.namelist():
+                if ".dist-info/" in name:
+                    archive.extract(name, site)
+    run("umoci", "repack", "--image", f"{layout}:{tag}", bundle)
+    return layout
+
+
+def wait_for(condition, timeout=120, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def overview(berth, project, repository, reference):
+    artifact = requests.get(f"{berth.url}{API}/projects/{project}/repositories/{repository}/artifacts/{reference}",
+                            params={"with_scan_overview": "true"}, auth=berth.auth).json()
+    return (artifact.get("scan_overview") or {}).get(NATIVE)
+
+
+def skopeo_pull(berth, reference, destination):
+    return subprocess.run(["skopeo", "copy", "--src-tls-verify=false", "--src-creds", CREDS,
+                           f"docker://{berth.host}/{reference}", f"oci:{destination}"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_auto_scan_on_skopeo_push_and_the_pull_gate(berth, berth_binary, tmp_path):
+    imported = run(berth_binary, "vulndb", "import", VULNDB,
+                   env=dict(os.environ, BERTH_DATA_DIR=berth.data_dir, BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    # The corpus holds 275 PyPI, 381 Go and 86 crates.io records, of which 1, 1 and 2 are withdrawn;
+    # its two osv-schema files are not advisories.
+    for line in ("PyPI: 274 advisories", "Go: 380 advisories", "crates.io: 84 advisories", "AlmaLinux: 132 advisories",
+                 "1982 added", "2 records skipped"):
+        assert line in imported, imported
+    again = run(berth_binary, "vulndb", "import", VULNDB,
+                env=dict(os.environ, BERTH_DATA_DIR=berth.data_dir, BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    assert " 0 added, 0 updated, 0 removed" in again, again
+
+    response = requests.post(f"{berth.url}{API}/projects", auth=berth.auth, json={
+        "project_name": "scanned", "metadata": {"auto_scan": "true"}})
+    assert response.status_code == 201, response.text
+    layout = build_python_image(str(tmp_path / "img"))
+    run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", CREDS, f"oci:{layout}:v1",
+        f"docker://{berth.host}/scanned/app:v1")
+
+    # Nobody asked for a scan: auto-scan did, through the job queue.
+    summary = wait_for(lambda: (lambda o: o if o and o["scan_status"] in ("Success", "Error") else None)(
+        overview(berth, "scanned", "app", "v1")), what="the auto-scan")
+    assert summary["scan_status"] == "Success", summary
+    report = requests.get(f"{berth.url}{API}/projects/scanned/repositories/app/artifacts/v1/additions/vulnerabilities",
+                          auth=berth.auth).json()[NATIVE]
+    ids = {v["id"] for v in report["vulnerabilities"]}
+    assert {"CVE-2023-43804", "CVE-2023-32681"} <= ids, ids
+    assert summary["summary"]["total"] == len(report["vulnerabilities"])
+
+    # The command line's scanner names the same CVEs for the same image.
+    cli = json.loads(run(berth_binary, "scan", f"oci:{layout}:v1", "--vulndb", VULNDB))
+    assert {v["id"] for v in cli["vulnerabilities"]} == ids
+
+    # The gate at the image's worst severity refuses skopeo's pull with Harbor's 412.
+    worst = summary["severity"]
+    assert worst in SEVERITIES[2:], summary
+    response = requests.put(f"{berth.url}{API}/projects/scanned", auth=berth.auth,
+                            json={"metadata": {"prevent_vul": "true", "severity": worst.lower()}})
+    assert response.status_code == 200, response.text
+    refused = skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled:v1")
+    assert refused.returncode != 0 and "cannot be pulled due to configured policy" in refused.stderr, refused.stderr
+
+    blocking = sorted({v["id"] for v in report["vulnerabilities"] if SEVERITIES.index(v["severity"]) >= SEVERITIES.index(worst)})
+    items = [{"cve_id": cve} for cve in blocking]
+    assert requests.put(f"{berth.url}{API}/system/CVEAllowlist", auth=berth.auth,
+                        json={"expires_at": None, "items": items}).status_code == 200
+    allowed = skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled:v1")
+    assert allowed.returncode == 0, allowed.stderr
+
+    assert requests.put(f"{berth.url}{API}/system/CVEAllowlist", auth=berth.auth,
+                        json={"expires_at": int(time.time()) + 3, "items": items}).status_code == 200
+    assert skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled2:v1").returncode == 0
+    time.sleep(4)
+    expired = skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled3:v1")
+    assert expired.returncode != 0 and "cannot be pulled" in expired.stderr, expired.stderr
