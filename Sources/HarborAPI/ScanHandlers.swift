@@ -57,8 +57,7 @@ struct ScanHandlers {
               try await imageIDs(artifact).contains(report.manifestID) else {
             throw APIError.notFound("report \(reportID) not found for artifact \(artifact.digest)")
         }
-        guard let execution = report.executionID, let task = try await services.jobs.tasks(ofExecution: execution).last,
-              let log = try await services.jobs.log(ofTask: task.id) else {
+        guard let task = report.taskID, let log = try await services.jobs.log(ofTask: task) else {
             return TextResponse.ok("")
         }
         return TextResponse.ok(log.text)

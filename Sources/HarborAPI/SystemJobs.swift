@@ -25,3 +25,10 @@ extension SystemJob {
         return parameters.json
     }
 }
+
+extension SystemJob {
+    /// `/system/scanAll`: no parameters; its history is `/scans/all/metrics`.
+    static let scanAll = SystemJob(
+        jobType: ScanAllJob.jobType, path: "/api/v2.0/system/scanAll", resource: .scanAll, maxAttempts: 3
+    ) { _ in "{}" }
+}

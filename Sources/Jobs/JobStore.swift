@@ -39,27 +39,48 @@ public struct JobStore: Sendable {
     }
 
     /// The one place tasks are created: pending, or already stopped (their execution was stopped).
-    static func insert(_ tasks: [TaskSpec], executionID: Int64, stopped: Bool, now: Int64, in db: any SQLDatabase) async throws {
+    /// Returns their ids in the order given.
+    @discardableResult
+    static func insert(_ tasks: [TaskSpec], executionID: Int64, stopped: Bool, now: Int64, in db: any SQLDatabase) async throws -> [Int64] {
+        var ids: [Int64] = []
         for task in tasks {
-            try await db.raw("""
+            guard let row = try await db.raw("""
                 INSERT INTO job_tasks (execution_id, job_type, status, parameters, max_attempts, run_after, creation_time, update_time,
                                        stop_requested, end_time)
                 VALUES (\(bind: executionID), \(bind: task.jobType), \(bind: stopped ? "Stopped" : "Pending"), \(bind: task.parameters),
                         \(bind: task.maxAttempts), \(bind: now), \(bind: now), \(bind: now), \(bind: stopped), \(bind: stopped ? now : nil))
-                """).run()
+                RETURNING id
+                """).first() else { throw MetadataError.conflict("the task was not created") }
+            ids.append(try row.decode(column: "id", as: Int64.self))
+        }
+        return ids
+    }
+
+    /// Creates an execution of one task in one transaction; returns both ids (a caller that tracks
+    /// the task itself, as a scan report does).
+    public func enqueueTask(vendorType: String, vendorID: Int64 = 0, trigger: JobTrigger, task: TaskSpec,
+                            now: Int64 = WallClock.nowMillis()) async throws -> (execution: Int64, task: Int64) {
+        try await database.write { db in
+            let execution = try await Self.enqueue(vendorType: vendorType, vendorID: vendorID, trigger: trigger, parameters: task.parameters,
+                                                   tasks: [], now: now, in: db)
+            let ids = try await Self.insert([task], executionID: execution, stopped: false, now: now, in: db)
+            try await Self.refreshExecution(execution, now: now, in: db)
+            return (execution, ids[0])
         }
     }
 
-    /// Adds tasks to a running execution (a launcher task fanning out, one task per repository).
-    /// Tasks added to an execution that was asked to stop are created Stopped.
-    public func addTasks(_ tasks: [TaskSpec], toExecution executionID: Int64, now: Int64 = WallClock.nowMillis()) async throws {
-        guard !tasks.isEmpty else { return }
-        try await database.write { db in
+    /// Adds tasks to a running execution (a launcher task fanning out, one task per repository);
+    /// returns their ids. Tasks added to an execution that was asked to stop are created Stopped.
+    @discardableResult
+    public func addTasks(_ tasks: [TaskSpec], toExecution executionID: Int64, now: Int64 = WallClock.nowMillis()) async throws -> [Int64] {
+        guard !tasks.isEmpty else { return [] }
+        return try await database.write { db in
             let stopped = try await db.raw("""
                 SELECT 1 AS x FROM job_tasks WHERE execution_id = \(bind: executionID) AND stop_requested = TRUE LIMIT 1
                 """).first() != nil
-            try await Self.insert(tasks, executionID: executionID, stopped: stopped, now: now, in: db)
+            let ids = try await Self.insert(tasks, executionID: executionID, stopped: stopped, now: now, in: db)
             try await Self.refreshExecution(executionID, now: now, in: db)
+            return ids
         }
     }
 
@@ -361,6 +382,22 @@ public struct JobStore: Sendable {
     public func tasks(ofExecution executionID: Int64) async throws -> [JobTask] {
         try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Self.taskColumns) FROM job_tasks WHERE execution_id = \(bind: executionID) ORDER BY id").all().map(Self.task)
+        }
+    }
+
+    /// How many tasks of `jobType` the execution has in each status (scan-all's metrics).
+    public func taskCounts(ofExecution executionID: Int64, jobType: String) async throws -> [TaskStatus: Int] {
+        try await database.read { db in
+            var counts: [TaskStatus: Int] = [:]
+            for row in try await db.raw("""
+                SELECT status, COUNT(*) AS n FROM job_tasks WHERE execution_id = \(bind: executionID) AND job_type = \(bind: jobType)
+                GROUP BY status
+                """).all() {
+                if let status = TaskStatus(rawValue: try row.decode(column: "status", as: String.self)) {
+                    counts[status] = try row.decode(column: "n", as: Int.self)
+                }
+            }
+            return counts
         }
     }
 

@@ -38,6 +38,17 @@ extension ArtifactStore {
         return try await database.read { db in try await db.raw(final).all().map(Self.artifact) }
     }
 
+    /// Every artifact of every repository with an id above `afterID`, in id order (scan-all walks
+    /// the registry in such pages).
+    public func allArtifacts(afterID: Int64, limit: Int) async throws -> [ArtifactRecord] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT \(Self.artifactColumns) FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                WHERE m.id > \(bind: afterID) ORDER BY m.id LIMIT \(unsafeRaw: String(limit))
+                """).all().map(Self.artifact)
+        }
+    }
+
     /// Artifacts of a repository, newest first by default. Untagged children of an index are left
     /// out unless `filter.includeChildren`, as Harbor lists them under their index instead.
     public func artifacts(repositoryID: Int64, filter: ArtifactFilter, page: OffsetRequest) async throws -> Page<ArtifactRecord> {

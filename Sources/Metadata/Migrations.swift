@@ -223,7 +223,7 @@ enum Migrations {
             """
             CREATE TABLE scan_reports (
                 uuid TEXT PRIMARY KEY, manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
-                registration_uuid TEXT NOT NULL, scan_type TEXT NOT NULL, execution_id BIGINT,
+                registration_uuid TEXT NOT NULL, scan_type TEXT NOT NULL, task_id BIGINT,
                 requested_at BIGINT NOT NULL, inventory TEXT, report TEXT, severity TEXT,
                 summary TEXT, findings TEXT, evaluated_at BIGINT,
                 UNIQUE (manifest_id, registration_uuid, scan_type))

@@ -1,15 +1,15 @@
 import Foundation
 import SQLKit
 
-/// A scan report row with the status of the execution that produces it. Results stay from the last
+/// A scan report row with the status of the job task that produces it. Results stay from the last
 /// successful scan while a new one runs, so a rescan never opens the pull gate.
 public struct ScanReportRecord: Sendable, Equatable {
     public let uuid: String
     public let manifestID: Int64
     public let registrationUUID: String
     public let scanType: String
-    public let executionID: Int64?
-    /// Harbor's job status of that execution (`Pending` before one exists).
+    public let taskID: Int64?
+    /// Harbor's job status of that task (`Pending` before one exists).
     public let status: String
     public let startTime: Int64?
     public let endTime: Int64?
@@ -50,21 +50,21 @@ public struct ScanReportStore: Sendable {
     public init(database: MetadataDatabase) { self.database = database }
 
     static let columns: SQLQueryString = """
-        s.uuid, s.manifest_id, s.registration_uuid, s.scan_type, s.execution_id, s.report, s.severity, s.summary, s.findings,
-        e.status, e.start_time, e.end_time
+        s.uuid, s.manifest_id, s.registration_uuid, s.scan_type, s.task_id, s.report, s.severity, s.summary, s.findings,
+        t.status, t.start_time, t.end_time
         """
 
-    /// Creates the report row, or points the existing one at a new execution; returns its uuid.
+    /// Creates the report row, or points the existing one at a new task; returns its uuid.
     @discardableResult
-    public func request(manifestID: Int64, registrationUUID: String, scanType: String, executionID: Int64?,
+    public func request(manifestID: Int64, registrationUUID: String, scanType: String, taskID: Int64?,
                         now: Int64 = WallClock.nowMillis()) async throws -> String {
         try await database.write { db in
             guard let row = try await db.raw("""
-                INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, scan_type, execution_id, requested_at)
+                INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, scan_type, task_id, requested_at)
                 VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: manifestID), \(bind: registrationUUID), \(bind: scanType),
-                        \(bind: executionID), \(bind: now))
+                        \(bind: taskID), \(bind: now))
                 ON CONFLICT (manifest_id, registration_uuid, scan_type)
-                DO UPDATE SET execution_id = COALESCE(excluded.execution_id, scan_reports.execution_id), requested_at = excluded.requested_at
+                DO UPDATE SET task_id = COALESCE(excluded.task_id, scan_reports.task_id), requested_at = excluded.requested_at
                 RETURNING uuid
                 """).first() else { throw MetadataError.conflict("the scan report was not created") }
             return try row.decode(column: "uuid", as: String.self)
@@ -92,7 +92,7 @@ public struct ScanReportStore: Sendable {
     public func report(uuid: String) async throws -> ScanReportRecord? {
         try await database.read { db in
             try await db.raw("""
-                SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id
+                SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_tasks t ON t.id = s.task_id
                 WHERE s.uuid = \(bind: uuid)
                 """).first().map(Self.record)
         }
@@ -102,7 +102,7 @@ public struct ScanReportStore: Sendable {
     public func reports(manifestIDs: [Int64], scanType: String = "vulnerability") async throws -> [Int64: [ScanReportRecord]] {
         guard !manifestIDs.isEmpty else { return [:] }
         return try await database.read { db in
-            var query = SQLQueryString("SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id WHERE s.scan_type = ")
+            var query = SQLQueryString("SELECT \(Self.columns) FROM scan_reports s LEFT JOIN job_tasks t ON t.id = s.task_id WHERE s.scan_type = ")
             query.appendInterpolation(bind: scanType)
             query.appendInterpolation(unsafeRaw: " AND s.manifest_id IN (")
             query.appendInterpolation(binds: Array(Set(manifestIDs)))
@@ -116,7 +116,7 @@ public struct ScanReportStore: Sendable {
     public func gateFindings(manifestID: Int64) async throws -> [(status: String, findings: String?)] {
         try await database.read { db in
             try await db.raw("""
-                SELECT s.findings, e.status FROM scan_reports s LEFT JOIN job_executions e ON e.id = s.execution_id
+                SELECT s.findings, t.status FROM scan_reports s LEFT JOIN job_tasks t ON t.id = s.task_id
                 WHERE s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
                 """).all().map {
                 (try $0.decode(column: "status", as: String?.self) ?? "Pending", try $0.decode(column: "findings", as: String?.self))
@@ -146,7 +146,7 @@ public struct ScanReportStore: Sendable {
             manifestID: try row.decode(column: "manifest_id", as: Int64.self),
             registrationUUID: try row.decode(column: "registration_uuid", as: String.self),
             scanType: try row.decode(column: "scan_type", as: String.self),
-            executionID: try row.decode(column: "execution_id", as: Int64?.self),
+            taskID: try row.decode(column: "task_id", as: Int64?.self),
             status: try row.decode(column: "status", as: String?.self) ?? "Pending",
             startTime: try row.decode(column: "start_time", as: Int64?.self),
             endTime: try row.decode(column: "end_time", as: Int64?.self),

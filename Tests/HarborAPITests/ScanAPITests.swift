@@ -163,14 +163,8 @@ import Testing
         try await Harness.run { h in
             _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
             _ = try await h.createProject("multi")
-            let amd = try await h.pushLayeredImage("multi/app", reference: "placeholder-amd", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
-            let arm = try await h.pushLayeredImage("multi/app", reference: "placeholder-arm", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "2.2.2")])], architecture: "arm64")
-            let index = Array("""
-                {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[\
-                {"mediaType":"\(MediaType.ociManifest)","digest":"\(amd.digest)","size":\(amd.size),"platform":{"architecture":"amd64","os":"linux"}},\
-                {"mediaType":"\(MediaType.ociManifest)","digest":"\(arm.digest)","size":\(arm.size),"platform":{"architecture":"arm64","os":"linux"}}]}
-                """.utf8)
-            #expect(try await h.putManifest(index, repository: "multi/app", reference: "v1", mediaType: MediaType.ociIndex).status == .created)
+            let (amd, arm) = try await h.pushLayeredIndex("multi/app", tag: "v1", amd64: [(name: "urllib3", version: "1.26.5")],
+                                                          arm64: [(name: "urllib3", version: "2.2.2")])
             #expect(try await h.api(.post, "/projects/multi/repositories/app/artifacts/v1/scan").status == .accepted)
             let overview = try await h.finishedScan("multi", "app", "v1")
             #expect(overview["scan_status"] as? String == "Success", "\(overview)")
@@ -223,6 +217,46 @@ import Testing
             let member = try await h.member("dev", of: "bad", role: 2)
             #expect(try await h.api(.put, "/system/CVEAllowlist", json: #"{"items":[]}"#, headers: member).status == .forbidden)
             _ = image
+        }
+    }
+
+    @Test func scanAllScansEveryImageAndCountsThemInItsMetrics() async throws {
+        try await Harness.run { h in
+            _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
+            _ = try await h.createProject("all")
+            let empty = try await h.api(.get, "/scans/all/metrics").object()
+            #expect(empty["total"] as? Int == 0 && empty["ongoing"] as? Bool == false)
+            for n in 1...3 {
+                try await h.pushLayeredImage("all/app\(n)", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
+            }
+            _ = try await h.pushLayeredIndex("all/multi", tag: "v1", amd64: [(name: "urllib3", version: "1.26.4")], arm64: [])
+            #expect(try await h.api(.post, "/system/scanAll/schedule", json: #"{"schedule":{"type":"Manual"}}"#).status == .created)
+            try await eventually("scan all finished") {
+                let metrics = try await h.api(.get, "/scans/all/metrics").object()
+                return metrics["ongoing"] as? Bool == false && metrics["total"] as? Int == 5
+            }
+            let metrics = try await h.api(.get, "/scans/all/metrics").object()
+            #expect(metrics["completed"] as? Int == 5 && metrics["trigger"] as? String == "Manual", "\(metrics)")
+            #expect((metrics["metrics"] as? [String: Int])?["Success"] == 5, "\(metrics)")
+            #expect(try await h.scanOverview("all", "app2", "v1")?["scan_status"] as? String == "Success")
+            #expect(try await h.scanOverview("all", "multi", "v1")?["scan_status"] as? String == "Success")
+            #expect(try await h.api(.get, "/scans/schedule/metrics").object()["total"] as? Int == 0, "no scheduled run yet")
+            #expect(try await h.api(.post, "/system/scanAll/stop").status == .badRequest, "nothing is running")
+
+            // A daily schedule in Harbor's shape; pausing the scan queue leaves a stoppable run.
+            #expect(try await h.api(.post, "/system/scanAll/schedule", json: #"{"schedule":{"type":"Daily","cron":"0 0 3 * * *"}}"#).status == .created)
+            let schedule = try await h.api(.get, "/system/scanAll/schedule").object()
+            #expect((schedule["schedule"] as? [String: Any])?["cron"] as? String == "0 0 3 * * *")
+            #expect(try await h.api(.put, "/jobservice/queues/IMAGE_SCAN", json: #"{"action":"pause"}"#).status == .ok)
+            #expect(try await h.api(.post, "/system/scanAll/schedule", json: #"{"schedule":{"type":"Manual"}}"#).status == .created)
+            try await eventually("the second scan all queued its scans") {
+                try await h.api(.get, "/scans/all/metrics").object()["total"] as? Int == 5
+            }
+            #expect(try await h.api(.post, "/system/scanAll/stop").status == .accepted)
+            let stopped = try await h.api(.get, "/scans/all/metrics").object()
+            #expect((stopped["metrics"] as? [String: Int])?["Stopped"] == 5, "\(stopped)")
+            let user = try await h.createUser("viewer")
+            #expect(try await h.api(.get, "/scans/all/metrics", headers: Harness.basic("viewer", user.password)).status == .forbidden)
         }
     }
 

@@ -51,7 +51,8 @@ enum ScanFixtures {
 }
 
 extension Harness {
-    /// Pushes an image of uncompressed tar layers (config with their diff ids) under `reference`.
+    /// Pushes an image of uncompressed tar layers (config with their diff ids) under `reference`,
+    /// or by digest when `reference` is empty.
     @discardableResult
     func pushLayeredImage(_ repository: String, reference: String, layers: [[UInt8]], architecture: String = "amd64") async throws -> (digest: Digest, size: Int, layerDigests: [Digest]) {
         var layerDigests: [Digest] = []
@@ -66,9 +67,23 @@ extension Harness {
             {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
             "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},"layers":[\(layerJSON)]}
             """.utf8)
-        let response = try await putManifest(manifest, repository: repository, reference: reference)
+        let response = try await putManifest(manifest, repository: repository, reference: reference.isEmpty ? Digest.of(manifest).description : reference)
         #expect(response.status == .created, "\(response.text)")
         return (Digest.of(manifest), manifest.count, layerDigests)
+    }
+
+    /// A two-platform index tagged `tag` whose images hold these Python packages, pushed by digest.
+    func pushLayeredIndex(_ repository: String, tag: String, amd64: [(name: String, version: String)], arm64: [(name: String, version: String)]) async throws
+        -> (amd64: (digest: Digest, size: Int, layerDigests: [Digest]), arm64: (digest: Digest, size: Int, layerDigests: [Digest])) {
+        let amd = try await pushLayeredImage(repository, reference: "", layers: [try ScanFixtures.pythonLayer(amd64)])
+        let arm = try await pushLayeredImage(repository, reference: "", layers: [try ScanFixtures.pythonLayer(arm64)], architecture: "arm64")
+        let index = Array("""
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[\
+            {"mediaType":"\(MediaType.ociManifest)","digest":"\(amd.digest)","size":\(amd.size),"platform":{"architecture":"amd64","os":"linux"}},\
+            {"mediaType":"\(MediaType.ociManifest)","digest":"\(arm.digest)","size":\(arm.size),"platform":{"architecture":"arm64","os":"linux"}}]}
+            """.utf8)
+        #expect(try await putManifest(index, repository: repository, reference: tag, mediaType: MediaType.ociIndex).status == .created)
+        return (amd, arm)
     }
 
     /// The artifact's `scan_overview` entry for Harbor's native report type, or nil.

@@ -43,7 +43,7 @@ public struct ArtifactScanJob: JobKind {
         }
         context.log("scanning \(record.repositoryName)@\(record.digest) with \(BuiltinScanner.name) \(BuiltinScanner.version)")
         let uuid = try await reports.request(manifestID: record.id, registrationUUID: parameters.registration_uuid,
-                                             scanType: parameters.scan_type, executionID: nil)
+                                             scanType: parameters.scan_type, taskID: nil)
         let state = try await advisories.state()
         guard state.advisories > 0 else {
             throw ScanJobError("no advisories are loaded: import an advisory database with `berth vulndb import` first; a scan without one cannot tell a clean image from an unchecked one")

@@ -49,16 +49,34 @@ public struct ScanRequester: Sendable {
         let images = try await scannableImages(record)
         var uuids: [String] = []
         for image in images {
-            let parameters = ScanJobParameters(manifestID: image.id, registrationUUID: BuiltinScanner.uuid, scanType: Self.scanType)
-            let execution = try await jobs.enqueue(vendorType: ArtifactScanJob.jobType, vendorID: image.id, trigger: trigger,
-                                                   parameters: parameters.json,
-                                                   tasks: [TaskSpec(jobType: ArtifactScanJob.jobType, parameters: parameters.json,
-                                                                    maxAttempts: ArtifactScanJob.attempts)])
+            let ids = try await jobs.enqueueTask(vendorType: ArtifactScanJob.jobType, vendorID: image.id, trigger: trigger,
+                                                 task: Self.task(for: image.id))
             uuids.append(try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
-                                                   scanType: Self.scanType, executionID: execution))
+                                                   scanType: Self.scanType, taskID: ids.task))
         }
         if !images.isEmpty { notify() }
         return uuids
+    }
+
+    /// The `IMAGE_SCAN` task of one image.
+    static func task(for manifestID: Int64) -> TaskSpec {
+        let parameters = ScanJobParameters(manifestID: manifestID, registrationUUID: BuiltinScanner.uuid, scanType: scanType)
+        return TaskSpec(jobType: ArtifactScanJob.jobType, parameters: parameters.json, maxAttempts: ArtifactScanJob.attempts)
+    }
+
+    /// Adds scans of these images to a running execution (scan-all's), skipping images whose scan
+    /// is still pending or running; returns how many were added.
+    func add(_ images: [ArtifactRecord], toExecution executionID: Int64) async throws -> Int {
+        let current = try await reports.reports(manifestIDs: images.map(\.id))
+        let idle = images.filter { image in
+            !(current[image.id] ?? []).contains { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
+        }
+        let ids = try await jobs.addTasks(idle.map { Self.task(for: $0.id) }, toExecution: executionID)
+        for (image, task) in zip(idle, ids) {
+            try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid, scanType: Self.scanType, taskID: task)
+        }
+        if !idle.isEmpty { notify() }
+        return idle.count
     }
 
     /// Stops the running scans of the artifact (and of an index's images); false when none ran.
@@ -66,8 +84,8 @@ public struct ScanRequester: Sendable {
         var stopped = false
         for image in try await scannableImages(record) {
             for report in try await reports.reports(manifestIDs: [image.id])[image.id] ?? [] {
-                guard let execution = report.executionID, !(TaskStatus(rawValue: report.status)?.isFinal ?? true) else { continue }
-                if try await jobs.stopExecution(execution) { stopped = true }
+                guard let task = report.taskID, !(TaskStatus(rawValue: report.status)?.isFinal ?? true) else { continue }
+                if try await jobs.stopTask(task) { stopped = true }
             }
         }
         return stopped
