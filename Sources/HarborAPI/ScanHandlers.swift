@@ -12,11 +12,7 @@ struct ScanHandlers {
     let services: APIServices
 
     /// The report types `additions/vulnerabilities` can answer with, in Harbor's default order.
-    static let reportTypes = [HarborReportType.native, HarborReportType.adapter]
-    enum HarborReportType {
-        static let native = "application/vnd.security.vulnerability.report; version=1.1"
-        static let adapter = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
-    }
+    static let reportTypes = BuiltinScanner.produces
 
     func scan(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.namedProject(context)
@@ -64,6 +60,7 @@ struct ScanHandlers {
     }
 
     /// `{ "<report type>": <report> }` for the first accepted type with a report, `{}` without one.
+    /// An index's report holds the findings of all its images, as Harbor merges them.
     func vulnerabilities(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.namedProject(context)
         try await services.require(context.identity, Permission(.artifactAddition, .read), in: project)
@@ -71,19 +68,37 @@ struct ScanHandlers {
         let accepted = (request.headers[values: .init("X-Accept-Vulnerabilities")!].joined(separator: ","))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let wanted = accepted.isEmpty ? Self.reportTypes : accepted
+        let ids = try await imageIDs(artifact)
+        let stored = try await services.scanReports.reports(manifestIDs: ids)
+        let reports = ids.compactMap { stored[$0]?.first?.result?.report }
         guard let type = wanted.first(where: { type in Self.reportTypes.contains { $0.caseInsensitiveCompare(type) == .orderedSame } }),
-              let report = try await services.scanReports.reports(manifestIDs: [artifact.id])[artifact.id]?.first?.result?.report else {
+              let report = try Self.merged(reports, digest: artifact.digest.description) else {
             return try JSONResponse.ok([String: String]())
         }
-        let body = Data("{\(String(decoding: try JSONEncoder().encode(type), as: UTF8.self)):\(report)}".utf8)
+        let body = try JSONSerialization.data(withJSONObject: [type: report], options: [.sortedKeys, .withoutEscapingSlashes])
         return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: String(body.count)],
                         body: .init(byteBuffer: .init(bytes: body)))
     }
 
-    /// The images a scan of the artifact covers (the artifact, or an index's images).
+    /// One report, or an index's images' reports as one: the first's header, every finding, the
+    /// worst severity, the index's digest.
+    static func merged(_ reports: [String], digest: String) throws -> [String: Any]? {
+        let objects = reports.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        guard var merged = objects.first else { return nil }
+        guard objects.count > 1 else { return merged }
+        merged["vulnerabilities"] = objects.flatMap { $0["vulnerabilities"] as? [Any] ?? [] }
+        merged["severity"] = objects.compactMap { $0["severity"] as? String }.max { (HarborSeverity.rank($0) ?? 0) < (HarborSeverity.rank($1) ?? 0) }
+        if var described = merged["artifact"] as? [String: Any] {
+            described["digest"] = digest
+            merged["artifact"] = described
+        }
+        return merged
+    }
+
+    /// The images a scan of the artifact covers (the artifact itself, or an index's images).
     private func imageIDs(_ artifact: ArtifactRecord) async throws -> [Int64] {
         guard MediaType.indexTypes.contains(artifact.mediaType) else { return [artifact.id] }
-        return Array(try await services.artifacts.childIDs(of: artifact.id).values) + [artifact.id]
+        return try await services.scanRequester.images(of: artifact).map(\.id)
     }
 
     /// The body is optional (`{"scan_type": "vulnerability"}`); SBOM generation is not built yet.

@@ -5,24 +5,23 @@ import OCI
 import Services
 
 /// `scan_overview` of artifacts (`with_scan_overview=true`): an image's own report; an index's
-/// is its images' reports summed, with the status of them all. Two queries per page of artifacts
-/// plus one per index.
+/// is the sum of the reports of the images a scan of it covers (`ScanRequester.images(of:)`), with
+/// the status of them all. Two queries per page of artifacts plus a few per index.
 struct ScanOverviewPresenter {
     let services: APIServices
 
-    static let mimeType = "application/vnd.security.vulnerability.report; version=1.1"
     static let scanner = ScannerResp(name: BuiltinScanner.name, vendor: BuiltinScanner.vendor, version: BuiltinScanner.version)
 
     func overviews(_ records: [ArtifactRecord]) async throws -> [Int64: [String: NativeReportSummaryResp]] {
         var children: [Int64: [Int64]] = [:]
         for record in records where MediaType.indexTypes.contains(record.mediaType) {
-            children[record.id] = Array(try await services.artifacts.childIDs(of: record.id).values)
+            children[record.id] = try await services.scanRequester.images(of: record).map(\.id)
         }
         let reports = try await services.scanReports.reports(manifestIDs: records.map(\.id) + children.values.flatMap { $0 })
         var result: [Int64: [String: NativeReportSummaryResp]] = [:]
         for record in records {
             let own = children[record.id].map { $0.compactMap { reports[$0]?.first } } ?? (reports[record.id]?.first.map { [$0] } ?? [])
-            if let summary = Self.summary(own) { result[record.id] = [Self.mimeType: summary] }
+            if let summary = Self.summary(own) { result[record.id] = [BuiltinScanner.nativeReportType: summary] }
         }
         return result
     }

@@ -27,6 +27,9 @@ public struct AdvisoryPackageKey: Sendable, Hashable {
         self.ecosystem = ecosystem
         self.name = name
     }
+
+    /// The ecosystem without its release: `Ubuntu:22.04:LTS` -> `Ubuntu`.
+    public var family: String { ecosystem.split(separator: ":").first.map(String.init) ?? ecosystem }
 }
 
 /// What one import changed.
@@ -39,7 +42,7 @@ public struct AdvisoryImportCounts: Sendable, Equatable, Codable {
     public var changed: Bool { added + updated + removed > 0 }
 }
 
-/// The advisory database's state, for the scanner metadata and `/systeminfo`.
+/// The advisory database's state, for the scanner's metadata (`/scanners/{id}/metadata`).
 public struct AdvisoryDatabaseState: Sendable, Equatable {
     public var advisories: Int64
     /// Advisories per ecosystem family (`Debian`, `PyPI`, `Go`...; releases folded together).
@@ -122,17 +125,19 @@ public struct AdvisoryStore: Sendable {
                     """).run()
                 for key in Set(row.packages) {
                     try await db.raw("""
-                        INSERT INTO advisory_packages (advisory_id, ecosystem, name)
-                        VALUES (\(bind: row.id), \(bind: key.ecosystem), \(bind: key.name))
+                        INSERT INTO advisory_packages (advisory_id, ecosystem, family, name)
+                        VALUES (\(bind: row.id), \(bind: key.ecosystem), \(bind: key.family), \(bind: key.name))
                         """).run()
                 }
             }
         }
     }
 
-    /// The records of every advisory that names one of `keys`, each once.
+    /// The records of every advisory that names one of `keys`, each once. The query names both
+    /// key columns, so it walks the primary key (ecosystem, name) rather than the table.
     public func records(affecting keys: Set<AdvisoryPackageKey>) async throws -> [String] {
         guard !keys.isEmpty else { return [] }
+        let ecosystems = Array(Set(keys.map(\.ecosystem))).sorted()
         let names = Array(Set(keys.map(\.name))).sorted()
         return try await database.read { db in
             var ids = Set<String>()
@@ -140,8 +145,10 @@ public struct AdvisoryStore: Sendable {
             for start in stride(from: 0, to: names.count, by: Self.batchSize) {
                 var query = SQLQueryString("""
                     SELECT p.ecosystem, p.name, a.id, a.record FROM advisory_packages p
-                    JOIN advisories a ON a.id = p.advisory_id WHERE p.name IN (
+                    JOIN advisories a ON a.id = p.advisory_id WHERE p.ecosystem IN (
                     """)
+                query.appendInterpolation(binds: ecosystems)
+                query.appendInterpolation(unsafeRaw: ") AND p.name IN (")
                 query.appendInterpolation(binds: Array(names[start..<min(names.count, start + Self.batchSize)]))
                 query.appendInterpolation(unsafeRaw: ")")
                 for row in try await db.raw(query).all() {
@@ -153,6 +160,13 @@ public struct AdvisoryStore: Sendable {
                 }
             }
             return records
+        }
+    }
+
+    /// Whether any advisory is loaded (a scan refuses to run against an empty database).
+    public func isEmpty() async throws -> Bool {
+        try await database.read { db in
+            try await db.raw("SELECT 1 AS x FROM advisories LIMIT 1").first() == nil
         }
     }
 
@@ -176,14 +190,12 @@ public struct AdvisoryStore: Sendable {
     public func state() async throws -> AdvisoryDatabaseState {
         try await database.read { db in
             let total = try await db.raw("SELECT COUNT(*) AS n FROM advisories").first()?.decode(column: "n", as: Int64.self) ?? 0
-            var byFamily: [String: Set<String>] = [:]
-            for row in try await db.raw("SELECT DISTINCT ecosystem, advisory_id FROM advisory_packages").all() {
-                let ecosystem = try row.decode(column: "ecosystem", as: String.self)
-                let family = ecosystem.split(separator: ":").first.map(String.init) ?? ecosystem
-                byFamily[family, default: []].insert(try row.decode(column: "advisory_id", as: String.self))
+            var byFamily: [String: Int64] = [:]
+            for row in try await db.raw("SELECT family, COUNT(DISTINCT advisory_id) AS n FROM advisory_packages GROUP BY family").all() {
+                byFamily[try row.decode(column: "family", as: String.self)] = try row.decode(column: "n", as: Int64.self)
             }
             let updated = try await db.raw("SELECT MAX(finished_at) AS t FROM vulndb_imports").first()?.decode(column: "t", as: Int64?.self)
-            return AdvisoryDatabaseState(advisories: total, byEcosystem: byFamily.mapValues { Int64($0.count) }, updatedAt: updated)
+            return AdvisoryDatabaseState(advisories: total, byEcosystem: byFamily, updatedAt: updated)
         }
     }
 }

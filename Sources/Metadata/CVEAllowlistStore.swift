@@ -71,7 +71,7 @@ public struct CVEAllowlistStore: Sendable {
 }
 
 /// Artifact events waiting for delivery (the webhook issue sends them); scanning records
-/// `SCANNING_COMPLETED` here when a result changes.
+/// `SCANNING_COMPLETED` here when a scan ends and when re-evaluation changes a result.
 public struct ArtifactEventStore: Sendable {
     let database: MetadataDatabase
 

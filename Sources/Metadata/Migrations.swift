@@ -201,7 +201,7 @@ enum Migrations {
         ]),
         // Vulnerability scanning: the advisory database (records and the package index the matcher
         // looks up), per-layer inventories (a base layer is read once), one report per artifact and
-        // scanner, CVE allowlists (project_id 0 is the system's), scanner registrations.
+        // scanner, CVE allowlists (project_id 0 is the system's), events for webhooks to deliver.
         (8, [
             """
             CREATE TABLE advisories (
@@ -211,7 +211,7 @@ enum Migrations {
             """
             CREATE TABLE advisory_packages (
                 advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
-                ecosystem TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (ecosystem, name, advisory_id))
+                ecosystem TEXT NOT NULL, family TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (ecosystem, name, advisory_id))
             """,
             "CREATE INDEX advisory_packages_advisory ON advisory_packages(advisory_id)",
             """
@@ -225,7 +225,7 @@ enum Migrations {
                 uuid TEXT PRIMARY KEY, manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
                 registration_uuid TEXT NOT NULL, scan_type TEXT NOT NULL, task_id BIGINT,
                 requested_at BIGINT NOT NULL, inventory TEXT, report TEXT, severity TEXT,
-                summary TEXT, findings TEXT, evaluated_at BIGINT,
+                summary TEXT, findings TEXT, content_hash TEXT, evaluated_at BIGINT,
                 UNIQUE (manifest_id, registration_uuid, scan_type))
             """,
             """

@@ -9,7 +9,7 @@ public struct ScanReportRecord: Sendable, Equatable {
     public let registrationUUID: String
     public let scanType: String
     public let taskID: Int64?
-    /// Harbor's job status of that task (`Pending` before one exists).
+    /// Harbor's job status of that task (see `status(task:hasResult:)` when it is gone).
     public let status: String
     public let startTime: Int64?
     public let endTime: Int64?
@@ -26,12 +26,16 @@ public struct ScanResultFields: Sendable, Equatable {
     public var summary: String
     /// `[[id, severity rank], ...]`: what the pull gate reads, without the whole report.
     public var findings: String
+    /// A hash of the report's findings in full (fix versions, scores, descriptions), not of its
+    /// time: re-evaluation rewrites a report only when this changes.
+    public var contentHash: String
 
-    public init(report: String, severity: String, summary: String, findings: String) {
+    public init(report: String, severity: String, summary: String, findings: String, contentHash: String) {
         self.report = report
         self.severity = severity
         self.summary = summary
         self.findings = findings
+        self.contentHash = contentHash
     }
 }
 
@@ -40,7 +44,7 @@ public struct StoredInventory: Sendable {
     public let uuid: String
     public let manifestID: Int64
     public let inventory: String
-    public let findings: String?
+    public let contentHash: String?
 }
 
 /// Scan reports: one per artifact, scanner and scan type.
@@ -50,7 +54,7 @@ public struct ScanReportStore: Sendable {
     public init(database: MetadataDatabase) { self.database = database }
 
     static let columns: SQLQueryString = """
-        s.uuid, s.manifest_id, s.registration_uuid, s.scan_type, s.task_id, s.report, s.severity, s.summary, s.findings,
+        s.uuid, s.manifest_id, s.registration_uuid, s.scan_type, s.task_id, s.report, s.severity, s.summary, s.findings, s.content_hash,
         t.status, t.start_time, t.end_time
         """
 
@@ -71,19 +75,15 @@ public struct ScanReportStore: Sendable {
         }
     }
 
-    public func saveInventory(_ uuid: String, inventory: String) async throws {
-        try await database.write { db in
-            try await db.raw("UPDATE scan_reports SET inventory = \(bind: inventory) WHERE uuid = \(bind: uuid)").run()
-        }
-    }
-
-    /// Stores a result; false when the row is gone (its artifact was deleted meanwhile).
+    /// Stores a result, with the inventory it came from when a scan (not a re-evaluation) made it;
+    /// false when the row is gone (its artifact was deleted meanwhile).
     @discardableResult
-    public func saveResult(_ uuid: String, _ result: ScanResultFields, now: Int64 = WallClock.nowMillis()) async throws -> Bool {
+    public func saveResult(_ uuid: String, _ result: ScanResultFields, inventory: String? = nil, now: Int64 = WallClock.nowMillis()) async throws -> Bool {
         try await database.write { db in
             !(try await db.raw("""
                 UPDATE scan_reports SET report = \(bind: result.report), severity = \(bind: result.severity),
-                summary = \(bind: result.summary), findings = \(bind: result.findings), evaluated_at = \(bind: now)
+                summary = \(bind: result.summary), findings = \(bind: result.findings), content_hash = \(bind: result.contentHash),
+                inventory = COALESCE(\(bind: inventory), inventory), evaluated_at = \(bind: now)
                 WHERE uuid = \(bind: uuid) RETURNING uuid
                 """).all()).isEmpty
         }
@@ -119,7 +119,8 @@ public struct ScanReportStore: Sendable {
                 SELECT s.findings, t.status FROM scan_reports s LEFT JOIN job_tasks t ON t.id = s.task_id
                 WHERE s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
                 """).all().map {
-                (try $0.decode(column: "status", as: String?.self) ?? "Pending", try $0.decode(column: "findings", as: String?.self))
+                let findings = try $0.decode(column: "findings", as: String?.self)
+                return (Self.status(task: try $0.decode(column: "status", as: String?.self), hasResult: findings != nil), findings)
             }
         }
     }
@@ -128,15 +129,21 @@ public struct ScanReportStore: Sendable {
     public func inventories(after uuid: String, limit: Int) async throws -> [StoredInventory] {
         try await database.read { db in
             try await db.raw("""
-                SELECT uuid, manifest_id, inventory, findings FROM scan_reports
+                SELECT uuid, manifest_id, inventory, content_hash FROM scan_reports
                 WHERE inventory IS NOT NULL AND uuid > \(bind: uuid) ORDER BY uuid LIMIT \(unsafeRaw: String(limit))
                 """).all().map {
                 StoredInventory(uuid: try $0.decode(column: "uuid", as: String.self),
                                 manifestID: try $0.decode(column: "manifest_id", as: Int64.self),
                                 inventory: try $0.decode(column: "inventory", as: String.self),
-                                findings: try $0.decode(column: "findings", as: String?.self))
+                                contentHash: try $0.decode(column: "content_hash", as: String?.self))
             }
         }
+    }
+
+    /// The report's status is its task's; a report whose task is gone (its history purged) is as
+    /// good as its stored result, and without one it never completes.
+    static func status(task: String?, hasResult: Bool) -> String {
+        task ?? (hasResult ? "Success" : "Error")
     }
 
     static func record(_ row: any SQLRow) throws -> ScanReportRecord {
@@ -147,18 +154,19 @@ public struct ScanReportStore: Sendable {
             registrationUUID: try row.decode(column: "registration_uuid", as: String.self),
             scanType: try row.decode(column: "scan_type", as: String.self),
             taskID: try row.decode(column: "task_id", as: Int64?.self),
-            status: try row.decode(column: "status", as: String?.self) ?? "Pending",
+            status: Self.status(task: try row.decode(column: "status", as: String?.self), hasResult: report != nil),
             startTime: try row.decode(column: "start_time", as: Int64?.self),
             endTime: try row.decode(column: "end_time", as: Int64?.self),
             result: try report.map {
                 ScanResultFields(report: $0, severity: try row.decode(column: "severity", as: String?.self) ?? "None",
                                  summary: try row.decode(column: "summary", as: String?.self) ?? "{}",
-                                 findings: try row.decode(column: "findings", as: String?.self) ?? "[]")
+                                 findings: try row.decode(column: "findings", as: String?.self) ?? "[]",
+                                 contentHash: try row.decode(column: "content_hash", as: String?.self) ?? "")
             })
     }
 }
 
-/// Per-layer scanner results, keyed by the engine's cache key (engine version and diff id), shared
+/// Per-layer scanner results, keyed by the engine's cache key (engine version and blob digest), shared
 /// by every node.
 public struct LayerInventoryStore: Sendable {
     let database: MetadataDatabase

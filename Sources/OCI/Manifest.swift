@@ -30,6 +30,15 @@ public struct Manifest: Sendable {
 
     public var subjectDigest: Digest? { try? subject?.validDigest() }
 
+    /// A container image: an image config and only filesystem layers, and no `subject`. Cosign
+    /// signatures and attestations (image configs over simplesigning, DSSE or in-toto layers),
+    /// buildx attestation manifests, SBOMs and other accessories are artifacts, not images: the
+    /// scanner does not read them and the vulnerability gate does not hold them back.
+    public var isContainerImage: Bool {
+        kind == .image && subject == nil && MediaType.imageConfigTypes.contains(config?.mediaType ?? "")
+            && layers.allSatisfy { MediaType.isFilesystemLayer($0.mediaType) }
+    }
+
     /// Parses and validates `bytes`. `contentType` is the request's Content-Type; when the body also
     /// names a media type the two must agree, as the spec requires.
     public init(bytes: [UInt8], contentType: String?) throws(OCIFormatError) {

@@ -21,4 +21,9 @@ public enum MediaType {
     public static func isNonDistributable(_ mediaType: String) -> Bool {
         mediaType == dockerForeignLayer || mediaType.hasPrefix("application/vnd.oci.image.layer.nondistributable.")
     }
+
+    /// Layer types that hold a filesystem tar (OCI, Docker, compressed or not, foreign or not).
+    public static func isFilesystemLayer(_ mediaType: String) -> Bool {
+        mediaType.hasPrefix("application/vnd.oci.image.layer.") || mediaType.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
 }

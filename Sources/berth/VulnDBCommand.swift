@@ -43,9 +43,12 @@ struct VulnDBCommand: AsyncParsableCommand {
                 print(String(format: "imported in %.2f s: %d added, %d updated, %d removed, %d unchanged",
                              summary.seconds, c.added, c.updated, c.removed, c.unchanged))
                 if !summary.warnings.isEmpty { print("\(summary.warnings.count) records skipped (see the warnings above)") }
-                if c.changed {
+                do {
+                    // Always, not only after a change: an earlier import may have stopped before it.
+                    let started = Date()
                     let outcome = try await ScanReevaluator(database: server.database).run()
-                    print("re-evaluated \(outcome.evaluated) stored scan results: \(outcome.changed) changed")
+                    print(String(format: "re-evaluated %d stored scan results in %.2f s: %d changed",
+                                 outcome.evaluated, Date().timeIntervalSince(started), outcome.changed))
                 }
             }
         }

@@ -216,7 +216,11 @@ import Testing
             #expect((try await h.api(.get, "/system/CVEAllowlist").object()["items"] as? [Any])?.isEmpty == true)
             let member = try await h.member("dev", of: "bad", role: 2)
             #expect(try await h.api(.put, "/system/CVEAllowlist", json: #"{"items":[]}"#, headers: member).status == .forbidden)
-            _ = image
+            let reports = ScanReportStore(database: h.server.database)
+            let chartID = try #require(try await h.server.api.artifacts.artifact(.tag(try Tag("1.0.0")), in: RepositoryName("bad/chart"))?.id)
+            #expect(try await reports.reports(manifestIDs: [chartID]).isEmpty, "a refused scan leaves no report")
+            #expect(try await reports.reports(manifestIDs: [try #require(try await h.server.api.artifacts.artifact(.digest(image.digest), in: RepositoryName("bad/app"))?.id)])
+                .values.flatMap { $0 }.count == 1, "one report, from the accepted scan only")
         }
     }
 
@@ -257,6 +261,87 @@ import Testing
             #expect((stopped["metrics"] as? [String: Int])?["Stopped"] == 5, "\(stopped)")
             let user = try await h.createUser("viewer")
             #expect(try await h.api(.get, "/scans/all/metrics", headers: Harness.basic("viewer", user.password)).status == .forbidden)
+        }
+    }
+
+    @Test func theGateHoldsImagesNotTheirSignaturesAndCannotBeTalkedPast() async throws {
+        try await Harness.run { h in
+            _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
+            #expect(try await h.api(.post, "/projects", json: #"{"project_name":"held","metadata":{"auto_scan":"true","prevent_vul":"true","severity":"medium"}}"#).status == .created)
+            let vulnerable = try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])
+            let (amd, _) = try await h.pushLayeredIndex("held/app", tag: "v1", amd64: [(name: "urllib3", version: "1.26.5")], arm64: [])
+            try await eventually("both platforms scanned") {
+                try await h.scanOverview("held", "app", "v1")?["scan_status"] as? String == "Success"
+            }
+            // The index passes; its image, pulled by digest as clients do next, does not.
+            var accept = Harness.admin
+            accept[.accept] = MediaType.ociIndex
+            #expect(try await h.request(.get, "/v2/held/app/manifests/v1", headers: accept).status == .ok)
+            #expect(try await h.request(.get, "/v2/held/app/manifests/\(amd.digest)").status == .preconditionFailed)
+            // The index's report holds its images' findings.
+            let merged = try await Self.reportIDs(h, "/projects/held/repositories/app/artifacts/v1")
+            #expect(merged.contains("CVE-2023-43804"))
+
+            // A cosign signature (an image config over a simplesigning layer) is neither scanned nor held.
+            let payload = Array(#"{"critical":{"identity":{"docker-reference":"held/app"}}}"#.utf8)
+            let payloadDigest = try await h.pushBlob(payload, to: "held/app")
+            let config = Array(#"{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":["\#(payloadDigest)"]}}"#.utf8)
+            let configDigest = try await h.pushBlob(config, to: "held/app")
+            let signature = Array("""
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(configDigest)","size":\(config.count)},\
+                "layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\(payloadDigest)","size":\(payload.count)}]}
+                """.utf8)
+            let sigTag = "sha256-\(amd.digest.hex).sig"
+            #expect(try await h.putManifest(signature, repository: "held/app", reference: sigTag).status == .created)
+            #expect(try await h.request(.get, "/v2/held/app/manifests/\(sigTag)").status == .ok)
+            #expect(try await h.api(.post, "/projects/held/repositories/app/artifacts/\(sigTag)/scan").status == .badRequest)
+            let sigRecord = try #require(try await h.server.api.artifacts.artifact(.digest(Digest.of(signature)), in: RepositoryName("held/app")))
+            #expect(try await ScanReportStore(database: h.server.database).reports(manifestIDs: [sigRecord.id]).isEmpty, "auto-scan left it alone")
+
+            // An image claiming the diff id of a layer already inventoried still has its own layer read.
+            let claimed = try await h.pushLayeredImage("held/clean", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "2.2.2")])])
+            _ = try await h.finishedScan("held", "clean", "v1")
+            let liarLayer = try await h.pushBlob(vulnerable, to: "held/liar")
+            let liarConfig = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(claimed.layerDigests[0])"]}}"#.utf8)
+            let liarConfigDigest = try await h.pushBlob(liarConfig, to: "held/liar")
+            let liar = Array("""
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(liarConfigDigest)","size":\(liarConfig.count)},\
+                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(liarLayer)","size":\(vulnerable.count)}]}
+                """.utf8)
+            #expect(try await h.putManifest(liar, repository: "held/liar", reference: "v1").status == .created)
+            let lied = try await h.finishedScan("held", "liar", "v1")
+            #expect(lied["severity"] as? String == "High", "\(lied)")
+            #expect(try await h.request(.get, "/v2/held/liar/manifests/v1").status == .preconditionFailed)
+
+            // A layer that cannot be read to the end gives an Error, never a clean report, and the gate holds.
+            let broken = Array("not a gzip stream at all".utf8)
+            let brokenDigest = try await h.pushBlob(broken, to: "held/broken")
+            let brokenConfig = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(Digest.of(broken))"]}}"#.utf8)
+            let brokenConfigDigest = try await h.pushBlob(brokenConfig, to: "held/broken")
+            let brokenManifest = Array("""
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                "config":{"mediaType":"\(MediaType.ociConfig)","digest":"\(brokenConfigDigest)","size":\(brokenConfig.count)},\
+                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\(brokenDigest)","size":\(broken.count)}]}
+                """.utf8)
+            #expect(try await h.putManifest(brokenManifest, repository: "held/broken", reference: "v1").status == .created)
+            let failed = try await h.finishedScan("held", "broken", "v1")
+            #expect(failed["scan_status"] as? String == "Error", "\(failed)")
+            let refused = try await h.request(.get, "/v2/held/broken/manifests/v1")
+            #expect(refused.status == .preconditionFailed && refused.text.contains("\\\"Error\\\" status"), "\(refused.text)")
+
+            // A clean image whose rescan fails is held again.
+            let cleanManifest = try await h.request(.get, "/v2/held/clean/manifests/v1")
+            #expect(cleanManifest.status == .ok)
+            struct ConfigRef: Decodable { struct C: Decodable { let digest: String }; let config: C }
+            let cleanConfig = try JSONDecoder().decode(ConfigRef.self, from: Data(cleanManifest.bytes)).config.digest
+            try await h.server.backend.blobs.delete(try Digest(parsing: cleanConfig))
+            #expect(try await h.api(.post, "/projects/held/repositories/clean/artifacts/v1/scan").status == .accepted)
+            try await eventually("the rescan failed") {
+                try await h.scanOverview("held", "clean", "v1")?["scan_status"] as? String == "Error"
+            }
+            #expect(try await h.request(.get, "/v2/held/clean/manifests/v1").status == .preconditionFailed)
         }
     }
 

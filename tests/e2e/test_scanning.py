@@ -114,8 +114,8 @@ def test_auto_scan_on_skopeo_push_and_the_pull_gate(berth, berth_binary, tmp_pat
     assert allowed.returncode == 0, allowed.stderr
 
     assert requests.put(f"{berth.url}{API}/system/CVEAllowlist", auth=berth.auth,
-                        json={"expires_at": int(time.time()) + 3, "items": items}).status_code == 200
+                        json={"expires_at": int(time.time()) + 10, "items": items}).status_code == 200
     assert skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled2:v1").returncode == 0
-    time.sleep(4)
+    time.sleep(11)
     expired = skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled3:v1")
     assert expired.returncode != 0 and "cannot be pulled" in expired.stderr, expired.stderr

@@ -41,11 +41,15 @@ public struct ImageInventory: Codable, Sendable {
     public var warnings: [String]
     /// Uncompressed layer bytes actually read (cached layers count zero).
     public var bytesRead: UInt64
+    /// Layers whose reading stopped early (a limit, corrupt data): what they hold past that point
+    /// is unknown, so such an inventory cannot vouch for the image.
+    public var incompleteLayers: [String]
 
-    public init(os: OSInfo?, packages: [LocatedPackage], warnings: [String] = [], bytesRead: UInt64 = 0) {
+    public init(os: OSInfo?, packages: [LocatedPackage], warnings: [String] = [], bytesRead: UInt64 = 0, incompleteLayers: [String] = []) {
         self.os = os
         self.packages = packages
         self.warnings = warnings
         self.bytesRead = bytesRead
+        self.incompleteLayers = incompleteLayers
     }
 }

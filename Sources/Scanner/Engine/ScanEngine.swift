@@ -9,7 +9,7 @@ public struct ScanEngine: Sendable {
     public var log: @Sendable (String) -> Void
 
     /// Bumped whenever analyzers change what they find, so stale cached results are not reused.
-    static let cacheVersion = "v1"
+    static let cacheVersion = "v2"
 
     public init(limits: ScanLimits = ScanLimits(), cache: (any LayerResultCache)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.limits = limits
@@ -23,10 +23,13 @@ public struct ScanEngine: Sendable {
         var references: [LayerReference] = []
         var warnings: [String] = []
         var bytesRead: UInt64 = 0
+        var incomplete: [String] = []
         for try await layer in layers {
             try Task.checkCancellation()
             let label = layer.diffID?.description ?? layer.digest?.description ?? "#\(results.count + 1)"
-            let key = layer.diffID.map { "\(Self.cacheVersion)-\($0.algorithm.rawValue)-\($0.hex)" }
+            // Keyed by the blob's digest, which storage verified, never by the config's diff id,
+            // which the pusher states: a false diff id must not borrow another layer's result.
+            let key = layer.digest.map { "\(Self.cacheVersion)-\($0.algorithm.rawValue)-\($0.hex)" }
             var result: LayerResult?
             if let key, let cache, let data = await cache.load(key) {
                 result = try? JSONDecoder().decode(LayerResult.self, from: data)
@@ -41,6 +44,7 @@ public struct ScanEngine: Sendable {
                 }
                 result = fresh
             }
+            if !result!.complete { incomplete.append(label) }
             for warning in result!.warnings {
                 log("warning: \(warning)")
                 warnings.append(warning)
@@ -49,6 +53,7 @@ public struct ScanEngine: Sendable {
             references.append(LayerReference(digest: layer.digest?.description, diffID: layer.diffID?.description))
         }
         let merged = LayerMerger.packages(results, references: references)
-        return ImageInventory(os: merged.os, packages: merged.packages, warnings: warnings, bytesRead: bytesRead)
+        return ImageInventory(os: merged.os, packages: merged.packages, warnings: warnings, bytesRead: bytesRead,
+                              incompleteLayers: incomplete)
     }
 }

@@ -11,7 +11,7 @@ struct AlpineSecDB: Decodable {
     func records() -> [OSVRecord] {
         var byCVE: [String: [OSVRecord.Affected]] = [:]
         for entry in packages {
-            // In version order: the record a re-import builds must equal the stored one.
+            // In a fixed order: the record a re-import builds must equal the stored one.
             for (fixed, ids) in (entry.pkg.secfixes ?? [:]).sorted(by: { $0.key < $1.key }) where fixed != "0" {
                 for raw in ids ?? [] {
                     // entries look like "CVE-2019-1547" or "CVE-2019-1547 CVE-2019-1549"

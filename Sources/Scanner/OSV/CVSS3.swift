@@ -60,7 +60,8 @@ public struct CVSS3: Sendable, Equatable {
 public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
     case unknown = "Unknown", negligible = "Negligible", low = "Low", medium = "Medium", high = "High", critical = "Critical"
 
-    /// Position in Harbor's order, Unknown lowest; the pull gate compares these.
+    /// Position in this order, Unknown lowest (the registry ranks Harbor's words, None included,
+    /// with `HarborSeverity`).
     public var rank: Int { Self.allCases.firstIndex(of: self)! }
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 

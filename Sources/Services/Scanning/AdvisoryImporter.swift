@@ -34,7 +34,7 @@ public struct AdvisoryImporter: Sendable {
             let packages = record.affectedPackages.map { AdvisoryPackageKey(ecosystem: $0.ecosystem, name: $0.name) }
             rows[record.id] = AdvisoryRow(id: record.id, modified: record.modified, contentHash: Digest.of(Array(json.utf8)).hex,
                                           record: json, packages: packages)
-            for family in Set(packages.map { Self.family($0.ecosystem) }) { byEcosystem[family, default: 0] += 1 }
+            for family in Set(packages.map(\.family)) { byEcosystem[family, default: 0] += 1 }
         }
         let withdrawn = loaded.withdrawnIDs.filter { rows[$0] == nil }
         let existing = try await store.hashes()
@@ -45,10 +45,5 @@ public struct AdvisoryImporter: Sendable {
             log("vulndb: \(written) of \(total) records written")
         }
         return Summary(counts: counts, byEcosystem: byEcosystem, seconds: Date().timeIntervalSince(started), warnings: loaded.warnings)
-    }
-
-    /// `Ubuntu:22.04:LTS` -> `Ubuntu`.
-    static func family(_ ecosystem: String) -> String {
-        ecosystem.split(separator: ":").first.map(String.init) ?? ecosystem
     }
 }

@@ -42,22 +42,25 @@ public struct ArtifactScanJob: JobKind {
             return
         }
         context.log("scanning \(record.repositoryName)@\(record.digest) with \(BuiltinScanner.name) \(BuiltinScanner.version)")
+        // Points the report at this task, whatever the requester managed to write.
         let uuid = try await reports.request(manifestID: record.id, registrationUUID: parameters.registration_uuid,
-                                             scanType: parameters.scan_type, taskID: nil)
-        let state = try await advisories.state()
-        guard state.advisories > 0 else {
+                                             scanType: parameters.scan_type, taskID: context.task.id)
+        guard try await !advisories.isEmpty() else {
             throw ScanJobError("no advisories are loaded: import an advisory database with `berth vulndb import` first; a scan without one cannot tell a clean image from an unchecked one")
         }
         let imageLayers = try await layers(of: record)
         let engine = ScanEngine(limits: limits, cache: DatabaseLayerCache(store: layers), log: { context.log($0) })
         let inventory = try await engine.inventory(of: AsyncLayerSequence(imageLayers))
         try Task.checkCancellation()
+        guard inventory.incompleteLayers.isEmpty else {
+            // What a layer holds past the point its reading stopped is unknown: no clean report.
+            throw ScanJobError("layers \(inventory.incompleteLayers.joined(separator: ", ")) could not be read to the end (see the warnings above); the image's packages are not known")
+        }
         let vulnerabilities = try await match(inventory)
         let reportContext = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
                                           mimeType: record.mediaType)
         let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, context: reportContext)
-        try await reports.saveInventory(uuid, inventory: CanonicalJSON.string(inventory))
-        guard try await reports.saveResult(uuid, fields) else {
+        guard try await reports.saveResult(uuid, fields, inventory: CanonicalJSON.string(inventory)) else {
             context.log("the artifact was deleted while it was scanned")
             return
         }

@@ -15,6 +15,10 @@ public enum BuiltinScanner {
         "application/vnd.oci.image.manifest.v1+json",
         "application/vnd.docker.distribution.manifest.v2+json",
     ]
+    /// Harbor's native report type: the key of `scan_overview` and of the vulnerabilities addition.
+    public static let nativeReportType = HarborReport.mimeType
+    /// The adapter report type Harbor also accepts in `X-Accept-Vulnerabilities` (the same JSON).
+    public static let adapterReportType = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
     /// Report types it writes (Harbor's `produces_mime_types`).
-    public static let produces = [HarborReport.mimeType, "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"]
+    public static let produces = [nativeReportType, adapterReportType]
 }

@@ -36,21 +36,19 @@ public struct ScanReevaluator: Sendable {
         var after = ""
         while true {
             let page = try await reports.inventories(after: after, limit: Self.pageSize)
-            var changed: [(stored: StoredInventory, inventory: ImageInventory, vulnerabilities: [Vulnerability])] = []
+            var evaluated: [(stored: StoredInventory, inventory: ImageInventory, vulnerabilities: [Vulnerability])] = []
             for stored in page {
                 guard let inventory = try? JSONDecoder().decode(ImageInventory.self, from: Data(stored.inventory.utf8)) else { continue }
-                let vulnerabilities = matcher.match(inventory)
-                outcome.evaluated += 1
-                if ScanResult.findings(vulnerabilities) != stored.findings {
-                    changed.append((stored, inventory, vulnerabilities))
-                }
+                evaluated.append((stored, inventory, matcher.match(inventory)))
             }
-            let byID = Dictionary(uniqueKeysWithValues: try await artifacts.artifacts(ids: changed.map(\.stored.manifestID)).map { ($0.id, $0) })
-            for item in changed {
+            outcome.evaluated += evaluated.count
+            let byID = Dictionary(uniqueKeysWithValues: try await artifacts.artifacts(ids: evaluated.map(\.stored.manifestID)).map { ($0.id, $0) })
+            for item in evaluated {
                 guard let record = byID[item.stored.manifestID] else { continue }
                 let context = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
                                             mimeType: record.mediaType)
                 let fields = try ScanResult.fields(inventory: item.inventory, vulnerabilities: item.vulnerabilities, context: context)
+                guard fields.contentHash != item.stored.contentHash else { continue }
                 guard try await reports.saveResult(item.stored.uuid, fields) else { continue }
                 try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,
                                         digest: record.digest.description, payload: fields.summary)

@@ -35,9 +35,9 @@ public struct ScanRequester: Sendable {
             return .unsupported("the artifact \(record.digest) is not a manifest the scanner can read")
         }
         if manifest.kind == .index { return .index }
-        let configType = manifest.config?.mediaType ?? ""
-        guard MediaType.imageConfigTypes.contains(configType) else {
-            return .unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning the artifact \(record.digest) with config type \(configType.isEmpty ? "none" : configType)")
+        guard manifest.isContainerImage else {
+            let type = manifest.config?.mediaType ?? record.mediaType
+            return .unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning artifact with mime type \(record.mediaType) (config \(type)): only container images are scanned")
         }
         return .image
     }
@@ -47,6 +47,9 @@ public struct ScanRequester: Sendable {
     @discardableResult
     public func request(_ record: ArtifactRecord, trigger: JobTrigger) async throws -> [String] {
         let images = try await scannableImages(record)
+        guard !images.isEmpty else {
+            throw ScanRequestError.unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning artifact with mime type \(record.mediaType): the index lists no container image")
+        }
         var uuids: [String] = []
         for image in images {
             let ids = try await jobs.enqueueTask(vendorType: ArtifactScanJob.jobType, vendorID: image.id, trigger: trigger,
@@ -54,7 +57,7 @@ public struct ScanRequester: Sendable {
             uuids.append(try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
                                                    scanType: Self.scanType, taskID: ids.task))
         }
-        if !images.isEmpty { notify() }
+        notify()
         return uuids
     }
 
@@ -91,7 +94,13 @@ public struct ScanRequester: Sendable {
         return stopped
     }
 
-    /// The images a scan of `record` covers.
+    /// The images a scan of `record` covers, none for an artifact the scanner does not read: what
+    /// the overview sums, the 409 check looks at and a report log may belong to.
+    public func images(of record: ArtifactRecord) async throws -> [ArtifactRecord] {
+        do { return try await scannableImages(record) } catch is ScanRequestError { return [] }
+    }
+
+    /// The images a scan of `record` covers; throws for an artifact the scanner does not read.
     func scannableImages(_ record: ArtifactRecord, depth: Int = 0) async throws -> [ArtifactRecord] {
         switch Self.target(of: record) {
         case .image:
@@ -106,7 +115,7 @@ public struct ScanRequester: Sendable {
                 switch Self.target(of: child) {
                 case .image: images.append(child)
                 case .index: images += try await scannableImages(child, depth: depth + 1)
-                case .unsupported: continue // attestations and other non-image entries of an index
+                case .unsupported: continue // attestations, signatures and other artifacts an index lists
                 }
             }
             return images

@@ -1,15 +1,17 @@
 import Foundation
 import Metadata
+import OCI
 import Scanner
 
 /// Turns a match into what `ScanReportStore` keeps: the Harbor report, the overview numbers and
 /// the gate's findings. The scan job and re-evaluation both store results through here.
 enum ScanResult {
     static func fields(inventory: ImageInventory, vulnerabilities: [Vulnerability], context: ReportContext) throws -> ScanResultFields {
-        let report = try HarborReport(inventory: inventory, vulnerabilities: vulnerabilities, context: context).json()
+        let report = HarborReport(inventory: inventory, vulnerabilities: vulnerabilities, context: context)
         let summary = VulnerabilitySummary(vulnerabilities)
-        return ScanResultFields(report: String(decoding: report, as: UTF8.self), severity: summary.severity,
-                                summary: CanonicalJSON.string(summary), findings: findings(vulnerabilities))
+        return ScanResultFields(report: String(decoding: try report.json(), as: UTF8.self), severity: summary.severity,
+                                summary: CanonicalJSON.string(summary), findings: findings(vulnerabilities),
+                                contentHash: Digest.of(Array(CanonicalJSON.string(report.vulnerabilities).utf8)).hex)
     }
 
     /// `[[id, rank], ...]`, each id once at its worst rank, sorted: equal findings compare equal.
