@@ -39,6 +39,13 @@ public struct ScanResultFields: Sendable, Equatable {
     }
 }
 
+/// A report as the pull gate sees it, with the allowlist in force for its project.
+public struct GateFindings: Sendable {
+    public let status: String
+    public let findings: String?
+    public let allowlist: CVEAllowlist?
+}
+
 /// One stored inventory, as re-evaluation walks them.
 public struct StoredInventory: Sendable {
     public let uuid: String
@@ -111,17 +118,24 @@ public struct ScanReportStore: Sendable {
         }
     }
 
-    /// The stored findings and the scan status of an artifact's reports, for the pull gate: one
-    /// indexed query, no report decoded.
-    public func gateFindings(manifestID: Int64) async throws -> [(status: String, findings: String?)] {
+    /// What the pull gate reads, in one round trip and without decoding a report: the status and
+    /// stored findings of the artifact's report, and the allowlist of `allowlistProjectID` (0 for
+    /// the system's). Nil when the artifact has no report.
+    public func gateFindings(manifestID: Int64, allowlistProjectID: Int64) async throws -> GateFindings? {
         try await database.read { db in
-            try await db.raw("""
-                SELECT s.findings, t.status FROM scan_reports s LEFT JOIN job_tasks t ON t.id = s.task_id
+            guard let row = try await db.raw("""
+                SELECT s.findings, t.status, a.items, a.expires_at FROM scan_reports s
+                LEFT JOIN job_tasks t ON t.id = s.task_id
+                LEFT JOIN cve_allowlists a ON a.project_id = \(bind: allowlistProjectID)
                 WHERE s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
-                """).all().map {
-                let findings = try $0.decode(column: "findings", as: String?.self)
-                return (Self.status(task: try $0.decode(column: "status", as: String?.self), hasResult: findings != nil), findings)
-            }
+                """).first() else { return nil }
+            let findings = try row.decode(column: "findings", as: String?.self)
+            let items = try row.decode(column: "items", as: String?.self)
+            return GateFindings(
+                status: Self.status(task: try row.decode(column: "status", as: String?.self), hasResult: findings != nil),
+                findings: findings,
+                allowlist: items.map { CVEAllowlist(projectID: allowlistProjectID, expiresAt: try? row.decode(column: "expires_at", as: Int64?.self),
+                                                    cveIDs: (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? []) })
         }
     }
 

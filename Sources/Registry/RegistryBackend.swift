@@ -34,7 +34,7 @@ public struct RegistryBackend: Sendable {
         self.audit = audit
         self.pushObserver = pushObserver
         self.vulnerabilityGate = VulnerabilityGate(projects: projects, reports: ScanReportStore(database: database),
-                                                   allowlists: CVEAllowlistStore(database: database), artifacts: artifacts,
+                                                   artifacts: artifacts,
                                                    policy: policy)
     }
 }
