@@ -146,6 +146,7 @@ def bench_gate(binary, server, client, seconds):
 
 
 def bench_push(binary, server, client, workdir, count):
+    import_vulndb(binary, server, [VULNDB])
     assert client.api("POST", "/projects", json={"project_name": "push", "metadata": {"auto_scan": "true"}}).status_code == 201
     base_path = base_layer(os.path.join(workdir, "base.tar"))
     base_size = os.path.getsize(base_path)
