@@ -95,7 +95,7 @@ extension Harness {
 
     /// Waits until the artifact's scan has ended; returns the overview entry.
     func finishedScan(_ project: String, _ repository: String, _ reference: String) async throws -> [String: Any] {
-        try await eventually("the scan of \(repository):\(reference) ended") {
+        try await eventually(seconds: 240, "the scan of \(repository):\(reference) ended") {
             let status = try await scanOverview(project, repository, reference)?["scan_status"] as? String
             return ["Success", "Error", "Stopped"].contains(status ?? "")
         }
