@@ -87,7 +87,7 @@ struct ScanHandlers {
         guard var merged = objects.first else { return nil }
         guard objects.count > 1 else { return merged }
         merged["vulnerabilities"] = objects.flatMap { $0["vulnerabilities"] as? [Any] ?? [] }
-        merged["severity"] = objects.compactMap { $0["severity"] as? String }.max { (HarborSeverity.rank($0) ?? 0) < (HarborSeverity.rank($1) ?? 0) }
+        merged["severity"] = HarborSeverity.worst(objects.compactMap { $0["severity"] as? String })
         if var described = merged["artifact"] as? [String: Any] {
             described["digest"] = digest
             merged["artifact"] = described

@@ -34,7 +34,7 @@ struct ScanOverviewPresenter {
         var counts: [String: Int] = [:]
         for part in parts { counts.merge(part.summary, uniquingKeysWith: +) }
         let status = TaskStatus.aggregate(reports.map { TaskStatus(rawValue: $0.status) ?? .pending })
-        let worst = results.map(\.severity).max { (HarborSeverity.rank($0) ?? 0) < (HarborSeverity.rank($1) ?? 0) }
+        let worst = HarborSeverity.worst(results.map(\.severity))
         let starts = reports.compactMap(\.startTime)
         let ends = reports.compactMap(\.endTime)
         let start = starts.min()

@@ -219,6 +219,11 @@ public enum HarborSeverity {
     public static func rank(_ word: String) -> Int? {
         ordered.firstIndex { $0.caseInsensitiveCompare(word) == .orderedSame }
     }
+
+    /// The worst of several words (an index's images); nil for none.
+    public static func worst(_ words: [String]) -> String? {
+        words.max { (rank($0) ?? 0) < (rank($1) ?? 0) }
+    }
 }
 
 /// One entry of a report's stored findings: a vulnerability id and its `HarborSeverity` rank,

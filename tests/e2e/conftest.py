@@ -100,3 +100,14 @@ def run(*args, **kwargs):
     if result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def wait_for(condition, timeout=60, what="condition"):
+    """Polls `condition` until it returns something true (returned), or fails after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

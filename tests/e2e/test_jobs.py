@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from conftest import ADMIN_PASSWORD, Berth, free_port, run
+from conftest import ADMIN_PASSWORD, Berth, free_port, run, wait_for
 from test_clients import build_umoci_image
 
 CREDS = f"admin:{ADMIN_PASSWORD}"
@@ -20,16 +20,6 @@ API = "/api/v2.0"
 def storage_bytes(berth):
     root = os.path.join(berth.data_dir, "storage", "blobs")
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(root) for f in files)
-
-
-def wait_for(condition, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def gc_finished(berth, execution_id):

@@ -11,7 +11,7 @@ import zipfile
 
 import requests
 
-from conftest import ADMIN_PASSWORD, run
+from conftest import ADMIN_PASSWORD, run, wait_for
 
 CREDS = f"admin:{ADMIN_PASSWORD}"
 API = "/api/v2.0"
@@ -40,16 +40,6 @@ def build_python_image(directory, tag="v1"):
                     archive.extract(name, site)
     run("umoci", "repack", "--image", f"{layout}:{tag}", bundle)
     return layout
-
-
-def wait_for(condition, timeout=120, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def overview(berth, project, repository, reference):

@@ -57,9 +57,7 @@ public struct ArtifactScanJob: JobKind {
             throw ScanJobError("layers \(inventory.incompleteLayers.joined(separator: ", ")) could not be read to the end (see the warnings above); the image's packages are not known")
         }
         let vulnerabilities = try await match(inventory)
-        let reportContext = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
-                                          mimeType: record.mediaType)
-        let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, context: reportContext)
+        let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, artifact: record)
         guard try await reports.saveResult(uuid, fields, inventory: CanonicalJSON.string(inventory)) else {
             context.log("the artifact was deleted while it was scanned")
             return

@@ -45,9 +45,7 @@ public struct ScanReevaluator: Sendable {
             let byID = Dictionary(uniqueKeysWithValues: try await artifacts.artifacts(ids: evaluated.map(\.stored.manifestID)).map { ($0.id, $0) })
             for item in evaluated {
                 guard let record = byID[item.stored.manifestID] else { continue }
-                let context = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
-                                            mimeType: record.mediaType)
-                let fields = try ScanResult.fields(inventory: item.inventory, vulnerabilities: item.vulnerabilities, context: context)
+                let fields = try ScanResult.fields(inventory: item.inventory, vulnerabilities: item.vulnerabilities, artifact: record)
                 guard fields.contentHash != item.stored.contentHash else { continue }
                 guard try await reports.saveResult(item.stored.uuid, fields) else { continue }
                 try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,

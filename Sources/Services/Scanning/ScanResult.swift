@@ -6,6 +6,13 @@ import Scanner
 /// Turns a match into what `ScanReportStore` keeps: the Harbor report, the overview numbers and
 /// the gate's findings. The scan job and re-evaluation both store results through here.
 enum ScanResult {
+    /// The result for a stored artifact (the report names its repository and digest).
+    static func fields(inventory: ImageInventory, vulnerabilities: [Vulnerability], artifact record: ArtifactRecord) throws -> ScanResultFields {
+        let context = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
+                                    mimeType: record.mediaType)
+        return try fields(inventory: inventory, vulnerabilities: vulnerabilities, context: context)
+    }
+
     static func fields(inventory: ImageInventory, vulnerabilities: [Vulnerability], context: ReportContext) throws -> ScanResultFields {
         let report = HarborReport(inventory: inventory, vulnerabilities: vulnerabilities, context: context)
         let summary = VulnerabilitySummary(vulnerabilities)
