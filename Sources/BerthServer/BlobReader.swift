@@ -3,8 +3,8 @@ import HarborAPI
 import NIOCore
 import OCI
 
-/// Lets the Harbor API read small blobs (image configs) without depending on the storage layer.
-struct BlobReader: SmallBlobReader {
+/// Lets the Harbor API read blobs without depending on the storage layer.
+struct BlobReader: APIBlobReader {
     let blobs: BlobStore
 
     func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]? {
@@ -13,5 +13,13 @@ struct BlobReader: SmallBlobReader {
         bytes.reserveCapacity(Int(size))
         try await blobs.read(digest, range: 0..<size) { buffer in bytes.append(contentsOf: buffer.readableBytesView) }
         return bytes
+    }
+
+    func size(of digest: Digest) async throws -> Int64? {
+        try await blobs.size(of: digest)
+    }
+
+    func read(_ digest: Digest, range: Range<Int64>, consume: (ByteBuffer) async throws -> Void) async throws {
+        try await blobs.read(digest, range: range, consume: consume)
     }
 }

@@ -11,6 +11,7 @@ enum JobCatalogue {
             AuditPurgeJob(database: database),
             RetentionJob(database: database),
             ArtifactScanJob(database: database, blobs: blobs),
+            SBOMGenerationJob(database: database, blobs: blobs),
             ScanAllJob(database: database, requester: ScanRequester(database: database)),
         ]
     }

@@ -4,12 +4,6 @@ import Metadata
 import OCI
 import Services
 
-/// Reads a small blob (an image config) from storage; nil when it is absent or larger than `limit`.
-/// A protocol so that the API does not depend on the storage layer.
-public protocol SmallBlobReader: Sendable {
-    func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]?
-}
-
 /// What the API handlers work with.
 public struct APIServices: Sendable {
     public let database: MetadataDatabase
@@ -21,7 +15,7 @@ public struct APIServices: Sendable {
     public let artifacts: ArtifactStore
     public let auditLogs: AuditLogStore
     public let audit: AuditRecorder
-    public let blobReader: (any SmallBlobReader)?
+    public let blobReader: (any APIBlobReader)?
     public let policy: any AccessPolicy
     public let authenticator: Authenticator
     public let signer: TokenSigner
@@ -42,7 +36,7 @@ public struct APIServices: Sendable {
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
-                blobReader: (any SmallBlobReader)? = nil, jobPool: JobWorkerPool? = nil) {
+                blobReader: (any APIBlobReader)? = nil, jobPool: JobWorkerPool? = nil) {
         self.database = database
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)

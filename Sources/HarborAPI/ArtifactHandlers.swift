@@ -66,7 +66,8 @@ struct ArtifactHandlers {
 
     static func options(_ request: Request) throws -> ArtifactPresenter.Options {
         ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
-                                  withScanOverview: try flag(request, "with_scan_overview", default: false))
+                                  withScanOverview: try flag(request, "with_scan_overview", default: false),
+                                  withSBOMOverview: try flag(request, "with_sbom_overview", default: false))
     }
 
     static func parseSource(_ from: String) throws -> (RepositoryName, Reference) {

@@ -50,6 +50,18 @@ struct ArtifactResp: Encodable {
     let labels: [String]?
     var addition_links: [String: AdditionLink]?
     var scan_overview: [String: NativeReportSummaryResp]?
+    var sbom_overview: SBOMOverviewResp?
+}
+
+/// Swagger's `SBOMOverview`: the SBOM generation of an image (an index's: of its images).
+struct SBOMOverviewResp: Encodable {
+    let start_time: String?
+    let end_time: String?
+    let scan_status: String
+    let sbom_digest: String?
+    let report_id: String
+    let duration: Int64
+    let scanner: ScannerResp
 }
 
 struct AdditionLink: Encodable {

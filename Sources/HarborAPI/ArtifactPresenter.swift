@@ -1,6 +1,7 @@
 import Foundation
 import Metadata
 import OCI
+import Services
 
 /// Turns stored manifests into Harbor's `Artifact` JSON: type from the config media type, size of
 /// manifest plus what it references, `extra_attrs` from the image config, `references` of indexes.
@@ -17,11 +18,13 @@ struct ArtifactPresenter {
     struct Options {
         var withTags = true
         var withScanOverview = false
+        var withSBOMOverview = false
     }
 
     func present(_ records: [ArtifactRecord], options: Options) async throws -> [ArtifactResp] {
         let tags = options.withTags ? try await services.artifacts.tags(ofArtifacts: records.map(\.id)) : [:]
         let overviews = options.withScanOverview ? try await ScanOverviewPresenter(services: services).overviews(records) : [:]
+        let sboms = options.withSBOMOverview ? try await ScanOverviewPresenter(services: services).sbomOverviews(records) : [:]
         var result: [ArtifactResp] = []
         for record in records {
             var artifact = try await present(record, tags: options.withTags ? tags[record.id] ?? [] : nil)
@@ -31,6 +34,7 @@ struct ArtifactPresenter {
                     href: APIServices.path(of: record.repositoryName) + "/artifacts/\(record.digest)/additions/vulnerabilities", absolute: false)]
             }
             if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
+            if options.withSBOMOverview { artifact.sbom_overview = sboms[record.id] }
             result.append(artifact)
         }
         return result
@@ -55,7 +59,9 @@ struct ArtifactPresenter {
         } else if let manifest, let config = manifest.config {
             mediaType = config.mediaType
             size += config.size + manifest.layers.reduce(0) { $0 + $1.size }
-            if MediaType.imageConfigTypes.contains(config.mediaType) {
+            if record.artifactType == SBOMGenerationJob.artifactType {
+                type = "SBOM"
+            } else if MediaType.imageConfigTypes.contains(config.mediaType) {
                 type = "IMAGE"
                 extra = try await configObject(config).filter { Self.imageAttributes.contains($0.key) }
             } else if config.mediaType == Self.helmConfig {

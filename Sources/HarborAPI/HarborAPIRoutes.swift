@@ -67,6 +67,7 @@ public enum HarborAPIRoutes {
         api.post(RouterPath(repository + "/artifacts/:reference/scan/stop"), use: scans.stop)
         api.get(RouterPath(repository + "/artifacts/:reference/scan/:report_id/log"), use: scans.log)
         api.get(RouterPath(repository + "/artifacts/:reference/additions/vulnerabilities"), use: scans.vulnerabilities)
+        api.get(RouterPath(repository + "/artifacts/:reference/additions/sbom"), use: scans.sbom)
         let scanners = ScannerHandlers(services: services)
         api.get("scanners", use: scanners.list)
         api.get("scanners/:registration_id", use: scanners.get)

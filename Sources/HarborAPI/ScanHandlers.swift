@@ -6,8 +6,8 @@ import Metadata
 import OCI
 import Services
 
-/// `.../artifacts/{reference}/scan`, `/scan/stop`, `/scan/{report_id}/log` and
-/// `.../additions/vulnerabilities`.
+/// `.../artifacts/{reference}/scan` (vulnerability or SBOM), `/scan/stop`, `/scan/{report_id}/log`
+/// and `.../additions/vulnerabilities`.
 struct ScanHandlers {
     let services: APIServices
 
@@ -16,28 +16,29 @@ struct ScanHandlers {
 
     func scan(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.namedProject(context)
-        try await services.require(context.identity, Permission(.scan, .create), in: project)
+        let kind = try await Self.scanKind(request)
+        try await services.require(context.identity, Permission(Self.resource(kind), .create), in: project)
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
-        try await Self.requireVulnerabilityScan(request)
-        let running = try await services.scanReports.reports(manifestIDs: try await imageIDs(artifact)).values.flatMap { $0 }
-            .first { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
+        let running = try await services.scanReports.reports(manifestIDs: try await imageIDs(artifact), scanType: kind.rawValue)
+            .values.flatMap { $0 }.first { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
         if let running { throw APIError.conflict("a previous scan process is \(running.status)") }
         do {
-            try await services.scanRequester.request(artifact, trigger: .manual)
+            try await services.scanRequester.request(artifact, trigger: .manual, kind: kind)
         } catch ScanRequestError.unsupported(let reason) {
             throw APIError.badRequest(reason)
         }
-        await services.recordAudit(context.identity, "create", "scan", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
+        await services.recordAudit(context.identity, "create", Self.resource(kind).rawValue, "\(artifact.repositoryName)@\(artifact.digest)",
+                                   projectID: project.id)
         return JSONResponse.empty(.accepted)
     }
 
     func stop(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.namedProject(context)
-        try await services.require(context.identity, Permission(.scan, .stop), in: project)
+        let kind = try await Self.scanKind(request)
+        try await services.require(context.identity, Permission(Self.resource(kind), .stop), in: project)
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
-        try await Self.requireVulnerabilityScan(request)
         let stopped: Bool
-        do { stopped = try await services.scanRequester.stop(artifact) } catch ScanRequestError.unsupported(let reason) {
+        do { stopped = try await services.scanRequester.stop(artifact, kind: kind) } catch ScanRequestError.unsupported(let reason) {
             throw APIError.badRequest(reason)
         }
         guard stopped else { throw APIError.badRequest("no scan job for artifact digest=\(artifact.digest)") }
@@ -80,6 +81,28 @@ struct ScanHandlers {
                         body: .init(byteBuffer: .init(bytes: body)))
     }
 
+    /// `.../additions/sbom`: the SBOM document of a Harbor SBOM accessory, streamed, with Harbor's
+    /// content type. Asked of an image, it answers with the SBOM generated for that image.
+    func sbom(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.artifactAddition, .read), in: project)
+        let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
+        let notFound = APIError.notFound("The sbom is not found")
+        var accessory = artifact
+        if artifact.artifactType != SBOMGenerationJob.artifactType {
+            guard let generated = try await services.scanReports.reports(manifestIDs: [artifact.id], scanType: ScanKind.sbom.rawValue)[artifact.id]?
+                    .first?.result.flatMap({ SBOMReference(json: $0.report) }),
+                  let digest = try? Digest(parsing: generated.digest),
+                  let found = try await services.artifacts.artifact(.digest(digest), in: artifact.repositoryName) else { throw notFound }
+            accessory = found
+        }
+        guard let manifest = try? Manifest(bytes: accessory.payload, contentType: accessory.mediaType),
+              manifest.layers.count == 1, let layer = try? manifest.layers[0].validDigest(),
+              let content = try await services.blobReader?.body(of: layer) else { throw notFound }
+        return Response(status: .ok, headers: [.contentType: SBOMGenerationJob.artifactType, .contentLength: String(content.size)],
+                        body: content.body)
+    }
+
     /// One report, or an index's images' reports as one: the first's header, every finding, the
     /// worst severity, the index's digest.
     static func merged(_ reports: [String], digest: String) throws -> [String: Any]? {
@@ -101,18 +124,24 @@ struct ScanHandlers {
         return try await services.scanRequester.images(of: artifact).map(\.id)
     }
 
-    /// The body is optional (`{"scan_type": "vulnerability"}`); SBOM generation is not built yet.
-    static func requireVulnerabilityScan(_ request: Request) async throws {
+    /// The body is optional (`{"scan_type": "vulnerability"}` or `"sbom"`); without one, a
+    /// vulnerability scan.
+    static func scanKind(_ request: Request) async throws -> ScanKind {
         let bytes = try await JSONBody.optionalBytes(from: request)
-        guard !bytes.isEmpty else { return }
+        guard !bytes.isEmpty else { return .vulnerability }
         let body: ScanTypeReq
         do { body = try JSONDecoder().decode(ScanTypeReq.self, from: bytes) } catch {
             throw APIError.badRequest("the body must be a JSON object like {\"scan_type\": \"vulnerability\"}")
         }
-        switch body.scan_type ?? ScanRequester.scanType {
-        case ScanRequester.scanType: return
-        case "sbom": throw APIError.badRequest("scan type sbom is not supported by this Berth version yet; use scan_type vulnerability")
-        case let other: throw APIError.badRequest("unknown scan type \(other): must be vulnerability or sbom")
+        guard let type = body.scan_type else { return .vulnerability }
+        guard let kind = ScanKind(rawValue: type) else {
+            throw APIError.badRequest("unknown scan type \(type): must be vulnerability or sbom")
         }
+        return kind
+    }
+
+    /// Harbor guards SBOM generation with its own RBAC resource.
+    static func resource(_ kind: ScanKind) -> Resource {
+        kind == .sbom ? .sbom : .scan
     }
 }

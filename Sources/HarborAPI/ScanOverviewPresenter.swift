@@ -4,26 +4,65 @@ import Metadata
 import OCI
 import Services
 
-/// `scan_overview` of artifacts (`with_scan_overview=true`): an image's own report; an index's
-/// is the sum of the reports of the images a scan of it covers (`ScanRequester.images(of:)`), with
-/// the status of them all. Two queries per page of artifacts plus a few per index.
+/// `scan_overview` (`with_scan_overview=true`) and `sbom_overview` (`with_sbom_overview=true`) of
+/// artifacts: an image's own report; an index's is the sum of the reports of the images a scan of
+/// it covers (`ScanRequester.images(of:)`), with the status of them all. Two queries per page of
+/// artifacts plus a few per index.
 struct ScanOverviewPresenter {
     let services: APIServices
 
     static let scanner = ScannerResp(name: BuiltinScanner.name, vendor: BuiltinScanner.vendor, version: BuiltinScanner.version)
 
     func overviews(_ records: [ArtifactRecord]) async throws -> [Int64: [String: NativeReportSummaryResp]] {
+        try await reports(of: records, kind: .vulnerability).compactMapValues { reports in
+            Self.summary(reports).map { [BuiltinScanner.nativeReportType: $0] }
+        }
+    }
+
+    func sbomOverviews(_ records: [ArtifactRecord]) async throws -> [Int64: SBOMOverviewResp] {
+        try await reports(of: records, kind: .sbom).compactMapValues(Self.sbomSummary)
+    }
+
+    /// Each artifact's reports of one kind: its own, or its images' for an index.
+    private func reports(of records: [ArtifactRecord], kind: ScanKind) async throws -> [Int64: [ScanReportRecord]] {
         var children: [Int64: [Int64]] = [:]
         for record in records where MediaType.indexTypes.contains(record.mediaType) {
             children[record.id] = try await services.scanRequester.images(of: record).map(\.id)
         }
-        let reports = try await services.scanReports.reports(manifestIDs: records.map(\.id) + children.values.flatMap { $0 })
-        var result: [Int64: [String: NativeReportSummaryResp]] = [:]
+        let reports = try await services.scanReports.reports(manifestIDs: records.map(\.id) + children.values.flatMap { $0 },
+                                                             scanType: kind.rawValue)
+        var result: [Int64: [ScanReportRecord]] = [:]
         for record in records {
             let own = children[record.id].map { $0.compactMap { reports[$0]?.first } } ?? (reports[record.id]?.first.map { [$0] } ?? [])
-            if let summary = Self.summary(own) { result[record.id] = [BuiltinScanner.nativeReportType: summary] }
+            if !own.isEmpty { result[record.id] = own }
         }
         return result
+    }
+
+    /// An image's SBOM generation, or an index's images' together (which name no one digest).
+    static func sbomSummary(_ reports: [ScanReportRecord]) -> SBOMOverviewResp? {
+        guard let first = reports.first else { return nil }
+        let times = Times(reports)
+        let digest = reports.count == 1 ? first.result.flatMap { SBOMReference(json: $0.report) }?.digest : nil
+        return SBOMOverviewResp(start_time: times.start.map(Timestamp.rfc3339(millis:)), end_time: times.end.map(Timestamp.rfc3339(millis:)),
+                                scan_status: times.status.rawValue, sbom_digest: digest, report_id: first.uuid,
+                                duration: times.duration, scanner: scanner)
+    }
+
+    /// The status and times of one report or of several together.
+    struct Times {
+        let status: TaskStatus
+        let start: Int64?
+        let end: Int64?
+
+        init(_ reports: [ScanReportRecord]) {
+            status = TaskStatus.aggregate(reports.map { TaskStatus(rawValue: $0.status) ?? .pending })
+            start = reports.compactMap(\.startTime).min()
+            end = status.isFinal ? reports.compactMap(\.endTime).max() : nil
+        }
+
+        /// Whole seconds, as Harbor reports it.
+        var duration: Int64 { start.flatMap { s in end.map { ($0 - s) / 1000 } } ?? 0 }
     }
 
     /// One summary for one report or for an index's reports; nil when there is none.
@@ -33,17 +72,13 @@ struct ScanOverviewPresenter {
         let parts = results.compactMap { try? JSONDecoder().decode(NativeReportSummaryResp.VulnerabilitySummaryResp.self, from: Data($0.summary.utf8)) }
         var counts: [String: Int] = [:]
         for part in parts { counts.merge(part.summary, uniquingKeysWith: +) }
-        let status = TaskStatus.aggregate(reports.map { TaskStatus(rawValue: $0.status) ?? .pending })
+        let times = Times(reports)
         let worst = HarborSeverity.worst(results.map(\.severity))
-        let starts = reports.compactMap(\.startTime)
-        let ends = reports.compactMap(\.endTime)
-        let start = starts.min()
-        let end = status.isFinal ? ends.max() : nil
         return NativeReportSummaryResp(
-            report_id: first.uuid, scan_status: status.rawValue, severity: worst ?? (results.isEmpty ? "Unknown" : "None"),
-            duration: start.flatMap { s in end.map { ($0 - s) / 1000 } } ?? 0,
+            report_id: first.uuid, scan_status: times.status.rawValue, severity: worst ?? (results.isEmpty ? "Unknown" : "None"),
+            duration: times.duration,
             summary: parts.isEmpty ? nil : .init(total: parts.reduce(0) { $0 + $1.total }, fixable: parts.reduce(0) { $0 + $1.fixable }, summary: counts),
-            start_time: start.map(Timestamp.rfc3339(millis:)), end_time: end.map(Timestamp.rfc3339(millis:)),
-            complete_percent: status.isFinal ? 100 : 0, scanner: scanner)
+            start_time: times.start.map(Timestamp.rfc3339(millis:)), end_time: times.end.map(Timestamp.rfc3339(millis:)),
+            complete_percent: times.status.isFinal ? 100 : 0, scanner: scanner)
     }
 }

@@ -72,7 +72,7 @@ struct ScannerHandlers {
             disabled: false, is_default: true, auth: "", access_credential: "", skip_certVerify: false, use_internal_addr: true,
             create_time: epoch, update_time: epoch, adapter: BuiltinScanner.name, vendor: BuiltinScanner.vendor,
             version: BuiltinScanner.version, health: "healthy",
-            capabilities: ["support_vulnerability": true, "support_sbom": false])
+            capabilities: ["support_vulnerability": true, "support_sbom": true])
     }
 
     /// The scanner's capabilities and the advisory database's state: its age (Harbor's property)
@@ -87,7 +87,10 @@ struct ScannerHandlers {
         if let updated = state.updatedAt { properties[Self.databaseUpdatedProperty] = Timestamp.rfc3339(millis: updated) }
         return ScannerAdapterMetadataResp(
             scanner: ScanOverviewPresenter.scanner,
-            capabilities: [.init(type: "vulnerability", consumes_mime_types: BuiltinScanner.consumes, produces_mime_types: BuiltinScanner.produces)],
+            capabilities: [
+                .init(type: ScanKind.vulnerability.rawValue, consumes_mime_types: BuiltinScanner.consumes, produces_mime_types: BuiltinScanner.produces),
+                .init(type: ScanKind.sbom.rawValue, consumes_mime_types: BuiltinScanner.consumes, produces_mime_types: [BuiltinScanner.sbomReportType]),
+            ],
             properties: properties)
     }
 }

@@ -362,6 +362,7 @@ import Testing
             #expect(properties["harbor.scanner-adapter/vulnerability-database-updated-at"]?.hasPrefix("20") == true)
             #expect(properties["berth.vulnerability-database/advisories"] == "11")
             #expect(((metadata["capabilities"] as? [[String: Any]])?.first?["consumes_mime_types"] as? [String])?.contains(MediaType.ociManifest) == true)
+            #expect((metadata["capabilities"] as? [[String: Any]])?.compactMap { $0["type"] as? String } == ["vulnerability", "sbom"])
             #expect(try await h.api(.patch, "/scanners/\(uuid)", json: #"{"is_default":true}"#).status == .ok)
             #expect(try await h.api(.get, "/scanners/nope").status == .notFound)
             _ = try await h.createProject("p")

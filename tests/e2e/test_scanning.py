@@ -9,6 +9,7 @@ import subprocess
 import time
 import zipfile
 
+import oras.client
 import requests
 
 from conftest import ADMIN_PASSWORD, run, wait_for
@@ -109,3 +110,35 @@ def test_auto_scan_on_skopeo_push_and_the_pull_gate(berth, berth_binary, tmp_pat
     time.sleep(11)
     expired = skopeo_pull(berth, "scanned/app:v1", f"{tmp_path}/pulled3:v1")
     assert expired.returncode != 0 and "cannot be pulled" in expired.stderr, expired.stderr
+
+
+def test_auto_sbom_on_skopeo_push_pulled_back_with_oras(berth, tmp_path):
+    response = requests.post(f"{berth.url}{API}/projects", auth=berth.auth, json={
+        "project_name": "sboms", "metadata": {"auto_sbom_generation": "true"}})
+    assert response.status_code == 201, response.text
+    layout = build_python_image(str(tmp_path / "img"))
+    run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", CREDS, f"oci:{layout}:v1",
+        f"docker://{berth.host}/sboms/app:v1")
+
+    def finished():
+        artifact = requests.get(f"{berth.url}{API}/projects/sboms/repositories/app/artifacts/v1",
+                                params={"with_sbom_overview": "true"}, auth=berth.auth).json()
+        sbom = artifact.get("sbom_overview") or {}
+        return (artifact, sbom) if sbom.get("scan_status") in ("Success", "Error") else None
+    artifact, sbom = wait_for(finished, what="the SBOM generated on push")
+    assert sbom["scan_status"] == "Success", sbom
+
+    # A referrer of the image, as oras and cosign discover it.
+    referrers = requests.get(f"{berth.url}/v2/sboms/app/referrers/{artifact['digest']}", auth=berth.auth).json()
+    assert [(m["digest"], m["artifactType"]) for m in referrers["manifests"]] == [
+        (sbom["sbom_digest"], "application/vnd.goharbor.harbor.sbom.v1")]
+
+    # oras pulls the document; it names the wheels' packages.
+    client = oras.client.OrasClient(hostname=berth.host, insecure=True, auth_backend="basic")
+    client.login(username="admin", password=ADMIN_PASSWORD, hostname=berth.host, tls_verify=False)
+    files = client.pull(target=f"{berth.host}/sboms/app@{sbom['sbom_digest']}", outdir=str(tmp_path / "out"))
+    assert len(files) == 1 and files[0].endswith("sbom.spdx.json"), files
+    document = json.load(open(files[0]))
+    assert document["spdxVersion"] == "SPDX-2.3"
+    packages = {(p["name"], p.get("versionInfo")) for p in document["packages"]}
+    assert {("urllib3", "1.26.5"), ("requests", "2.25.0")} <= packages, packages

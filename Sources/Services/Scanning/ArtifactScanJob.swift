@@ -20,19 +20,15 @@ public struct ArtifactScanJob: JobKind {
     let artifacts: ArtifactStore
     let reports: ScanReportStore
     let advisories: AdvisoryStore
-    let layers: LayerInventoryStore
     let events: ArtifactEventStore
-    let blobs: BlobStore
-    let limits: ScanLimits
+    let reader: ImageInventoryReader
 
     public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits()) {
         artifacts = ArtifactStore(database: database)
         reports = ScanReportStore(database: database)
         advisories = AdvisoryStore(database: database)
-        layers = LayerInventoryStore(database: database)
         events = ArtifactEventStore(database: database)
-        self.blobs = blobs
-        self.limits = limits
+        reader = ImageInventoryReader(blobs: blobs, layers: LayerInventoryStore(database: database), limits: limits)
     }
 
     public func run(_ context: JobContext) async throws {
@@ -48,14 +44,7 @@ public struct ArtifactScanJob: JobKind {
         guard try await !advisories.isEmpty() else {
             throw ScanJobError("no advisories are loaded: import an advisory database with `berth vulndb import` first; a scan without one cannot tell a clean image from an unchecked one")
         }
-        let imageLayers = try await layers(of: record)
-        let engine = ScanEngine(limits: limits, cache: DatabaseLayerCache(store: layers), log: { context.log($0) })
-        let inventory = try await engine.inventory(of: AsyncLayerSequence(imageLayers))
-        try Task.checkCancellation()
-        guard inventory.incompleteLayers.isEmpty else {
-            // What a layer holds past the point its reading stopped is unknown: no clean report.
-            throw ScanJobError("layers \(inventory.incompleteLayers.joined(separator: ", ")) could not be read to the end (see the warnings above); the image's packages are not known")
-        }
+        let inventory = try await reader.inventory(of: record, log: { context.log($0) })
         let vulnerabilities = try await match(inventory)
         let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, artifact: record)
         guard try await reports.saveResult(uuid, fields, inventory: CanonicalJSON.string(inventory)) else {
@@ -74,27 +63,6 @@ public struct ArtifactScanJob: JobKind {
             try? JSONDecoder().decode(OSVRecord.self, from: Data($0.utf8))
         }
         return VulnerabilityMatcher(database: OSVDatabase(records: records)).match(inventory)
-    }
-
-    private func layers(of record: ArtifactRecord) async throws -> [ImageLayer] {
-        let manifest: Manifest
-        do { manifest = try Manifest(bytes: record.payload, contentType: record.mediaType) } catch {
-            throw ScanJobError("the manifest cannot be read: \(error.message)")
-        }
-        guard let config = manifest.config, let configDigest = try? config.validDigest() else {
-            throw ScanJobError("the manifest names no image config")
-        }
-        guard let size = try await blobs.size(of: configDigest) else {
-            throw ScanJobError("the image config \(configDigest) is missing from storage")
-        }
-        guard size <= Int64(Manifest.maximumSize) else { throw ScanJobError("the image config is larger than \(Manifest.maximumSize) bytes") }
-        var configBytes: [UInt8] = []
-        try await blobs.read(configDigest, range: 0..<size) { configBytes.append(contentsOf: $0.readableBytesView) }
-        do {
-            return try ImageLayers.of(manifest, config: configBytes) { BlobByteStream.of($0, in: blobs) }
-        } catch let error as ScanError {
-            throw ScanJobError("\(error)")
-        }
     }
 }
 

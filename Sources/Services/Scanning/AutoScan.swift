@@ -1,8 +1,8 @@
 import Metadata
 
-/// Project metadata `auto_scan`: each image pushed into such a project is queued for a scan after
-/// the push has been stored; the push does not wait for the scan. An index is not queued itself:
-/// its images were pushed (and queued) before it.
+/// Project metadata `auto_scan` and `auto_sbom_generation`: each image pushed into such a project
+/// is queued for a scan (or an SBOM) after the push has been stored; the push does not wait. An
+/// index is not queued itself: its images were pushed (and queued) before it.
 public struct AutoScan: Sendable {
     let projects: ProjectStore
     let artifacts: ArtifactStore
@@ -15,8 +15,10 @@ public struct AutoScan: Sendable {
     }
 
     public func manifestPushed(manifestID: Int64, projectID: Int64) async throws {
-        guard try await projects.metadata(projectID: projectID)["auto_scan"] == "true" else { return }
+        let metadata = try await projects.metadata(projectID: projectID)
+        let kinds = [(ScanKind.vulnerability, "auto_scan"), (.sbom, "auto_sbom_generation")].filter { metadata[$0.1] == "true" }.map(\.0)
+        guard !kinds.isEmpty else { return }
         guard let record = try await artifacts.artifacts(ids: [manifestID]).first, ScanRequester.target(of: record) == .image else { return }
-        try await requester.request(record, trigger: .event)
+        for kind in kinds { try await requester.request(record, trigger: .event, kind: kind) }
     }
 }

@@ -21,4 +21,6 @@ public enum BuiltinScanner {
     public static let adapterReportType = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
     /// Report types it writes (Harbor's `produces_mime_types`).
     public static let produces = [nativeReportType, adapterReportType]
+    /// The SBOM report type of the Pluggable Scanner API (Harbor's `sbom` capability).
+    public static let sbomReportType = "application/vnd.security.sbom.report+json; version=1.0"
 }

@@ -3,11 +3,10 @@ import Jobs
 import Metadata
 import OCI
 
-/// Starts and stops scans: one `IMAGE_SCAN` execution per image, so each platform of an index is
-/// scanned (and can be stopped, retried and logged) on its own. Used by the scan API, auto-scan on
-/// push and scan-all.
+/// Starts and stops scans: one execution per image and scan kind (`IMAGE_SCAN` or `SBOM`), so each
+/// platform of an index is scanned (and can be stopped, retried and logged) on its own. Used by the
+/// scan API, auto-scan and auto-SBOM on push, and scan-all.
 public struct ScanRequester: Sendable {
-    public static let scanType = "vulnerability"
 
     let artifacts: ArtifactStore
     let reports: ScanReportStore
@@ -45,48 +44,49 @@ public struct ScanRequester: Sendable {
     /// Requests scans of an image, or of every image an index lists; returns the report uuids.
     /// Throws `ScanRequestError.unsupported` for other artifacts.
     @discardableResult
-    public func request(_ record: ArtifactRecord, trigger: JobTrigger) async throws -> [String] {
+    public func request(_ record: ArtifactRecord, trigger: JobTrigger, kind: ScanKind = .vulnerability) async throws -> [String] {
         let images = try await scannableImages(record)
         guard !images.isEmpty else {
             throw ScanRequestError.unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning artifact with mime type \(record.mediaType): the index lists no container image")
         }
         var uuids: [String] = []
         for image in images {
-            let ids = try await jobs.enqueueTask(vendorType: ArtifactScanJob.jobType, vendorID: image.id, trigger: trigger,
-                                                 task: Self.task(for: image.id))
+            let ids = try await jobs.enqueueTask(vendorType: kind.jobType, vendorID: image.id, trigger: trigger,
+                                                 task: Self.task(for: image.id, kind: kind))
             uuids.append(try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
-                                                   scanType: Self.scanType, taskID: ids.task))
+                                                   scanType: kind.rawValue, taskID: ids.task))
         }
         notify()
         return uuids
     }
 
-    /// The `IMAGE_SCAN` task of one image.
-    static func task(for manifestID: Int64) -> TaskSpec {
-        let parameters = ScanJobParameters(manifestID: manifestID, registrationUUID: BuiltinScanner.uuid, scanType: scanType)
-        return TaskSpec(jobType: ArtifactScanJob.jobType, parameters: parameters.json, maxAttempts: ArtifactScanJob.attempts)
+    /// The task (`IMAGE_SCAN` or `SBOM`) of one image.
+    static func task(for manifestID: Int64, kind: ScanKind) -> TaskSpec {
+        let parameters = ScanJobParameters(manifestID: manifestID, registrationUUID: BuiltinScanner.uuid, scanType: kind.rawValue)
+        return TaskSpec(jobType: kind.jobType, parameters: parameters.json, maxAttempts: kind.attempts)
     }
 
-    /// Adds scans of these images to a running execution (scan-all's), skipping images whose scan
-    /// is still pending or running; returns how many were added.
+    /// Adds vulnerability scans of these images to a running execution (scan-all's), skipping
+    /// images whose scan is still pending or running; returns how many were added.
     func add(_ images: [ArtifactRecord], toExecution executionID: Int64) async throws -> Int {
         let current = try await reports.reports(manifestIDs: images.map(\.id))
         let idle = images.filter { image in
             !(current[image.id] ?? []).contains { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
         }
-        let ids = try await jobs.addTasks(idle.map { Self.task(for: $0.id) }, toExecution: executionID)
+        let ids = try await jobs.addTasks(idle.map { Self.task(for: $0.id, kind: .vulnerability) }, toExecution: executionID)
         for (image, task) in zip(idle, ids) {
-            try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid, scanType: Self.scanType, taskID: task)
+            try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
+                                      scanType: ScanKind.vulnerability.rawValue, taskID: task)
         }
         if !idle.isEmpty { notify() }
         return idle.count
     }
 
     /// Stops the running scans of the artifact (and of an index's images); false when none ran.
-    public func stop(_ record: ArtifactRecord) async throws -> Bool {
+    public func stop(_ record: ArtifactRecord, kind: ScanKind = .vulnerability) async throws -> Bool {
         var stopped = false
         for image in try await scannableImages(record) {
-            for report in try await reports.reports(manifestIDs: [image.id])[image.id] ?? [] {
+            for report in try await reports.reports(manifestIDs: [image.id], scanType: kind.rawValue)[image.id] ?? [] {
                 guard let task = report.taskID, !(TaskStatus(rawValue: report.status)?.isFinal ?? true) else { continue }
                 if try await jobs.stopTask(task) { stopped = true }
             }
@@ -127,7 +127,7 @@ public enum ScanRequestError: Error, Equatable {
     case unsupported(String)
 }
 
-/// The parameters of an `IMAGE_SCAN` task.
+/// The parameters of an `IMAGE_SCAN` or `SBOM` task.
 public struct ScanJobParameters: Codable, Sendable, Equatable {
     public var manifest_id: Int64
     public var registration_uuid: String

@@ -1,0 +1,85 @@
+import BlobStore
+import Foundation
+import Metadata
+import NIOCore
+import OCI
+
+/// Stores an artifact Berth itself produces (an SBOM) as an OCI 1.1 accessory of a stored image:
+/// an image manifest with `artifactType`, the empty config, one layer and `subject`, in the
+/// subject's repository, so the referrers API, replication and garbage collection treat it as any
+/// pushed referrer. Blobs go through the same upload sessions and database links as a push, so a
+/// crash leaves at most an upload that expiry removes, never a manifest pointing at nothing.
+struct AccessoryWriter: Sendable {
+    let blobs: BlobStore
+    let links: BlobReferenceStore
+    let artifacts: ArtifactStore
+
+    init(database: MetadataDatabase, blobs: BlobStore) {
+        self.blobs = blobs
+        links = BlobReferenceStore(database: database)
+        artifacts = ArtifactStore(database: database)
+    }
+
+    /// The OCI empty descriptor's content, `{}`.
+    static let emptyConfig: [UInt8] = Array("{}".utf8)
+
+    /// Stores the layer, the empty config and the manifest; returns the manifest's digest. The
+    /// layer is titled (`org.opencontainers.image.title`) so that `oras pull` writes it to a file.
+    func store(artifactType: String, layerMediaType: String, layer: [UInt8], title: String, annotations: [String: String],
+               subject: ArtifactRecord) async throws -> Digest {
+        let config = try await storeBlob(Self.emptyConfig, in: subject)
+        let content = try await storeBlob(layer, in: subject)
+        let manifest = AccessoryManifest(
+            artifactType: artifactType,
+            config: Descriptor(mediaType: MediaType.ociEmpty, digest: config, size: Int64(Self.emptyConfig.count)),
+            layers: [Descriptor(mediaType: layerMediaType, digest: content, size: Int64(layer.count),
+                                annotations: ["org.opencontainers.image.title": title])],
+            subject: Descriptor(mediaType: subject.mediaType, digest: subject.digest, size: Int64(subject.payload.count)),
+            annotations: annotations)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = Array(try encoder.encode(manifest))
+        let parsed = try Manifest(bytes: bytes, contentType: MediaType.ociManifest)
+        let digest = Digest.of(bytes)
+        try await artifacts.put(
+            ManifestRecord(digest: digest, mediaType: parsed.mediaType, artifactType: parsed.artifactType, payload: bytes,
+                           subject: parsed.subjectDigest, annotations: parsed.annotations,
+                           blobs: parsed.requiredBlobs, children: parsed.requiredManifests),
+            tag: nil, in: subject.repositoryName, projectID: subject.projectID)
+        return digest
+    }
+
+    /// Writes bytes as a blob linked to the subject's repository: hashed, made durable and
+    /// published inside the link's transaction, as a finished upload is.
+    private func storeBlob(_ bytes: [UInt8], in subject: ArtifactRecord) async throws -> Digest {
+        let digest = Digest.of(bytes)
+        guard let id = UploadID(UUID().uuidString.lowercased()) else { throw ScanJobError("no upload id") }
+        try await blobs.startUpload(id)
+        do {
+            let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+                continuation.yield(ByteBuffer(bytes: bytes))
+                continuation.finish()
+            }
+            try await blobs.append(id, body: body)
+            let links = self.links
+            try await blobs.completeUpload(id, digest: digest) { size, publish in
+                try await links.link(digest, size: size, to: subject.repositoryName, projectID: subject.projectID, publish: publish)
+            }
+        } catch {
+            try? await blobs.cancelUpload(id)
+            throw error
+        }
+        return digest
+    }
+}
+
+/// The JSON of an accessory's image manifest.
+private struct AccessoryManifest: Encodable {
+    var schemaVersion = 2
+    var mediaType = MediaType.ociManifest
+    var artifactType: String
+    var config: Descriptor
+    var layers: [Descriptor]
+    var subject: Descriptor
+    var annotations: [String: String]
+}
