@@ -211,7 +211,8 @@ public struct JobStore: Sendable {
                 WHERE status = 'Running' AND lease_expires_at < \(bind: now)
                 RETURNING execution_id
                 """).all()
-            for execution in Set(try rows.map { try $0.decode(column: "execution_id", as: Int64.self) }) {
+            // in id order, as every transaction locking several executions does
+            for execution in Set(try rows.map { try $0.decode(column: "execution_id", as: Int64.self) }).sorted() {
                 try await Self.refreshExecution(execution, now: now, in: db)
             }
             return rows.count
@@ -249,7 +250,7 @@ public struct JobStore: Sendable {
         try await database.write { db in
             let filter: SQLQueryString = jobType == "all" ? "TRUE" : "job_type = \(bind: jobType)"
             let executions = try await db.raw("SELECT DISTINCT execution_id FROM job_tasks WHERE \(filter) AND status IN ('Pending', 'Running')").all()
-                .map { try $0.decode(column: "execution_id", as: Int64.self) }
+                .map { try $0.decode(column: "execution_id", as: Int64.self) }.sorted()
             try await Self.stop(filter: filter, now: now, in: db)
             for execution in executions { try await Self.refreshExecution(execution, now: now, in: db) }
             return executions.count
@@ -423,8 +424,15 @@ public struct JobStore: Sendable {
         return ", log = \(tail), log_bytes = log_bytes + \(bind: Int64(text.count))"
     }
 
-    /// Recomputes an execution's status from its tasks.
+    /// Recomputes an execution's status from its tasks. Called inside the transaction that changed
+    /// a task, after the change.
     static func refreshExecution(_ id: Int64, now: Int64, in db: any SQLDatabase) async throws {
+        // Take the execution's row lock before reading its tasks. Without it two tasks finishing at
+        // once on PostgreSQL (READ COMMITTED) each read the other as still running and both write
+        // "Running": the execution never ends though every task did. Holding the lock, the read
+        // below is a new statement and so sees the other transaction's committed task. Every caller
+        // locks its task rows before this, so the order (tasks, then execution) is the same for all.
+        try await db.raw("UPDATE job_executions SET update_time = \(bind: now) WHERE id = \(bind: id)").run()
         // one row per status, however many tasks (a retention run has one per repository)
         let rows = try await db.raw("""
             SELECT status, MIN(status_message) AS message FROM job_tasks WHERE execution_id = \(bind: id) GROUP BY status

@@ -238,8 +238,7 @@ import Testing
             // Generous: on PostgreSQL beside the GC race test the whole suite shares two cores.
             try await eventually(seconds: 240, "scan all finished") {
                 let metrics = try await h.api(.get, "/scans/all/metrics").object()
-                // >= 5: a launcher retried under load re-queues the images its first run finished (known, see the note).
-                return metrics["ongoing"] as? Bool == false && (metrics["total"] as? Int ?? 0) >= 5
+                return metrics["ongoing"] as? Bool == false && metrics["total"] as? Int == 5
             }
             let metrics = try await h.api(.get, "/scans/all/metrics").object()
             #expect(metrics["completed"] as? Int == metrics["total"] as? Int && metrics["trigger"] as? String == "Manual", "\(metrics)")

@@ -55,6 +55,34 @@ import Testing
         }
     }
 
+    /// Tasks of one execution finishing at the same moment on several connections still end the
+    /// execution: each finish recounts the tasks under the execution's lock, so none reads another
+    /// as running and leaves the execution Running for ever (seen on PostgreSQL in scan-all).
+    @Test func tasksFinishingTogetherEndTheirExecution() async throws {
+        try await TestDatabase.with { db in
+            let store = JobStore(database: db)
+            for round in 0..<20 {
+                let execution = try await enqueue(store, 4)
+                var tasks: [JobTask] = []
+                while let task = try await store.claim(workerID: "w\(round)", jobTypes: ["DEMO"], leaseMillis: 60_000, now: Self.t0) {
+                    tasks.append(task)
+                }
+                #expect(tasks.count == 4)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for task in tasks {
+                        group.addTask {
+                            _ = try await store.finish(taskID: task.id, workerID: "w\(round)", outcome: .success, log: "", now: Self.t0 + 10)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let status = try await store.execution(execution)?.status
+                #expect(status == .success, "round \(round): the execution is \(String(describing: status)) with all its tasks finished")
+                if status != .success { break }
+            }
+        }
+    }
+
     /// A worker that died (kill -9) stops heartbeating: its task is retaken after the lease, and
     /// after the last attempt it is Error, never Running for ever.
     @Test func expiredLeasesAreRetakenThenFail() async throws {

@@ -82,6 +82,15 @@ public struct ScanRequester: Sendable {
         return idle.count
     }
 
+    /// The images an execution (scan-all's) already has a scan task for, whatever its status.
+    func imagesQueued(inExecution executionID: Int64) async throws -> Set<Int64> {
+        let decoder = JSONDecoder()
+        return Set(try await jobs.tasks(ofExecution: executionID).compactMap { task in
+            guard task.jobType == ScanKind.vulnerability.jobType else { return nil }
+            return try? decoder.decode(ScanJobParameters.self, from: Data(task.parameters.utf8)).manifest_id
+        })
+    }
+
     /// Stops the running scans of the artifact (and of an index's images); false when none ran.
     public func stop(_ record: ArtifactRecord, kind: ScanKind = .vulnerability) async throws -> Bool {
         var stopped = false
