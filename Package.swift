@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "Services", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Jobs", "Scanner",
+            "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Registry", dependencies: [

@@ -45,7 +45,7 @@ public struct BerthServer: Sendable {
                                           pushObserver: AutoScanObserver(autoScan: autoScan, logger: logger))
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
-                                  audit: audit, blobReader: BlobReader(blobs: blobs), jobPool: jobs)
+                                  audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, logger: logger)

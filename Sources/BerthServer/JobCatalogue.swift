@@ -12,6 +12,7 @@ enum JobCatalogue {
             RetentionJob(database: database),
             ArtifactScanJob(database: database, blobs: blobs),
             SBOMGenerationJob(database: database, blobs: blobs),
+            CVEExportJob(database: database, blobs: blobs),
             ScanAllJob(database: database, requester: ScanRequester(database: database)),
         ]
     }

@@ -7,6 +7,7 @@ import OCI
 ///   blobs/<algorithm>/<first two hex>/<hex>/data   committed, content-addressed blob (stored once,
 ///                                                  shared by every repository that links it)
 ///   uploads/<session id>/data                      bytes received so far for an upload session
+///   exports/<execution id>.csv                     a CVE export's file, until it is downloaded
 /// ```
 ///
 /// An upload becomes a blob only by an atomic rename of `uploads/<id>/data` to its blob path after
@@ -29,6 +30,15 @@ public enum BlobLayout {
 
     public static func uploadData(_ id: UploadID) -> StoragePath {
         StoragePath(unchecked: ["uploads", id.value, "data"])
+    }
+
+    /// Outside `blobs/` and `uploads/`: garbage collection and upload expiry never see exports.
+    public static func export(_ executionID: Int64) -> StoragePath {
+        StoragePath(unchecked: ["exports", "\(executionID).csv"])
+    }
+
+    static func exportInProgress(_ executionID: Int64) -> StoragePath {
+        StoragePath(unchecked: ["exports", "\(executionID).partial"])
     }
 }
 

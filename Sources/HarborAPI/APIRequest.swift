@@ -29,11 +29,15 @@ struct Pagination {
     }
 }
 
-/// Harbor's `q` query language, the subset Berth understands: `key=value`, `key=~substring`,
-/// comma-separated.
+/// Harbor's `q` query language: comma-separated `key=value` (exact), `key=~text` (fuzzy),
+/// `key=[low~high]` (a range, either end may be empty) and `key={a b}` (any of). Each endpoint
+/// decides which keys and forms it accepts (`keys` lists them all).
 struct HarborQuery {
     private(set) var exact: [String: String] = [:]
     private(set) var fuzzy: [String: String] = [:]
+    private(set) var ranges: [String: (low: String?, high: String?)] = [:]
+    private(set) var sets: [String: [String]] = [:]
+    private(set) var keys: [String] = []
 
     init(_ request: Request) {
         guard let q = request.uri.queryParameters["q"].map(String.init) else { return }
@@ -41,13 +45,30 @@ struct HarborQuery {
             guard let eq = part.firstIndex(of: "=") else { continue }
             let key = String(part[..<eq]).trimmingCharacters(in: .whitespaces).lowercased()
             var value = String(part[part.index(after: eq)...])
+            keys.append(key)
             if value.hasPrefix("~") {
                 value.removeFirst()
                 fuzzy[key] = value
+            } else if value.hasPrefix("["), value.hasSuffix("]"), let tilde = value.firstIndex(of: "~") {
+                let low = value[value.index(after: value.startIndex)..<tilde].trimmingCharacters(in: .whitespaces)
+                let high = value[value.index(after: tilde)..<value.index(before: value.endIndex)].trimmingCharacters(in: .whitespaces)
+                ranges[key] = (low.isEmpty ? nil : low, high.isEmpty ? nil : high)
+            } else if value.hasPrefix("{"), value.hasSuffix("}") {
+                sets[key] = value.dropFirst().dropLast().split(separator: " ").map(String.init)
             } else {
                 exact[key] = value
             }
         }
+    }
+}
+
+/// A boolean query flag (`with_tag=true`); anything but `true` or `false` is a 400.
+func flag(_ request: Request, _ name: String, default value: Bool) throws -> Bool {
+    switch request.uri.queryParameters[Substring(name)].map(String.init) {
+    case nil: return value
+    case "true": return true
+    case "false": return false
+    default: throw APIError.badRequest("\(name) must be true or false")
     }
 }
 

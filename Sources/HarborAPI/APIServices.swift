@@ -15,7 +15,7 @@ public struct APIServices: Sendable {
     public let artifacts: ArtifactStore
     public let auditLogs: AuditLogStore
     public let audit: AuditRecorder
-    public let blobReader: (any APIBlobReader)?
+    public let storage: (any APIStorage)?
     public let policy: any AccessPolicy
     public let authenticator: Authenticator
     public let signer: TokenSigner
@@ -36,7 +36,7 @@ public struct APIServices: Sendable {
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
-                blobReader: (any APIBlobReader)? = nil, jobPool: JobWorkerPool? = nil) {
+                storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil) {
         self.database = database
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)
@@ -46,7 +46,7 @@ public struct APIServices: Sendable {
         self.artifacts = ArtifactStore(database: database)
         self.auditLogs = AuditLogStore(database: database)
         self.audit = audit ?? AuditRecorder(database: database)
-        self.blobReader = blobReader
+        self.storage = storage
         self.policy = policy
         self.authenticator = authenticator
         self.signer = signer

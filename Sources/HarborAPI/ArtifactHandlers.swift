@@ -95,13 +95,4 @@ struct ArtifactHandlers {
         }
         return filter
     }
-
-    static func flag(_ request: Request, _ name: String, default value: Bool) throws -> Bool {
-        switch request.uri.queryParameters[Substring(name)].map(String.init) {
-        case nil: return value
-        case "true": return true
-        case "false": return false
-        default: throw APIError.badRequest("\(name) must be true or false")
-        }
-    }
 }

@@ -80,7 +80,7 @@ struct ArtifactPresenter {
 
     /// The config blob as a JSON object; empty when it is missing, too large or not an object.
     private func configObject(_ config: Descriptor) async throws -> [String: JSONValue] {
-        guard let reader = services.blobReader, config.size <= Self.configLimit,
+        guard let reader = services.storage, config.size <= Self.configLimit,
               let digest = try? config.validDigest(),
               let bytes = try await reader.read(digest, limit: Self.configLimit),
               case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))

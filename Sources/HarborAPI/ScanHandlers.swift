@@ -98,7 +98,7 @@ struct ScanHandlers {
         }
         guard let manifest = try? Manifest(bytes: accessory.payload, contentType: accessory.mediaType),
               manifest.layers.count == 1, let layer = try? manifest.layers[0].validDigest(),
-              let content = try await services.blobReader?.body(of: layer) else { throw notFound }
+              let content = try await services.storage?.body(of: layer) else { throw notFound }
         return Response(status: .ok, headers: [.contentType: SBOMGenerationJob.artifactType, .contentLength: String(content.size)],
                         body: content.body)
     }

@@ -239,6 +239,25 @@ enum Migrations {
                 digest TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)
             """,
         ]),
+        // The security hub and CVE export: each report's findings as rows (one per vulnerable
+        // package), written with the report. Clearing the content hashes makes the next advisory
+        // import re-evaluate, and so fill this table for, every report stored before it existed.
+        (9, [
+            """
+            CREATE TABLE scan_vulnerabilities (
+                report_uuid TEXT NOT NULL REFERENCES scan_reports(uuid) ON DELETE CASCADE,
+                manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                cve_id TEXT NOT NULL, package TEXT NOT NULL, version TEXT NOT NULL, fixed_version TEXT NOT NULL,
+                severity TEXT NOT NULL, severity_rank INTEGER NOT NULL, cvss_score_v3 DOUBLE PRECISION,
+                description TEXT NOT NULL, links TEXT NOT NULL, cwe_ids TEXT NOT NULL, vendor_attributes TEXT NOT NULL)
+            """,
+            "CREATE INDEX scan_vulnerabilities_report ON scan_vulnerabilities(report_uuid)",
+            "CREATE INDEX scan_vulnerabilities_manifest ON scan_vulnerabilities(manifest_id)",
+            "CREATE INDEX scan_vulnerabilities_cve ON scan_vulnerabilities(cve_id)",
+            "CREATE INDEX scan_vulnerabilities_package ON scan_vulnerabilities(package)",
+            "CREATE INDEX scan_vulnerabilities_score ON scan_vulnerabilities(cvss_score_v3, severity_rank)",
+            "UPDATE scan_reports SET content_hash = NULL",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

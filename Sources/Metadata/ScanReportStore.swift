@@ -29,13 +29,47 @@ public struct ScanResultFields: Sendable, Equatable {
     /// A hash of the report's findings in full (fix versions, scores, descriptions), not of its
     /// time: re-evaluation rewrites a report only when this changes.
     public var contentHash: String
+    /// The findings as rows for the security hub and CVE export; replaced whenever the result is.
+    /// Not read back with the report (empty in `ScanReportRecord`).
+    public var vulnerabilities: [VulnerabilityRow]
 
-    public init(report: String, severity: String, summary: String, findings: String, contentHash: String) {
+    public init(report: String, severity: String, summary: String, findings: String, contentHash: String,
+                vulnerabilities: [VulnerabilityRow] = []) {
         self.report = report
         self.severity = severity
         self.summary = summary
         self.findings = findings
         self.contentHash = contentHash
+        self.vulnerabilities = vulnerabilities
+    }
+}
+
+/// One vulnerable package of a report, as the security hub lists it and CVE export writes it.
+public struct VulnerabilityRow: Sendable, Equatable {
+    public var cveID: String
+    public var package: String
+    public var version: String
+    public var fixedVersion: String
+    public var severity: String
+    public var cvssScoreV3: Double?
+    public var description: String
+    public var links: [String]
+    public var cweIDs: [String]
+    /// JSON object text (the advisory id, package type and path).
+    public var vendorAttributes: String
+
+    public init(cveID: String, package: String, version: String, fixedVersion: String, severity: String, cvssScoreV3: Double?,
+                description: String, links: [String], cweIDs: [String], vendorAttributes: String) {
+        self.cveID = cveID
+        self.package = package
+        self.version = version
+        self.fixedVersion = fixedVersion
+        self.severity = severity
+        self.cvssScoreV3 = cvssScoreV3
+        self.description = description
+        self.links = links
+        self.cweIDs = cweIDs
+        self.vendorAttributes = vendorAttributes
     }
 }
 
@@ -87,12 +121,30 @@ public struct ScanReportStore: Sendable {
     @discardableResult
     public func saveResult(_ uuid: String, _ result: ScanResultFields, inventory: String? = nil, now: Int64 = WallClock.nowMillis()) async throws -> Bool {
         try await database.write { db in
-            !(try await db.raw("""
+            guard let row = try await db.raw("""
                 UPDATE scan_reports SET report = \(bind: result.report), severity = \(bind: result.severity),
                 summary = \(bind: result.summary), findings = \(bind: result.findings), content_hash = \(bind: result.contentHash),
                 inventory = COALESCE(\(bind: inventory), inventory), evaluated_at = \(bind: now)
-                WHERE uuid = \(bind: uuid) RETURNING uuid
-                """).all()).isEmpty
+                WHERE uuid = \(bind: uuid) RETURNING manifest_id
+                """).first() else { return false }
+            let manifestID = try row.decode(column: "manifest_id", as: Int64.self)
+            try await db.raw("DELETE FROM scan_vulnerabilities WHERE report_uuid = \(bind: uuid)").run()
+            for batch in stride(from: 0, to: result.vulnerabilities.count, by: 200).map({ Array(result.vulnerabilities[$0..<min($0 + 200, result.vulnerabilities.count)]) }) {
+                var insert = SQLQueryString("""
+                    INSERT INTO scan_vulnerabilities (report_uuid, manifest_id, cve_id, package, version, fixed_version, severity,
+                    severity_rank, cvss_score_v3, description, links, cwe_ids, vendor_attributes) VALUES
+                    """)
+                for (i, v) in batch.enumerated() {
+                    insert.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
+                    insert.appendInterpolation("""
+                        \(bind: uuid), \(bind: manifestID), \(bind: v.cveID), \(bind: v.package), \(bind: v.version), \(bind: v.fixedVersion),
+                        \(bind: v.severity), \(bind: HarborSeverity.rank(v.severity) ?? 0), \(bind: v.cvssScoreV3), \(bind: v.description),
+                        \(bind: v.links.joined(separator: "|")), \(bind: v.cweIDs.joined(separator: ",")), \(bind: v.vendorAttributes))
+                        """ as SQLQueryString)
+                }
+                try await db.raw(insert).run()
+            }
+            return true
         }
     }
 

@@ -3,6 +3,8 @@ shared OSV corpus, skopeo pushes an image built with umoci from real wheels (dow
 into an auto-scan project, the report appears with no manual call and names what `berth scan`
 names for the same image, and the pull gate refuses skopeo's pull until the CVEs are allowlisted
 and again once the allowlist expired."""
+import csv
+import io
 import json
 import os
 import subprocess
@@ -13,6 +15,7 @@ import oras.client
 import requests
 
 from conftest import ADMIN_PASSWORD, run, wait_for
+from test_swagger_schema import validate
 
 CREDS = f"admin:{ADMIN_PASSWORD}"
 API = "/api/v2.0"
@@ -87,6 +90,27 @@ def test_auto_scan_on_skopeo_push_and_the_pull_gate(berth, berth_binary, tmp_pat
     # The command line's scanner names the same CVEs for the same image.
     cli = json.loads(run(berth_binary, "scan", f"oci:{layout}:v1", "--vulndb", VULNDB))
     assert {v["id"] for v in cli["vulnerabilities"]} == ids
+
+    # The security hub and a CVE export agree with the report, in Harbor's shapes.
+    hub = requests.get(f"{berth.url}{API}/security/summary", params={"with_dangerous_cve": "true", "with_dangerous_artifact": "true"},
+                       auth=berth.auth).json()
+    validate(hub, "SecuritySummary")
+    assert hub["total_vuls"] == len(report["vulnerabilities"]) and hub["scanned_cnt"] == 1, hub
+    listed = requests.get(f"{berth.url}{API}/security/vul", params={"page_size": 100, "with_tag": "true"}, auth=berth.auth)
+    validate(listed.json(), "VulnerabilityItem", array=True)
+    assert {v["cve_id"] for v in listed.json()} == ids and listed.headers["X-Total-Count"] == str(len(report["vulnerabilities"]))
+    project_id = requests.get(f"{berth.url}{API}/projects/scanned", auth=berth.auth).json()["project_id"]
+    export = requests.post(f"{berth.url}{API}/export/cve", auth=berth.auth, headers={"X-Scan-Data-Type": NATIVE},
+                           json={"job_name": "e2e", "projects": [project_id]})
+    assert export.status_code == 200, export.text
+    execution_url = f"{berth.url}{API}/export/cve/execution/{export.json()['id']}"
+    execution = wait_for(lambda: (lambda e: e if e["status"] in ("Success", "Error") else None)(
+        requests.get(execution_url, auth=berth.auth).json()), what="the CVE export")
+    validate(execution, "ScanDataExportExecution")
+    assert execution["status"] == "Success" and execution["file_present"], execution
+    csv_text = requests.get(f"{berth.url}{API}/export/cve/download/{execution['id']}", auth=berth.auth).text
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert rows[0][:3] == ["Repository", "Artifact Digest", "CVE"] and {r[2] for r in rows[1:]} == ids, rows[:3]
 
     # The gate at the image's worst severity refuses skopeo's pull with Harbor's 412.
     worst = summary["severity"]

@@ -18,7 +18,19 @@ enum ScanResult {
         let summary = VulnerabilitySummary(vulnerabilities)
         return ScanResultFields(report: String(decoding: try report.json(), as: UTF8.self), severity: summary.severity,
                                 summary: CanonicalJSON.string(summary), findings: findings(vulnerabilities),
-                                contentHash: Digest.of(Array(CanonicalJSON.string(report.vulnerabilities).utf8)).hex)
+                                contentHash: Digest.of(Array(CanonicalJSON.string(report.vulnerabilities).utf8)).hex,
+                                vulnerabilities: rows(vulnerabilities))
+    }
+
+    /// The security hub's rows: one per vulnerable package, with Harbor's severity word.
+    static func rows(_ vulnerabilities: [Vulnerability]) -> [VulnerabilityRow] {
+        vulnerabilities.map { v in
+            let attributes = ["advisory_id": v.advisoryID, "package_type": v.package.package.type.rawValue, "path": v.package.package.path]
+            return VulnerabilityRow(cveID: v.id, package: v.package.package.name, version: v.package.package.version,
+                                    fixedVersion: v.fixVersion ?? "", severity: v.severity.rawValue, cvssScoreV3: v.cvss?.baseScore,
+                                    description: v.description, links: v.links, cweIDs: v.cweIDs,
+                                    vendorAttributes: CanonicalJSON.string(attributes))
+        }
     }
 
     /// `[[id, rank], ...]`, each id once at its worst rank, sorted: equal findings compare equal.

@@ -3,8 +3,8 @@ import HarborAPI
 import NIOCore
 import OCI
 
-/// Lets the Harbor API read blobs without depending on the storage layer.
-struct BlobReader: APIBlobReader {
+/// The blob store as the Harbor API sees it (`APIStorage`).
+struct APIStorageAdapter: APIStorage {
     let blobs: BlobStore
 
     func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]? {
@@ -21,5 +21,17 @@ struct BlobReader: APIBlobReader {
 
     func read(_ digest: Digest, range: Range<Int64>, consume: (ByteBuffer) async throws -> Void) async throws {
         try await blobs.read(digest, range: range, consume: consume)
+    }
+
+    func exportSize(_ executionID: Int64) async throws -> Int64? {
+        try await blobs.exportSize(executionID)
+    }
+
+    func readExport(_ executionID: Int64, range: Range<Int64>, consume: (ByteBuffer) async throws -> Void) async throws {
+        try await blobs.readExport(executionID, range: range, consume: consume)
+    }
+
+    func deleteExport(_ executionID: Int64) async throws {
+        try await blobs.deleteExport(executionID)
     }
 }
