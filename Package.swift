@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "OCI", dependencies: [
@@ -65,8 +66,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // Outgoing HTTP to other registries and download servers (AsyncHTTPClient): the token
+        // dance, manifests, blobs streamed to files. Advisory import now; replication, proxy cache.
+        .target(name: "RemoteRegistry", dependencies: [
+            "OCI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .target(name: "Services", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors",
+            "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Registry", dependencies: [
@@ -78,7 +88,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI",
+            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
@@ -86,7 +96,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthServer", "Scanner", "Jobs", "Services", "Metadata",
+            "BerthServer", "Scanner", "Jobs", "Services", "Metadata", "RemoteRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: [
@@ -114,6 +124,10 @@ let package = Package(
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
         .testTarget(name: "HarborAPITests", dependencies: [
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "RemoteRegistryTests", dependencies: [
+            "RemoteRegistry", "BerthServer", "BerthTestSupport", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RegistryTests", dependencies: [

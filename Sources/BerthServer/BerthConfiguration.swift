@@ -1,6 +1,7 @@
 import Foundation
 import Jobs
 import Logging
+import RemoteRegistry
 import Yams
 
 /// Server configuration: defaults, then a YAML file, then `BERTH_*` environment variables.
@@ -18,11 +19,16 @@ public struct BerthConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Job workers of this process and their lease (`jobs.workers`, `jobs.lease_seconds`).
     public var jobs = JobWorkerPool.Settings()
+    /// Credentials for advisory sources that ask for them (`vulndb.username`, `vulndb.password`):
+    /// a registry holding the advisory artifact, or a server holding `all.zip`.
+    public var vulndbUsername: String?
+    public var vulndbPassword: String?
 
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
         "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds",
+        "vulndb.username", "vulndb.password",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -34,6 +40,12 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// The SQLite file under the data directory unless a database URL is configured.
     public var effectiveDatabaseURL: String {
         databaseURL ?? "sqlite://" + absolute(dataDirectory) + "/berth.db"
+    }
+
+    /// What advisory downloads authenticate with, when configured.
+    public var vulndbCredentials: RemoteCredentials? {
+        guard let vulndbUsername, let vulndbPassword else { return nil }
+        return RemoteCredentials(username: vulndbUsername, password: vulndbPassword)
     }
 
     public var effectiveFilesystemRoot: String {
@@ -56,6 +68,9 @@ public struct BerthConfiguration: Sendable, Equatable {
         }
         var configuration = BerthConfiguration()
         try configuration.apply(values)
+        guard (configuration.vulndbUsername == nil) == (configuration.vulndbPassword == nil) else {
+            throw ConfigurationError(key: "vulndb.username", message: "and vulndb.password are set together or not at all")
+        }
         return configuration
     }
 
@@ -110,6 +125,12 @@ public struct BerthConfiguration: Sendable, Equatable {
                 }
                 jobs.leaseMillis = seconds * 1000
                 jobs.heartbeatMillis = max(1000, seconds * 1000 / 10)
+            case "vulndb.username":
+                guard !value.isEmpty, !value.contains(":") else { throw ConfigurationError(key: key, message: "must be a user name without ':'") }
+                vulndbUsername = value
+            case "vulndb.password":
+                guard !value.isEmpty else { throw ConfigurationError(key: key, message: "must not be empty") }
+                vulndbPassword = value
             default:
                 throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
             }

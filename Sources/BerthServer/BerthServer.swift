@@ -38,14 +38,16 @@ public struct BerthServer: Sendable {
             audit.start()
             let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
             let jobs = JobWorkerPool(store: JobStore(database: database),
-                                     kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry),
+                                     kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
+                                                               vulndbCredentials: configuration.vulndbCredentials),
                                      settings: configuration.jobs, logger: logger)
             let autoScan = AutoScan(database: database, requester: ScanRequester(database: database, notify: { jobs.notify() }))
             let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit,
                                           pushObserver: AutoScanObserver(autoScan: autoScan, logger: logger))
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
-                                  audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs)
+                                  audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,
+                                  externalURL: configuration.externalURL)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, logger: logger)

@@ -1,11 +1,13 @@
 import BlobStore
 import Jobs
 import Metadata
+import RemoteRegistry
 import Services
 
 /// Every job kind this binary runs: the one list a new feature adds its `JobKind` to.
 enum JobCatalogue {
-    static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry) -> [any JobKind] {
+    static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry,
+                      vulndbCredentials: RemoteCredentials?) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
             AuditPurgeJob(database: database),
@@ -14,6 +16,7 @@ enum JobCatalogue {
             SBOMGenerationJob(database: database, blobs: blobs),
             CVEExportJob(database: database, blobs: blobs),
             ScanAllJob(database: database, requester: ScanRequester(database: database)),
+            AdvisoryUpdateJob(database: database, credentials: vulndbCredentials),
         ]
     }
 }

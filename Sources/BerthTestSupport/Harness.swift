@@ -15,17 +15,23 @@ public struct Harness: Sendable {
     public let client: any TestClientProtocol
     public let server: BerthServer
 
-    public static func run(_ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+    /// `live` serves on a loopback socket (`port`) for clients outside the process, such as
+    /// another registry's client; the default drives the router directly.
+    public static func run(live: Bool = false, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.withFreshURL { url, directory in
             var configuration = BerthConfiguration()
             configuration.dataDirectory = directory + "/data"
             configuration.databaseURL = url
             configuration.adminPassword = password
+            if live {
+                configuration.host = "127.0.0.1"
+                configuration.port = 0
+            }
             var logger = Logger(label: "test")
             logger.logLevel = .warning
             let server = try await BerthServer.open(configuration, logger: logger)
             do {
-                try await server.application().test(.router) { client in
+                try await server.application().test(live ? .live : .router) { client in
                     try await body(Harness(client: client, server: server))
                 }
             } catch {
@@ -35,6 +41,9 @@ public struct Harness: Sendable {
             await server.close()
         }
     }
+
+    /// The loopback port of a live harness.
+    public var port: Int? { client.port }
 
     public static var admin: HTTPFields {
         [.authorization: "Basic " + Data("admin:\(password)".utf8).base64EncodedString()]

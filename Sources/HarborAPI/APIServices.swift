@@ -33,11 +33,15 @@ public struct APIServices: Sendable {
     public let scanRequester: ScanRequester
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
+    /// `external_url` of the configuration (`https://registry.example.com`); nil means the address
+    /// the request was sent to.
+    public let externalURL: String?
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
-                storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil) {
+                storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil) {
         self.database = database
+        self.externalURL = externalURL
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)
         self.members = MemberStore(database: database)

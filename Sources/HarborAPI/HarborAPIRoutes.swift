@@ -80,6 +80,7 @@ public enum HarborAPIRoutes {
         api.get("system/scanAll/schedule", use: scanAllSchedule.getSchedule)
         api.post("system/scanAll/schedule", use: scanAllSchedule.createSchedule)
         api.put("system/scanAll/schedule", use: scanAllSchedule.updateSchedule)
+        api.get("systeminfo", use: SystemInfoHandlers(services: services).get)
         let securityHub = SecurityHubHandlers(services: services)
         api.get("security/summary", use: securityHub.summary)
         api.get("security/vul", use: securityHub.vulnerabilities)
@@ -104,7 +105,7 @@ public enum HarborAPIRoutes {
         api.get("audit-logs", use: logs.list)
         api.get("projects/:project_name_or_id/logs", use: logs.projectLogs)
 
-        for job in [SystemJob.garbageCollection, SystemJob.purgeAudit] {
+        for job in [SystemJob.garbageCollection, SystemJob.purgeAudit, SystemJob.vulnerabilityDatabase] {
             let handlers = SystemJobHandlers(services: services, job: job)
             let base = String(job.path.dropFirst("/api/v2.0/".count))
             api.get(RouterPath(base), use: handlers.history)

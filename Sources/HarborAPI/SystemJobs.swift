@@ -32,3 +32,18 @@ extension SystemJob {
         jobType: ScanAllJob.jobType, path: "/api/v2.0/system/scanAll", resource: .scanAll, maxAttempts: 3
     ) { _ in "{}" }
 }
+
+extension SystemJob {
+    /// `/system/vulndb`: an advisory update from `parameters.url` (http(s)://, oci://, oci+http://),
+    /// now or on a schedule, with the history, log and stop of the other system jobs.
+    static let vulnerabilityDatabase = SystemJob(
+        jobType: AdvisoryUpdateJob.jobType, path: "/api/v2.0/system/vulndb", resource: .scanner, maxAttempts: AdvisoryUpdateJob.attempts
+    ) { body in
+        struct Envelope: Decodable { let parameters: AdvisoryUpdateParameters? }
+        guard let parameters = try JSONDecoder().decode(Envelope.self, from: body).parameters else {
+            throw APIError.badRequest("parameters.url is required: the http(s)://, oci:// or oci+http:// location of the advisories")
+        }
+        if let violation = parameters.violation { throw APIError.badRequest(violation) }
+        return parameters.json
+    }
+}

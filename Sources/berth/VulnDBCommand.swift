@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Services
+import RemoteRegistry
 
 /// `berth vulndb import PATH...`: loads OSV advisories into the metadata database the server
 /// uses, then re-matches every stored inventory against them (no layer is read again).
@@ -16,40 +17,31 @@ struct VulnDBCommand: AsyncParsableCommand {
 
         @OptionGroup var server: ServerOptions
 
-        @Argument(help: "OSV directories, all.zip files or secdb files.")
+        @Argument(help: "OSV directories, all.zip files, secdb files, http(s):// URLs of such files, or OCI artifacts holding them (oci://HOST/REPOSITORY:TAG, oci+http:// for a registry without TLS).")
         var paths: [String]
 
         func validate() throws {
-            guard !paths.isEmpty else { throw ValidationError("name at least one directory or file to import") }
+            guard !paths.isEmpty else { throw ValidationError("name at least one directory, file or URL to import") }
+            for path in paths {
+                do { _ = try AdvisoryLocation(path) } catch { throw ValidationError("\(error)") }
+            }
         }
 
         func run() async throws {
             let terminal = isatty(STDERR_FILENO) == 1
-            let progress: (String) -> Void = { line in
+            let progress: @Sendable (String) -> Void = { line in
                 if terminal {
                     FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
                 } else {
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }
             }
+            let locations = try paths.map(AdvisoryLocation.init)
             try await server.withServer { server in
-                let summary = try await AdvisoryImporter(database: server.database)
-                    .importSources(paths.map { URL(fileURLWithPath: $0) }, log: progress)
+                let outcome = try await AdvisoryUpdate(database: server.database, credentials: server.configuration.vulndbCredentials)
+                    .run(locations, log: progress)
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                for (ecosystem, count) in summary.byEcosystem.sorted(by: { $0.key < $1.key }) {
-                    print("  \(ecosystem): \(count) advisories")
-                }
-                let c = summary.counts
-                print(String(format: "imported in %.2f s: %d added, %d updated, %d removed, %d unchanged",
-                             summary.seconds, c.added, c.updated, c.removed, c.unchanged))
-                if !summary.warnings.isEmpty { print("\(summary.warnings.count) records skipped (see the warnings above)") }
-                do {
-                    // Always, not only after a change: an earlier import may have stopped before it.
-                    let started = Date()
-                    let outcome = try await ScanReevaluator(database: server.database).run()
-                    print(String(format: "re-evaluated %d stored scan results in %.2f s: %d changed",
-                                 outcome.evaluated, Date().timeIntervalSince(started), outcome.changed))
-                }
+                for line in outcome.lines { print(line) }
             }
         }
     }

@@ -91,6 +91,12 @@ def test_auto_scan_on_skopeo_push_and_the_pull_gate(berth, berth_binary, tmp_pat
     cli = json.loads(run(berth_binary, "scan", f"oci:{layout}:v1", "--vulndb", VULNDB))
     assert {v["id"] for v in cli["vulnerabilities"]} == ids
 
+    # /systeminfo in Harbor's shape, plus the advisory database's age and counts (Berth's addition).
+    info = requests.get(f"{berth.url}{API}/systeminfo", auth=berth.auth).json()
+    database = info.pop("vulnerability_database")
+    validate(info, "GeneralInfo")
+    assert database["advisories"] > 1000 and database["ecosystems"]["PyPI"] == 274 and database["updated_at"], database
+
     # The security hub and a CVE export agree with the report, in Harbor's shapes.
     hub = requests.get(f"{berth.url}{API}/security/summary", params={"with_dangerous_cve": "true", "with_dangerous_artifact": "true"},
                        auth=berth.auth).json()

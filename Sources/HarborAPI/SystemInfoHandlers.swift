@@ -1,0 +1,67 @@
+import Access
+import Foundation
+import Hummingbird
+import Metadata
+
+/// Swagger's `GeneralInfo`, with Berth's one addition: `vulnerability_database`.
+struct GeneralInfoResp: Encodable {
+    let current_time: String
+    let auth_mode: String
+    let primary_auth_mode: Bool
+    let self_registration: Bool
+    var registry_url: String?
+    var external_url: String?
+    var project_creation_restriction: String?
+    var has_ca_root: Bool?
+    var harbor_version: String?
+    var registry_storage_provider_name: String?
+    var read_only: Bool?
+    var notification_enable: Bool?
+    /// Berth's: the advisory database the built-in scanner matches against, so "no results" can
+    /// never be mistaken for "no database" (Harbor's Trivy answers empty until its download ends).
+    var vulnerability_database: VulnerabilityDatabaseInfo?
+}
+
+struct VulnerabilityDatabaseInfo: Encodable {
+    /// When the last import finished; null before the first, when scans fail rather than pass.
+    let updated_at: String?
+    let advisories: Int64
+    let ecosystems: [String: Int64]
+
+    enum CodingKeys: String, CodingKey { case updated_at, advisories, ecosystems }
+
+    /// `updated_at` is written as null rather than left out: "never imported" is the answer.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(updated_at, forKey: .updated_at)
+        try container.encode(advisories, forKey: .advisories)
+        try container.encode(ecosystems, forKey: .ecosystems)
+    }
+}
+
+/// `GET /systeminfo`. Anonymous callers get what Harbor shows them (the sign-in mode and the
+/// time); signed-in callers also get the registry's address, storage and version, and the
+/// advisory database's age and counts.
+struct SystemInfoHandlers {
+    let services: APIServices
+    static let version = "berth-0.1"
+
+    func get(_ request: Request, context: some APIContext) async throws -> Response {
+        var info = GeneralInfoResp(current_time: Timestamp.rfc3339(millis: WallClock.nowMillis()), auth_mode: "db_auth",
+                                   primary_auth_mode: false, self_registration: false)
+        if case .anonymous = context.identity { return try JSONResponse.ok(info) }
+        let external = services.externalURL ?? "http://\(request.head.authority ?? "localhost")"
+        info.external_url = external
+        info.registry_url = URL(string: external).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
+        info.project_creation_restriction = "everyone"
+        info.has_ca_root = false
+        info.harbor_version = Self.version
+        info.registry_storage_provider_name = "filesystem"
+        info.read_only = false
+        info.notification_enable = false
+        let state = try await services.advisories.state()
+        info.vulnerability_database = VulnerabilityDatabaseInfo(updated_at: state.updatedAt.map(Timestamp.rfc3339(millis:)),
+                                                                advisories: state.advisories, ecosystems: state.byEcosystem)
+        return try JSONResponse.ok(info)
+    }
+}

@@ -1,0 +1,28 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OCI
+
+/// Downloads one file over HTTP(S) into `path` (complete or absent), streaming: an osv.dev
+/// `all.zip` or a mirror of one. Credentials, when configured, are sent only after the server
+/// asks for them with a Basic challenge.
+public enum HTTPDownload {
+    @discardableResult
+    public static func file(_ url: String, to path: String, limit: Int64, credentials: RemoteCredentials? = nil,
+                            http: HTTPClient = OutgoingHTTP.client) async throws -> Int64 {
+        var request = HTTPClientRequest(url: url)
+        var response = try await RemoteRegistryClient.execute(request, http: http, timeout: RemoteRegistryClient.downloadTimeout)
+        if response.status == .unauthorized {
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            guard let credentials else { throw RemoteError.unauthorized(url: url, reason: "the server requires credentials and none are configured") }
+            request.headers.replaceOrAdd(name: "Authorization", value: credentials.basicAuthorization)
+            response = try await RemoteRegistryClient.execute(request, http: http, timeout: RemoteRegistryClient.downloadTimeout)
+            if response.status == .unauthorized || response.status == .forbidden {
+                _ = try? await response.body.collect(upTo: 64 << 10)
+                throw RemoteError.unauthorized(url: url, reason: "refused for user \(credentials.username)")
+            }
+        }
+        try await RemoteRegistryClient.expectOK(response, url: url)
+        return try await FileSink.write(response.body, to: path, limit: limit, url: url).size
+    }
+}

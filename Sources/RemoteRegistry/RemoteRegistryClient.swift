@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import OCI
+
+/// A client of one remote OCI distribution registry (another Berth, Harbor, distribution, a
+/// mirror of an advisory database): fetches manifests and streams blobs to files, answering the
+/// registry's challenge itself (the Bearer token dance of `WWW-Authenticate`, or Basic). Tokens
+/// are kept per scope for the client's life. Used by advisory import; replication and the proxy
+/// cache will share it.
+public struct RemoteRegistryClient: Sendable {
+    /// `https://host[:port]` or `http://host[:port]`, no path.
+    public let endpoint: String
+    let credentials: RemoteCredentials?
+    let http: HTTPClient
+    private let authorizations = NIOLockedValueBox<[String: String]>([:])
+
+    static let requestTimeout: TimeAmount = .seconds(60)
+    static let downloadTimeout: TimeAmount = .hours(1)
+
+    public init(endpoint: String, credentials: RemoteCredentials? = nil, http: HTTPClient = OutgoingHTTP.client) {
+        self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        self.credentials = credentials
+        self.http = http
+    }
+
+    public struct FetchedManifest: Sendable {
+        public let bytes: [UInt8]
+        public let mediaType: String
+        public let digest: Digest
+        public let manifest: Manifest
+    }
+
+    /// The manifest or index at `reference`; checked against the digest when asked by digest.
+    public func manifest(_ repository: RepositoryName, reference: Reference) async throws -> FetchedManifest {
+        let path = "/v2/\(repository)/manifests/\(reference)"
+        let response = try await get(path, scope: "repository:\(repository):pull", timeout: Self.requestTimeout,
+                                     accept: [MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList])
+        let url = endpoint + path
+        try await Self.expectOK(response, url: url)
+        let body = try await Self.collect(response.body, limit: Manifest.maximumSize, url: url)
+        let mediaType = response.headers.first(name: "Content-Type").map { String($0.split(separator: ";")[0]).trimmingSpaces() } ?? ""
+        let digest: Digest
+        if case .digest(let expected) = reference {
+            digest = Digest.of(body, algorithm: expected.algorithm)
+            guard digest == expected else { throw RemoteError.digestMismatch(url: url, expected: expected.description, actual: digest.description) }
+        } else {
+            digest = Digest.of(body)
+        }
+        do {
+            return FetchedManifest(bytes: body, mediaType: mediaType, digest: digest, manifest: try Manifest(bytes: body, contentType: mediaType))
+        } catch {
+            throw RemoteError.unsupported("\(url) is not a manifest this client reads: \(error)")
+        }
+    }
+
+    /// Streams the blob into `path` (complete or absent, never partial), checking its digest and
+    /// size on the way; returns its size.
+    @discardableResult
+    public func downloadBlob(_ repository: RepositoryName, digest: Digest, to path: String, limit: Int64) async throws -> Int64 {
+        let blobPath = "/v2/\(repository)/blobs/\(digest)"
+        let url = endpoint + blobPath
+        let response = try await get(blobPath, scope: "repository:\(repository):pull", timeout: Self.downloadTimeout, accept: [])
+        try await Self.expectOK(response, url: url)
+        let written = try await FileSink.write(response.body, to: path, limit: limit, url: url, algorithm: digest.algorithm)
+        guard written.digest == digest else {
+            unlink(path)
+            throw RemoteError.digestMismatch(url: url, expected: digest.description, actual: written.digest.description)
+        }
+        return written.size
+    }
+
+    /// A GET that answers the registry's challenge once: a 401 with `WWW-Authenticate` gets a
+    /// token (or Basic credentials) for `scope`, and the request is sent again with it.
+    func get(_ path: String, scope: String, timeout: TimeAmount, accept: [String]) async throws -> HTTPClientResponse {
+        let url = endpoint + path
+        var request = HTTPClientRequest(url: url)
+        for type in accept { request.headers.add(name: "Accept", value: type) }
+        if let known = authorizations.withLockedValue({ $0[scope] }) { request.headers.replaceOrAdd(name: "Authorization", value: known) }
+        let response = try await Self.execute(request, http: http, timeout: timeout)
+        guard response.status == .unauthorized else { return response }
+        let refusal = Self.errorMessage(try? await response.body.collect(upTo: 64 << 10))
+        guard let header = response.headers.first(name: "WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
+            throw RemoteError.unauthorized(url: url, reason: "401 without a WWW-Authenticate challenge" + (refusal.isEmpty ? "" : ": \(refusal)"))
+        }
+        let authorization = try await authorize(challenge, scope: scope, url: url)
+        authorizations.withLockedValue { $0[scope] = authorization }
+        request.headers.replaceOrAdd(name: "Authorization", value: authorization)
+        let second = try await Self.execute(request, http: http, timeout: timeout)
+        guard second.status == .unauthorized || second.status == .forbidden else { return second }
+        let message = Self.errorMessage(try? await second.body.collect(upTo: 64 << 10))
+        throw RemoteError.unauthorized(url: url, reason: (credentials.map { "refused for user \($0.username)" } ?? "the registry requires credentials and none are configured")
+                                       + (message.isEmpty ? "" : ": \(message)"))
+    }
+
+    /// The `Authorization` value that answers a challenge.
+    func authorize(_ challenge: AuthChallenge, scope: String, url: String) async throws -> String {
+        switch challenge.scheme {
+        case "basic":
+            guard let credentials else {
+                throw RemoteError.unauthorized(url: url, reason: "the registry asks for Basic credentials and none are configured")
+            }
+            return credentials.basicAuthorization
+        case "bearer":
+            guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm),
+                  let scheme = components.scheme, ["http", "https"].contains(scheme) else {
+                throw RemoteError.unauthorized(url: url, reason: "the Bearer challenge names no usable token realm")
+            }
+            var query = components.queryItems ?? []
+            if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
+            query.append(URLQueryItem(name: "scope", value: challenge.parameters["scope"] ?? scope))
+            components.queryItems = query
+            guard let tokenURL = components.string else { throw RemoteError.unauthorized(url: url, reason: "bad token realm \(realm)") }
+            var request = HTTPClientRequest(url: tokenURL)
+            if let credentials { request.headers.add(name: "Authorization", value: credentials.basicAuthorization) }
+            let response = try await Self.execute(request, http: http, timeout: Self.requestTimeout)
+            let body = try await Self.collect(response.body, limit: 1 << 20, url: realm)
+            guard response.status == .ok else {
+                throw RemoteError.unauthorized(url: realm, reason: "the token service answered \(response.status.code)"
+                                               + (credentials.map { " for user \($0.username)" } ?? " to an anonymous request")
+                                               + { let m = Self.errorMessage(ByteBuffer(bytes: body)); return m.isEmpty ? "" : ": \(m)" }())
+            }
+            struct TokenResponse: Decodable { let token: String?; let access_token: String? }
+            guard let decoded = try? JSONDecoder().decode(TokenResponse.self, from: Data(body)),
+                  let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
+                throw RemoteError.unauthorized(url: realm, reason: "the token service's answer holds no token")
+            }
+            return "Bearer " + token
+        default:
+            throw RemoteError.unauthorized(url: url, reason: "unsupported authentication scheme \(challenge.scheme)")
+        }
+    }
+
+    static func execute(_ request: HTTPClientRequest, http: HTTPClient, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        do {
+            return try await http.execute(request, timeout: timeout)
+        } catch let error as HTTPClientError {
+            throw RemoteError.unreachable(url: request.url, reason: "\(error)")
+        } catch let error as RemoteError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw RemoteError.unreachable(url: request.url, reason: "\(error)")
+        }
+    }
+
+    static func expectOK(_ response: HTTPClientResponse, url: String) async throws {
+        guard response.status == .ok else {
+            let message = errorMessage(try? await response.body.collect(upTo: 64 << 10))
+            throw RemoteError.status(url: url, status: Int(response.status.code), message: message)
+        }
+    }
+
+    static func collect(_ body: HTTPClientResponse.Body, limit: Int, url: String) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in body {
+            guard bytes.count + buffer.readableBytes <= limit else { throw RemoteError.tooLarge(url: url, limit: Int64(limit)) }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// `CODE: message` from an OCI or Harbor error body, else the start of the text.
+    static func errorMessage(_ body: ByteBuffer?) -> String {
+        guard let body, body.readableBytes > 0 else { return "" }
+        let data = Data(body.readableBytesView)
+        struct Errors: Decodable { struct Item: Decodable { let code: String?; let message: String? }; let errors: [Item] }
+        if let decoded = try? JSONDecoder().decode(Errors.self, from: data), !decoded.errors.isEmpty {
+            return decoded.errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+        }
+        return String(String(decoding: data, as: UTF8.self).prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
