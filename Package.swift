@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors",
+            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors", "RemoteRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "BerthServer", dependencies: [

@@ -102,4 +102,7 @@ public enum RepositoryAction: String, Sendable, Hashable, CaseIterable {
     case pull
     case push
     case delete
+    /// Only in tokens Berth mints for an external scanner's scan of one repository: the pull gate
+    /// lets it read images it has not judged yet. The token service never grants it.
+    case scannerPull = "scanner-pull"
 }

@@ -22,6 +22,8 @@ public struct BerthServer: Sendable {
     public let uploadExpiry: UploadExpiry
     /// Set on first start when no admin password was configured.
     public let generatedAdminPassword: String?
+    /// Where external scanners are told to pull from.
+    let servedAddress: ServedAddress
     let logger: Logger
 
     public static func open(_ configuration: BerthConfiguration, logger: Logger) async throws -> BerthServer {
@@ -37,9 +39,16 @@ public struct BerthServer: Sendable {
             let audit = AuditRecorder(database: database)
             audit.start()
             let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
+            let servedAddress = ServedAddress(externalURL: configuration.externalURL, host: configuration.host)
+            let external = ExternalScanner(registryURL: { servedAddress.url }, pullToken: { repository in
+                // Harbor gives its scanner a robot that may pull the one repository; this token is that.
+                let claims = TokenClaims(subject: "scanner", access: [TokenAccess(type: "repository", name: repository, actions: ["pull", "scanner-pull"])],
+                                         issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 3600)
+                return try signer.sign(claims)
+            })
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
-                                                               vulndbCredentials: configuration.vulndbCredentials),
+                                                               vulndbCredentials: configuration.vulndbCredentials, external: external),
                                      settings: configuration.jobs, logger: logger)
             let autoScan = AutoScan(database: database, requester: ScanRequester(database: database, notify: { jobs.notify() }))
             let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit,
@@ -50,7 +59,7 @@ public struct BerthServer: Sendable {
                                   externalURL: configuration.externalURL)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
-                               generatedAdminPassword: generated, logger: logger)
+                               generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)
         } catch {
             await database.close()
             throw error
@@ -73,6 +82,7 @@ public struct BerthServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
             services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
                        BackgroundJobsService(pool: jobs, scheduler: scheduler)],
+            onServerRunning: { [servedAddress] channel in servedAddress.serverRunning(on: channel) },
             logger: logger)
     }
 

@@ -7,16 +7,17 @@ import Services
 /// Every job kind this binary runs: the one list a new feature adds its `JobKind` to.
 enum JobCatalogue {
     static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry,
-                      vulndbCredentials: RemoteCredentials?) -> [any JobKind] {
+                      vulndbCredentials: RemoteCredentials?, external: ExternalScanner) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
             AuditPurgeJob(database: database),
             RetentionJob(database: database),
-            ArtifactScanJob(database: database, blobs: blobs),
+            ArtifactScanJob(database: database, blobs: blobs, external: external),
             SBOMGenerationJob(database: database, blobs: blobs),
             CVEExportJob(database: database, blobs: blobs),
             ScanAllJob(database: database, requester: ScanRequester(database: database)),
             AdvisoryUpdateJob(database: database, credentials: vulndbCredentials),
+            AdapterScanJob(database: database),
         ]
     }
 }

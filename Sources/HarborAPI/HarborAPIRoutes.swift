@@ -11,6 +11,16 @@ public enum HarborAPIRoutes {
             .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
             .get("token", use: token.issue)
 
+        // The Pluggable Scanner API, for registries that use Berth as their scanner.
+        let adapter = ScannerAdapterHandlers(services: services)
+        router.group("api/v1")
+            .add(middleware: ScannerAdapterErrorMiddleware<Context>())
+            .add(middleware: CSRFMiddleware<Context>())
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .get("metadata", use: adapter.metadata)
+            .post("scan", use: adapter.scan)
+            .get("scan/:scan_request_id/report", use: adapter.report)
+
         let api = router.group("api/v2.0")
             .add(middleware: APIErrorMiddleware<Context>())
             .add(middleware: CSRFMiddleware<Context>())
@@ -70,7 +80,11 @@ public enum HarborAPIRoutes {
         api.get(RouterPath(repository + "/artifacts/:reference/additions/sbom"), use: scans.sbom)
         let scanners = ScannerHandlers(services: services)
         api.get("scanners", use: scanners.list)
+        api.post("scanners", use: scanners.create)
+        api.post("scanners/ping", use: scanners.ping)
         api.get("scanners/:registration_id", use: scanners.get)
+        api.put("scanners/:registration_id", use: scanners.update)
+        api.delete("scanners/:registration_id", use: scanners.delete)
         api.patch("scanners/:registration_id", use: scanners.setDefault)
         api.get("scanners/:registration_id/metadata", use: scanners.metadata)
         api.get("projects/:project_name_or_id/scanner", use: scanners.projectScanner)

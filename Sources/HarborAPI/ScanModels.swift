@@ -79,3 +79,27 @@ struct CVEAllowlistBody: Codable {
     let creation_time: String?
     let update_time: String?
 }
+
+/// Swagger's `ScannerRegistrationReq` (`POST`/`PUT /scanners`).
+struct ScannerRegistrationReq: Decodable {
+    let name: String?
+    let description: String?
+    let url: String?
+    let auth: String?
+    let access_credential: String?
+    let skip_certVerify: Bool?
+    let use_internal_addr: Bool?
+    let disabled: Bool?
+
+    var settings: ScannerRegistrationSettingsReq {
+        ScannerRegistrationSettingsReq(name: name, url: url, auth: auth, access_credential: access_credential)
+    }
+}
+
+/// Swagger's `ScannerRegistrationSettings` (`POST /scanners/ping`).
+struct ScannerRegistrationSettingsReq: Decodable {
+    let name: String?
+    let url: String?
+    let auth: String?
+    let access_credential: String?
+}

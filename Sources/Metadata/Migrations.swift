@@ -258,6 +258,33 @@ enum Migrations {
             "CREATE INDEX scan_vulnerabilities_score ON scan_vulnerabilities(cvss_score_v3, severity_rank)",
             "UPDATE scan_reports SET content_hash = NULL",
         ]),
+        // Scan requests Berth accepts as a Pluggable Scanner API adapter (`/api/v1/scan`): the
+        // artifact lives in another registry. `authorization_value` is the caller's short-lived
+        // pull credential, kept only until the scan ends.
+        (10, [
+            """
+            CREATE TABLE adapter_scan_requests (
+                id TEXT PRIMARY KEY, registry_url TEXT NOT NULL, authorization_value TEXT,
+                repository TEXT NOT NULL, digest TEXT NOT NULL, tag TEXT, mime_type TEXT NOT NULL,
+                requested_by TEXT NOT NULL, task_id BIGINT, report TEXT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX adapter_scan_requests_created ON adapter_scan_requests(created_at)",
+        ]),
+        // External scanners (Harbor's scanner registrations) and each project's choice of one.
+        (11, [
+            """
+            CREATE TABLE scanner_registrations (
+                uuid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL, url TEXT NOT NULL UNIQUE,
+                auth TEXT NOT NULL, access_credential TEXT NOT NULL, skip_cert_verify BOOLEAN NOT NULL,
+                use_internal_addr BOOLEAN NOT NULL, disabled BOOLEAN NOT NULL, is_default BOOLEAN NOT NULL,
+                create_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE project_scanners (
+                project_id BIGINT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+                registration_uuid TEXT NOT NULL)
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

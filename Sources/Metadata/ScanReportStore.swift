@@ -74,6 +74,16 @@ public struct VulnerabilityRow: Sendable, Equatable {
 }
 
 /// A report as the pull gate sees it, with the allowlist in force for its project.
+/// What the pull gate decides on (`ScanReportStore.gateInputs`).
+public struct GateInputs: Sendable {
+    /// Project metadata `prevent_vul` is "true".
+    public let preventVul: Bool
+    /// Project metadata `severity`, if set.
+    public let severity: String?
+    /// The artifact's vulnerability report; nil when it has none.
+    public let report: GateFindings?
+}
+
 public struct GateFindings: Sendable {
     public let status: String
     public let findings: String?
@@ -104,6 +114,12 @@ public struct ScanReportStore: Sendable {
     public func request(manifestID: Int64, registrationUUID: String, scanType: String, taskID: Int64?,
                         now: Int64 = WallClock.nowMillis()) async throws -> String {
         try await database.write { db in
+            // One report per artifact and scan type: the last scanner's. A project that changes
+            // scanner sees the new one's results, as Harbor shows its current scanner's.
+            try await db.raw("""
+                DELETE FROM scan_reports WHERE manifest_id = \(bind: manifestID) AND scan_type = \(bind: scanType)
+                    AND registration_uuid <> \(bind: registrationUUID)
+                """).run()
             guard let row = try await db.raw("""
                 INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, scan_type, task_id, requested_at)
                 VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: manifestID), \(bind: registrationUUID), \(bind: scanType),
@@ -170,24 +186,37 @@ public struct ScanReportStore: Sendable {
         }
     }
 
-    /// What the pull gate reads, in one round trip and without decoding a report: the status and
-    /// stored findings of the artifact's report, and the allowlist of `allowlistProjectID` (0 for
-    /// the system's). Nil when the artifact has no report.
-    public func gateFindings(manifestID: Int64, allowlistProjectID: Int64) async throws -> GateFindings? {
+    /// Everything the pull gate reads, in one statement and without decoding a report: the
+    /// project's gate settings, the status and stored findings of the artifact's report (nil when
+    /// it has none), and the allowlist in force (the project's when `reuse_sys_cve_allowlist` is
+    /// "false", else the system's). A pull in a project without a gate costs this one statement.
+    public func gateInputs(projectID: Int64, manifestID: Int64) async throws -> GateInputs {
         try await database.read { db in
             guard let row = try await db.raw("""
-                SELECT s.findings, t.status, a.items, a.expires_at FROM scan_reports s
+                SELECT pv.value AS prevent_vul, sv.value AS severity, rs.value AS reuse, s.uuid, s.findings, t.status,
+                    a.project_id AS allowlist_owner, a.items, a.expires_at
+                FROM (SELECT 1 AS one) base
+                LEFT JOIN project_metadata pv ON pv.project_id = \(bind: projectID) AND pv.name = 'prevent_vul'
+                LEFT JOIN project_metadata sv ON sv.project_id = \(bind: projectID) AND sv.name = 'severity'
+                LEFT JOIN project_metadata rs ON rs.project_id = \(bind: projectID) AND rs.name = 'reuse_sys_cve_allowlist'
+                LEFT JOIN scan_reports s ON s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
                 LEFT JOIN job_tasks t ON t.id = s.task_id
-                LEFT JOIN cve_allowlists a ON a.project_id = \(bind: allowlistProjectID)
-                WHERE s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
-                """).first() else { return nil }
+                LEFT JOIN cve_allowlists a ON a.project_id = CASE WHEN rs.value = 'false' THEN \(bind: projectID) ELSE \(bind: CVEAllowlistStore.systemProjectID) END
+                """).first() else { return GateInputs(preventVul: false, severity: nil, report: nil) }
             let findings = try row.decode(column: "findings", as: String?.self)
             let items = try row.decode(column: "items", as: String?.self)
-            return GateFindings(
-                status: Self.status(task: try row.decode(column: "status", as: String?.self), hasResult: findings != nil),
-                findings: findings,
-                allowlist: items.map { CVEAllowlist(projectID: allowlistProjectID, expiresAt: try? row.decode(column: "expires_at", as: Int64?.self),
-                                                    cveIDs: (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? []) })
+            let report = try row.decode(column: "uuid", as: String?.self).map { _ in
+                GateFindings(
+                    status: Self.status(task: try row.decode(column: "status", as: String?.self), hasResult: findings != nil),
+                    findings: findings,
+                    allowlist: try items.map {
+                        CVEAllowlist(projectID: try row.decode(column: "allowlist_owner", as: Int64.self),
+                                     expiresAt: try? row.decode(column: "expires_at", as: Int64?.self),
+                                     cveIDs: (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? [])
+                    })
+            }
+            return GateInputs(preventVul: try row.decode(column: "prevent_vul", as: String?.self) == "true",
+                              severity: try row.decode(column: "severity", as: String?.self), report: report)
         }
     }
 

@@ -33,7 +33,7 @@ public struct RegistryBackend: Sendable {
         self.policy = policy
         self.audit = audit
         self.pushObserver = pushObserver
-        self.vulnerabilityGate = VulnerabilityGate(projects: projects, reports: ScanReportStore(database: database),
+        self.vulnerabilityGate = VulnerabilityGate(reports: ScanReportStore(database: database),
                                                    artifacts: artifacts,
                                                    policy: policy)
     }

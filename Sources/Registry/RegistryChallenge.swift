@@ -33,7 +33,7 @@ public struct RegistryChallenge: Sendable {
         default:
             guard let repository = route.repository else { return nil }
             let actions = switch action {
-            case .pull: "pull"
+            case .pull, .scannerPull: "pull"
             case .push: "pull,push"
             case .delete: "delete"
             }

@@ -15,11 +15,11 @@ public enum HTTPDownload {
         if response.status == .unauthorized {
             _ = try? await response.body.collect(upTo: 64 << 10)
             guard let credentials else { throw RemoteError.unauthorized(url: url, reason: "the server requires credentials and none are configured") }
-            request.headers.replaceOrAdd(name: "Authorization", value: credentials.basicAuthorization)
+            request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization)
             response = try await RemoteRegistryClient.execute(request, http: http, timeout: RemoteRegistryClient.downloadTimeout)
             if response.status == .unauthorized || response.status == .forbidden {
                 _ = try? await response.body.collect(upTo: 64 << 10)
-                throw RemoteError.unauthorized(url: url, reason: "refused for user \(credentials.username)")
+                throw RemoteError.unauthorized(url: url, reason: "refused for \(credentials)")
             }
         }
         try await RemoteRegistryClient.expectOK(response, url: url)

@@ -78,9 +78,17 @@ public struct RemoteRegistryClient: Sendable {
         let url = endpoint + path
         var request = HTTPClientRequest(url: url)
         for type in accept { request.headers.add(name: "Accept", value: type) }
-        if let known = authorizations.withLockedValue({ $0[scope] }) { request.headers.replaceOrAdd(name: "Authorization", value: known) }
+        if let known = authorizations.withLockedValue({ $0[scope] }) {
+            request.headers.replaceOrAdd(name: "Authorization", value: known)
+        } else if let credentials, credentials.isBearer {
+            request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization)
+        }
         let response = try await Self.execute(request, http: http, timeout: timeout)
         guard response.status == .unauthorized else { return response }
+        if let credentials, credentials.isBearer {
+            let message = Self.errorMessage(try? await response.body.collect(upTo: 64 << 10))
+            throw RemoteError.unauthorized(url: url, reason: "the registry refused the bearer token" + (message.isEmpty ? "" : ": \(message)"))
+        }
         let refusal = Self.errorMessage(try? await response.body.collect(upTo: 64 << 10))
         guard let header = response.headers.first(name: "WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
             throw RemoteError.unauthorized(url: url, reason: "401 without a WWW-Authenticate challenge" + (refusal.isEmpty ? "" : ": \(refusal)"))
@@ -91,7 +99,7 @@ public struct RemoteRegistryClient: Sendable {
         let second = try await Self.execute(request, http: http, timeout: timeout)
         guard second.status == .unauthorized || second.status == .forbidden else { return second }
         let message = Self.errorMessage(try? await second.body.collect(upTo: 64 << 10))
-        throw RemoteError.unauthorized(url: url, reason: (credentials.map { "refused for user \($0.username)" } ?? "the registry requires credentials and none are configured")
+        throw RemoteError.unauthorized(url: url, reason: (credentials.map { "refused for \($0)" } ?? "the registry requires credentials and none are configured")
                                        + (message.isEmpty ? "" : ": \(message)"))
     }
 
@@ -102,7 +110,7 @@ public struct RemoteRegistryClient: Sendable {
             guard let credentials else {
                 throw RemoteError.unauthorized(url: url, reason: "the registry asks for Basic credentials and none are configured")
             }
-            return credentials.basicAuthorization
+            return credentials.authorization
         case "bearer":
             guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm),
                   let scheme = components.scheme, ["http", "https"].contains(scheme) else {
@@ -114,12 +122,12 @@ public struct RemoteRegistryClient: Sendable {
             components.queryItems = query
             guard let tokenURL = components.string else { throw RemoteError.unauthorized(url: url, reason: "bad token realm \(realm)") }
             var request = HTTPClientRequest(url: tokenURL)
-            if let credentials { request.headers.add(name: "Authorization", value: credentials.basicAuthorization) }
+            if let credentials { request.headers.add(name: "Authorization", value: credentials.authorization) }
             let response = try await Self.execute(request, http: http, timeout: Self.requestTimeout)
             let body = try await Self.collect(response.body, limit: 1 << 20, url: realm)
             guard response.status == .ok else {
                 throw RemoteError.unauthorized(url: realm, reason: "the token service answered \(response.status.code)"
-                                               + (credentials.map { " for user \($0.username)" } ?? " to an anonymous request")
+                                               + (credentials.map { " for \($0)" } ?? " to an anonymous request")
                                                + { let m = Self.errorMessage(ByteBuffer(bytes: body)); return m.isEmpty ? "" : ": \(m)" }())
             }
             struct TokenResponse: Decodable { let token: String?; let access_token: String? }

@@ -159,6 +159,36 @@ import Testing
         }
     }
 
+    /// Four scans of images sharing a base, started together on four workers: one reads the base,
+    /// the others wait for its result instead of reading it too.
+    @Test func concurrentScansReadASharedBaseOnce() async throws {
+        try await Harness.run { h in
+            _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
+            _ = try await h.createProject("together")
+            // 8 MB, so that a read takes long enough for the other workers to reach it meanwhile.
+            let base = try ScanFixtures.baseLayer(String(repeating: "a large shared base ", count: 400_000))
+            for n in 1...4 {
+                try await h.pushLayeredImage("together/app\(n)", reference: "v1",
+                                             layers: [base, try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
+            }
+            // Queued while the queue is paused, so the four workers take them at about the same time.
+            #expect(try await h.api(.put, "/jobservice/queues/IMAGE_SCAN", json: #"{"action":"pause"}"#).status == .ok)
+            for n in 1...4 {
+                #expect(try await h.api(.post, "/projects/together/repositories/app\(n)/artifacts/v1/scan").status == .accepted)
+            }
+            #expect(try await h.api(.put, "/jobservice/queues/IMAGE_SCAN", json: #"{"action":"resume"}"#).status == .ok)
+            var logs = ""
+            for n in 1...4 {
+                let overview = try await h.finishedScan("together", "app\(n)", "v1")
+                #expect(overview["scan_status"] as? String == "Success", "\(overview)")
+                logs += try await h.api(.get, "/projects/together/repositories/app\(n)/artifacts/v1/scan/\(overview["report_id"] as! String)/log").text
+            }
+            let label = "layer \(Digest.of(base))"
+            #expect(logs.components(separatedBy: "\(label): reading").count - 1 == 1, "\(logs)")
+            #expect(logs.components(separatedBy: "\(label): cached").count - 1 == 3, "\(logs)")
+        }
+    }
+
     @Test func anIndexIsScannedPlatformByPlatform() async throws {
         try await Harness.run { h in
             _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])

@@ -58,6 +58,21 @@ def start(args, port):
     raise RuntimeError(f"{args[0]} did not start")
 
 
+def start_registry(directory):
+    """Debian's docker-registry on a free loopback port, behind htpasswd with user `mirror`."""
+    port = free_port()
+    directory.mkdir()
+    with open(directory / "htpasswd", "w") as f:
+        f.write("mirror:" + bcrypt.hashpw(REGISTRY_PASSWORD.encode(), bcrypt.gensalt(rounds=10)).decode() + "\n")
+    config = {"version": 0.1, "log": {"level": "error", "accesslog": {"disabled": True}},
+              "storage": {"filesystem": {"rootdirectory": str(directory / "data")}},
+              "http": {"addr": f"127.0.0.1:{port}"},
+              "auth": {"htpasswd": {"realm": "mirror", "path": str(directory / "htpasswd")}}}
+    with open(directory / "config.yml", "w") as f:
+        json.dump(config, f)  # JSON is YAML
+    return start(["docker-registry", "serve", str(directory / "config.yml")], port), f"127.0.0.1:{port}"
+
+
 def test_vulndb_import_from_http_and_from_an_oci_artifact(berth_binary, tmp_path, monkeypatch):
     files = tmp_path / "files"
     files.mkdir()
@@ -80,20 +95,8 @@ def test_vulndb_import_from_http_and_from_an_oci_artifact(berth_binary, tmp_path
         http.terminate()
         http.wait()
 
-    registry_port = free_port()
-    registry_dir = tmp_path / "registry"
-    registry_dir.mkdir()
-    with open(registry_dir / "htpasswd", "w") as f:
-        f.write("mirror:" + bcrypt.hashpw(REGISTRY_PASSWORD.encode(), bcrypt.gensalt(rounds=10)).decode() + "\n")
-    config = {"version": 0.1, "log": {"level": "error", "accesslog": {"disabled": True}},
-              "storage": {"filesystem": {"rootdirectory": str(registry_dir / "data")}},
-              "http": {"addr": f"127.0.0.1:{registry_port}"},
-              "auth": {"htpasswd": {"realm": "mirror", "path": str(registry_dir / "htpasswd")}}}
-    with open(registry_dir / "config.yml", "w") as f:
-        json.dump(config, f)
-    registry = start(["docker-registry", "serve", str(registry_dir / "config.yml")], registry_port)
+    registry, host = start_registry(tmp_path / "registry")
     try:
-        host = f"127.0.0.1:{registry_port}"
         client = oras.client.OrasClient(hostname=host, insecure=True, auth_backend="basic")
         client.login(username="mirror", password=REGISTRY_PASSWORD, hostname=host, tls_verify=False)
         monkeypatch.chdir(files)  # oras names the layer by the path it is given

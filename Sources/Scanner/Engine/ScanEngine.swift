@@ -37,10 +37,20 @@ public struct ScanEngine: Sendable {
             }
             if result == nil {
                 log("layer \(label): reading")
-                let fresh = try await scanner.scan(layer.content, label: label)
+                let fresh: LayerResult
+                do {
+                    fresh = try await scanner.scan(layer.content, label: label)
+                } catch {
+                    if let key, let cache { await cache.abandon(key) }
+                    throw error
+                }
                 bytesRead += fresh.bytesRead
-                if let key, let cache, fresh.complete, let data = try? JSONEncoder().encode(fresh) {
-                    await cache.store(key, data)
+                if let key, let cache {
+                    if fresh.complete, let data = try? JSONEncoder().encode(fresh) {
+                        await cache.store(key, data)
+                    } else {
+                        await cache.abandon(key)
+                    }
                 }
                 result = fresh
             }

@@ -19,16 +19,21 @@ public struct ArtifactScanJob: JobKind {
 
     let artifacts: ArtifactStore
     let reports: ScanReportStore
-    let advisories: AdvisoryStore
+    let matcher: InventoryMatcher
     let events: ArtifactEventStore
     let reader: ImageInventoryReader
+    let registrations: ScannerRegistrationStore
+    /// How registered external scanners are driven; nil where none can be (tools without a server).
+    let external: ExternalScanner?
 
-    public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits()) {
+    public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits(), external: ExternalScanner? = nil) {
         artifacts = ArtifactStore(database: database)
         reports = ScanReportStore(database: database)
-        advisories = AdvisoryStore(database: database)
+        matcher = InventoryMatcher(advisories: AdvisoryStore(database: database))
         events = ArtifactEventStore(database: database)
         reader = ImageInventoryReader(blobs: blobs, layers: LayerInventoryStore(database: database), limits: limits)
+        registrations = ScannerRegistrationStore(database: database)
+        self.external = external
     }
 
     public func run(_ context: JobContext) async throws {
@@ -37,15 +42,17 @@ public struct ArtifactScanJob: JobKind {
             context.log("the artifact was deleted before it was scanned")
             return
         }
-        context.log("scanning \(record.repositoryName)@\(record.digest) with \(BuiltinScanner.name) \(BuiltinScanner.version)")
         // Points the report at this task, whatever the requester managed to write.
         let uuid = try await reports.request(manifestID: record.id, registrationUUID: parameters.registration_uuid,
                                              scanType: parameters.scan_type, taskID: context.task.id)
-        guard try await !advisories.isEmpty() else {
-            throw ScanJobError("no advisories are loaded: import an advisory database with `berth vulndb import` first; a scan without one cannot tell a clean image from an unchecked one")
+        if parameters.registration_uuid != BuiltinScanner.uuid {
+            try await scanExternally(record, registrationUUID: parameters.registration_uuid, reportUUID: uuid, context: context)
+            return
         }
+        context.log("scanning \(record.repositoryName)@\(record.digest) with \(BuiltinScanner.name) \(BuiltinScanner.version)")
+        try await matcher.requireAdvisories()
         let inventory = try await reader.inventory(of: record, log: { context.log($0) })
-        let vulnerabilities = try await match(inventory)
+        let vulnerabilities = try await matcher.match(inventory)
         let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, artifact: record)
         guard try await reports.saveResult(uuid, fields, inventory: CanonicalJSON.string(inventory)) else {
             context.log("the artifact was deleted while it was scanned")
@@ -56,13 +63,19 @@ public struct ArtifactScanJob: JobKind {
         context.log("\(inventory.packages.count) packages, \(vulnerabilities.count) vulnerabilities (worst: \(fields.severity)); read \(inventory.bytesRead) bytes of layers")
     }
 
-    /// The advisories that name the inventory's packages, fetched from the database, matched.
-    func match(_ inventory: ImageInventory) async throws -> [Vulnerability] {
-        let keys = Set(VulnerabilityMatcher.lookups(for: inventory).map { AdvisoryPackageKey(ecosystem: $0.ecosystem, name: $0.name) })
-        let records = try await advisories.records(affecting: keys).compactMap {
-            try? JSONDecoder().decode(OSVRecord.self, from: Data($0.utf8))
+    /// The same through a registered external scanner: its report, stored as the built-in one's.
+    func scanExternally(_ record: ArtifactRecord, registrationUUID: String, reportUUID: String, context: JobContext) async throws {
+        guard let registration = try await registrations.find(registrationUUID) else {
+            throw ScanJobError("the scanner registration \(registrationUUID) was removed before the scan ran")
         }
-        return VulnerabilityMatcher(database: OSVDatabase(records: records)).match(inventory)
+        guard let external else { throw ScanJobError("this process cannot drive external scanners") }
+        let fields = try await external.scan(record, with: registration, log: { context.log($0) })
+        guard try await reports.saveResult(reportUUID, fields) else {
+            context.log("the artifact was deleted while it was scanned")
+            return
+        }
+        try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,
+                                digest: record.digest.description, payload: fields.summary)
     }
 }
 

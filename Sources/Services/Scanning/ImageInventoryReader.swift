@@ -15,7 +15,13 @@ struct ImageInventoryReader: Sendable {
     /// Throws `ScanJobError` when a layer could not be read to the end: what it holds past that
     /// point is unknown, so no report may claim to describe the image.
     func inventory(of record: ArtifactRecord, log: @escaping @Sendable (String) -> Void) async throws -> ImageInventory {
-        let imageLayers = try await self.imageLayers(of: record)
+        try await Self.completeInventory(of: try await imageLayers(of: record), layers: layers, limits: limits, log: log)
+    }
+
+    /// The engine's inventory of these layers, layer results shared through the database; throws
+    /// unless every layer was read to the end. Stored images and images in other registries alike.
+    static func completeInventory(of imageLayers: [ImageLayer], layers: LayerInventoryStore, limits: ScanLimits,
+                                  log: @escaping @Sendable (String) -> Void) async throws -> ImageInventory {
         let engine = ScanEngine(limits: limits, cache: DatabaseLayerCache(store: layers), log: log)
         let inventory = try await engine.inventory(of: AsyncLayerSequence(imageLayers))
         try Task.checkCancellation()

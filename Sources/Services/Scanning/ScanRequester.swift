@@ -11,6 +11,7 @@ public struct ScanRequester: Sendable {
     let artifacts: ArtifactStore
     let reports: ScanReportStore
     let jobs: JobStore
+    let registrations: ScannerRegistrationStore
     /// Wakes this process's workers after an enqueue (nil in tools that only enqueue).
     let notify: @Sendable () -> Void
 
@@ -18,6 +19,7 @@ public struct ScanRequester: Sendable {
         artifacts = ArtifactStore(database: database)
         reports = ScanReportStore(database: database)
         jobs = JobStore(database: database)
+        registrations = ScannerRegistrationStore(database: database)
         self.notify = notify
     }
 
@@ -49,20 +51,28 @@ public struct ScanRequester: Sendable {
         guard !images.isEmpty else {
             throw ScanRequestError.unsupported("the configured scanner \(BuiltinScanner.name) does not support scanning artifact with mime type \(record.mediaType): the index lists no container image")
         }
+        let scanner = try await self.scanner(forProject: record.projectID, kind: kind)
         var uuids: [String] = []
         for image in images {
             let ids = try await jobs.enqueueTask(vendorType: kind.jobType, vendorID: image.id, trigger: trigger,
-                                                 task: Self.task(for: image.id, kind: kind))
-            uuids.append(try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
+                                                 task: Self.task(for: image.id, kind: kind, scanner: scanner))
+            uuids.append(try await reports.request(manifestID: image.id, registrationUUID: scanner,
                                                    scanType: kind.rawValue, taskID: ids.task))
         }
         notify()
         return uuids
     }
 
+    /// The registration that scans the project's images: its chosen or the default external
+    /// scanner for vulnerabilities, else (and always for SBOMs) the built-in one.
+    func scanner(forProject projectID: Int64, kind: ScanKind) async throws -> String {
+        guard kind == .vulnerability else { return BuiltinScanner.uuid }
+        return try await registrations.effective(forProject: projectID)?.uuid ?? BuiltinScanner.uuid
+    }
+
     /// The task (`IMAGE_SCAN` or `SBOM`) of one image.
-    static func task(for manifestID: Int64, kind: ScanKind) -> TaskSpec {
-        let parameters = ScanJobParameters(manifestID: manifestID, registrationUUID: BuiltinScanner.uuid, scanType: kind.rawValue)
+    static func task(for manifestID: Int64, kind: ScanKind, scanner: String = BuiltinScanner.uuid) -> TaskSpec {
+        let parameters = ScanJobParameters(manifestID: manifestID, registrationUUID: scanner, scanType: kind.rawValue)
         return TaskSpec(jobType: kind.jobType, parameters: parameters.json, maxAttempts: kind.attempts)
     }
 
@@ -73,9 +83,12 @@ public struct ScanRequester: Sendable {
         let idle = images.filter { image in
             !(current[image.id] ?? []).contains { !(TaskStatus(rawValue: $0.status)?.isFinal ?? true) }
         }
-        let ids = try await jobs.addTasks(idle.map { Self.task(for: $0.id, kind: .vulnerability) }, toExecution: executionID)
+        var scanners: [Int64: String] = [:]
+        for projectID in Set(idle.map(\.projectID)) { scanners[projectID] = try await scanner(forProject: projectID, kind: .vulnerability) }
+        let ids = try await jobs.addTasks(idle.map { Self.task(for: $0.id, kind: .vulnerability, scanner: scanners[$0.projectID]!) },
+                                          toExecution: executionID)
         for (image, task) in zip(idle, ids) {
-            try await reports.request(manifestID: image.id, registrationUUID: BuiltinScanner.uuid,
+            try await reports.request(manifestID: image.id, registrationUUID: scanners[image.projectID]!,
                                       scanType: ScanKind.vulnerability.rawValue, taskID: task)
         }
         if !idle.isEmpty { notify() }

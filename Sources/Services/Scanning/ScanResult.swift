@@ -35,12 +35,56 @@ enum ScanResult {
 
     /// `[[id, rank], ...]`, each id once at its worst rank, sorted: equal findings compare equal.
     static func findings(_ vulnerabilities: [Vulnerability]) -> String {
+        findings(vulnerabilities.map { (id: $0.id, severity: $0.severity.rawValue) })
+    }
+
+    static func findings(_ items: [(id: String, severity: String)]) -> String {
         var worst: [String: Int] = [:]
-        for v in vulnerabilities {
-            let rank = HarborSeverity.rank(v.severity.rawValue) ?? 0
-            worst[v.id] = max(worst[v.id] ?? 0, rank)
+        for item in items {
+            worst[item.id] = max(worst[item.id] ?? 0, HarborSeverity.rank(item.severity) ?? 0)
         }
         return CanonicalJSON.string(worst.sorted { $0.key < $1.key }.map { ScanFinding(id: $0.key, rank: $0.value) })
+    }
+
+    /// An external scanner's Harbor report (`application/vnd.security.vulnerability.report;
+    /// version=1.1`), stored as it came, with the overview, gate findings and hub rows read from it.
+    /// Severities Harbor does not know count as Unknown.
+    static func fields(externalReport bytes: [UInt8]) throws -> ScanResultFields {
+        struct Report: Decodable {
+            struct Item: Decodable {
+                struct CVSS: Decodable { let score_v3: Double? }
+                let id: String
+                let package: String?
+                let version: String?
+                let fix_version: String?
+                let severity: String?
+                let description: String?
+                let links: [String]?
+                let preferred_cvss: CVSS?
+                let cwe_ids: [String]?
+            }
+            let vulnerabilities: [Item]?
+        }
+        let report: Report
+        do { report = try JSONDecoder().decode(Report.self, from: Data(bytes)) } catch {
+            throw ScanJobError("the scanner's report is not a Harbor vulnerability report: \(error)")
+        }
+        let items = report.vulnerabilities ?? []
+        let severity = { (item: Report.Item) in HarborSeverity.rank(item.severity ?? "").map { HarborSeverity.ordered[$0] } ?? "Unknown" }
+        let words = items.map(severity)
+        let summary = VulnerabilitySummary(
+            total: items.count, fixable: items.filter { !($0.fix_version ?? "").isEmpty }.count,
+            summary: Dictionary(grouping: words, by: { $0 }).mapValues(\.count),
+            severity: words.max { (HarborSeverity.rank($0) ?? 0) < (HarborSeverity.rank($1) ?? 0) } ?? VulnerabilitySummary.none)
+        let rows = zip(items, words).map { item, word in
+            VulnerabilityRow(cveID: item.id, package: item.package ?? "", version: item.version ?? "", fixedVersion: item.fix_version ?? "",
+                             severity: word, cvssScoreV3: item.preferred_cvss?.score_v3, description: item.description ?? "",
+                             links: item.links ?? [], cweIDs: item.cwe_ids ?? [], vendorAttributes: "{}")
+        }
+        return ScanResultFields(report: String(decoding: bytes, as: UTF8.self), severity: summary.severity,
+                                summary: CanonicalJSON.string(summary),
+                                findings: findings(zip(items, words).map { (id: $0.id, severity: $1) }),
+                                contentHash: Digest.of(bytes).hex, vulnerabilities: rows)
     }
 
 }
