@@ -43,7 +43,7 @@ public struct BerthServer: Sendable {
             let external = ExternalScanner(registryURL: { servedAddress.url }, pullToken: { repository in
                 // Harbor gives its scanner a robot that may pull the one repository; this token is that.
                 let claims = TokenClaims(subject: "scanner", access: [TokenAccess(type: "repository", name: repository, actions: ["pull", "scanner-pull"])],
-                                         issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 3600)
+                                         issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 2 * 3600)
                 return try signer.sign(claims)
             })
             let jobs = JobWorkerPool(store: JobStore(database: database),

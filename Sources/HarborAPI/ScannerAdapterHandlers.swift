@@ -70,10 +70,16 @@ struct ScannerAdapterHandlers {
                                              mimeType: mimeType, requestedBy: Self.caller(context.identity), createdAt: WallClock.nowMillis())
         let store = AdapterScanStore(database: services.database)
         try await store.insert(scanRequest)
-        let parameters = AdapterScanParameters(requestID: scanRequest.id).json
-        let ids = try await services.jobs.enqueueTask(vendorType: AdapterScanJob.jobType, trigger: .manual,
-                                                      task: TaskSpec(jobType: AdapterScanJob.jobType, parameters: parameters, maxAttempts: 1))
-        try await store.attach(scanRequest.id, taskID: ids.task)
+        do {
+            let parameters = AdapterScanParameters(requestID: scanRequest.id).json
+            let ids = try await services.jobs.enqueueTask(vendorType: AdapterScanJob.jobType, trigger: .manual,
+                                                          task: TaskSpec(jobType: AdapterScanJob.jobType, parameters: parameters, maxAttempts: 1))
+            try await store.attach(scanRequest.id, taskID: ids.task)
+        } catch {
+            // Not left Pending for ever with the caller's credential in it.
+            try? await store.delete(scanRequest.id)
+            throw error
+        }
         services.jobPool?.notify()
         return try JSONResponse.ok(ScanResponse(id: scanRequest.id), status: .accepted, headers: [.contentType: Self.responseType])
     }

@@ -54,6 +54,9 @@ struct ScannerHandlers {
         record.skipCertVerify = body.skip_certVerify ?? record.skipCertVerify
         record.useInternalAddr = body.use_internal_addr ?? record.useInternalAddr
         record.disabled = body.disabled ?? record.disabled
+        if record.disabled && record.isDefault {
+            throw APIError.badRequest("the default scanner cannot be disabled: make another scanner the default first")
+        }
         record.updateTime = WallClock.nowMillis()
         try await scannerStore.update(record)
         return JSONResponse.empty(.ok)
@@ -83,7 +86,7 @@ struct ScannerHandlers {
     /// `POST /scanners/ping`: reads the adapter's metadata with these settings; 400 with the reason
     /// when it does not answer as a scanner adapter.
     func ping(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.require(context.identity, system: Permission(.scanner, .read))
+        try services.require(context.identity, system: Permission(.scanner, .create))
         let settings = try await JSONBody.decode(ScannerRegistrationSettingsReq.self, from: request)
         var record = ScannerRegistrationRecord(uuid: "", name: "", description: "", url: "", auth: "", accessCredential: "", skipCertVerify: false,
                                                useInternalAddr: false, disabled: false, isDefault: false, createTime: 0, updateTime: 0)
@@ -172,6 +175,7 @@ struct ScannerHandlers {
 
     /// Validates name, URL, auth and credential into the record.
     static func apply(_ settings: ScannerRegistrationSettingsReq, to record: inout ScannerRegistrationRecord, keepingCredential: Bool) throws {
+        let previousURL = record.url
         if let name = settings.name ?? (keepingCredential ? record.name : nil) {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, trimmed.count <= 255 else { throw APIError.badRequest("name must be 1 to 255 characters") }
@@ -187,6 +191,8 @@ struct ScannerHandlers {
         let auth = settings.auth ?? (keepingCredential ? record.auth : "")
         guard authTypes.contains(auth) else { throw APIError.badRequest("auth must be empty, Basic, Bearer or \(ScannerAdapterClient.apiKeyHeader)") }
         let credential = settings.access_credential ?? ""
+        // A stored credential is kept only for the same adapter: never sent to a new address.
+        let sameAdapter = keepingCredential && record.url == previousURL && record.auth == auth
         if auth.isEmpty {
             record.accessCredential = ""
         } else if !credential.isEmpty {
@@ -194,8 +200,9 @@ struct ScannerHandlers {
                 throw APIError.badRequest("access_credential of Basic auth is user:password")
             }
             record.accessCredential = credential
-        } else if !(keepingCredential && !record.accessCredential.isEmpty) {
-            throw APIError.badRequest("access_credential is required with auth \(auth)")
+        } else if !(sameAdapter && !record.accessCredential.isEmpty) {
+            throw APIError.badRequest(keepingCredential ? "access_credential is required with auth \(auth) when the url or auth changes"
+                                                        : "access_credential is required with auth \(auth)")
         }
         record.auth = auth
     }
@@ -203,7 +210,8 @@ struct ScannerHandlers {
     /// The adapter's metadata, or a 400 saying why it could not be read.
     static func adapterMetadata(of record: ScannerRegistrationRecord) async throws -> [UInt8] {
         do {
-            let bytes = try await ScannerAdapterClient(baseURL: record.url, auth: record.auth, credential: record.accessCredential).metadata()
+            let bytes = try await ScannerAdapterClient(baseURL: record.url, auth: record.auth, credential: record.accessCredential,
+                                                       skipCertVerify: record.skipCertVerify).metadata()
             struct Metadata: Decodable { struct Scanner: Decodable { let name: String? }; let scanner: Scanner? }
             guard (try? JSONDecoder().decode(Metadata.self, from: Data(bytes)))?.scanner != nil else {
                 throw APIError.badRequest("\(record.url) answered, but not with scanner adapter metadata")

@@ -35,9 +35,11 @@ extension SystemJob {
 
 extension SystemJob {
     /// `/system/vulndb`: an advisory update from `parameters.url` (http(s)://, oci://, oci+http://),
-    /// now or on a schedule, with the history, log and stop of the other system jobs.
+    /// now or on a schedule, with the history, log and stop of the other system jobs. For system
+    /// administrators only (the `configuration` resource, which no robot can hold): it decides
+    /// what the pull gate believes, and it sends the configured vulndb credentials where it points.
     static let vulnerabilityDatabase = SystemJob(
-        jobType: AdvisoryUpdateJob.jobType, path: "/api/v2.0/system/vulndb", resource: .scanner, maxAttempts: AdvisoryUpdateJob.attempts
+        jobType: AdvisoryUpdateJob.jobType, path: "/api/v2.0/system/vulndb", resource: .configuration, maxAttempts: AdvisoryUpdateJob.attempts
     ) { body in
         struct Envelope: Decodable { let parameters: AdvisoryUpdateParameters? }
         guard let parameters = try JSONDecoder().decode(Envelope.self, from: body).parameters else {

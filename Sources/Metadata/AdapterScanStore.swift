@@ -59,6 +59,13 @@ public struct AdapterScanStore: Sendable {
         }
     }
 
+    /// Removes a request that could not be queued, with the credential it carried.
+    public func delete(_ id: String) async throws {
+        try await database.write { db in
+            try await db.raw("DELETE FROM adapter_scan_requests WHERE id = \(bind: id)").run()
+        }
+    }
+
     public func attach(_ id: String, taskID: Int64) async throws {
         try await database.write { db in
             try await db.raw("UPDATE adapter_scan_requests SET task_id = \(bind: taskID) WHERE id = \(bind: id)").run()

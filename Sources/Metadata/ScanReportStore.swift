@@ -73,7 +73,6 @@ public struct VulnerabilityRow: Sendable, Equatable {
     }
 }
 
-/// A report as the pull gate sees it, with the allowlist in force for its project.
 /// What the pull gate decides on (`ScanReportStore.gateInputs`).
 public struct GateInputs: Sendable {
     /// Project metadata `prevent_vul` is "true".
@@ -84,6 +83,7 @@ public struct GateInputs: Sendable {
     public let report: GateFindings?
 }
 
+/// A report as the pull gate sees it, with the allowlist in force for its project.
 public struct GateFindings: Sendable {
     public let status: String
     public let findings: String?

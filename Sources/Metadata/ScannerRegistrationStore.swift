@@ -113,15 +113,16 @@ public struct ScannerRegistrationStore: Sendable {
         }
     }
 
-    /// The registration that scans the project's artifacts: its choice, else the default; nil
-    /// means the built-in scanner (also when the one chosen is disabled or gone).
+    /// The registration that scans the project's artifacts: its choice while that is enabled,
+    /// else the system default while that is enabled; nil means the built-in scanner.
     public func effective(forProject projectID: Int64) async throws -> ScannerRegistrationRecord? {
         try await database.read { db in
             try await db.raw("""
                 SELECT r.* FROM scanner_registrations r
                 WHERE r.disabled = FALSE AND (r.uuid = (SELECT registration_uuid FROM project_scanners WHERE project_id = \(bind: projectID))
-                    OR (r.is_default = TRUE AND NOT EXISTS (SELECT 1 FROM project_scanners WHERE project_id = \(bind: projectID))))
-                """).first().map(Self.record)
+                    OR r.is_default = TRUE)
+                ORDER BY r.is_default
+                """).all().map(Self.record).first
         }
     }
 

@@ -97,19 +97,19 @@ public struct SecurityHubStore: Sendable {
         }
     }
 
-    /// The artifacts with the most critical, then high, medium and low findings.
+    /// The artifacts with the most critical, then high, then medium findings (Harbor's three
+    /// columns); artifacts with nothing above low are not dangerous.
     public func dangerousArtifacts(limit: Int = 5) async throws -> [DangerousArtifact] {
-        let ranks = ["Critical", "High", "Medium", "Low"].map { HarborSeverity.rank($0)! }
+        let ranks = ["Critical", "High", "Medium"].map { HarborSeverity.rank($0)! }
         return try await database.read { db in
             try await db.raw("""
                 SELECT r.project_id, r.name, m.digest,
                     SUM(CASE WHEN v.severity_rank = \(bind: ranks[0]) THEN 1 ELSE 0 END) AS critical,
                     SUM(CASE WHEN v.severity_rank = \(bind: ranks[1]) THEN 1 ELSE 0 END) AS high,
-                    SUM(CASE WHEN v.severity_rank = \(bind: ranks[2]) THEN 1 ELSE 0 END) AS medium,
-                    SUM(CASE WHEN v.severity_rank = \(bind: ranks[3]) THEN 1 ELSE 0 END) AS low
-                FROM \(unsafeRaw: Self.from) WHERE v.severity_rank >= \(bind: ranks[3])
+                    SUM(CASE WHEN v.severity_rank = \(bind: ranks[2]) THEN 1 ELSE 0 END) AS medium
+                FROM \(unsafeRaw: Self.from) WHERE v.severity_rank >= \(bind: ranks[2])
                 GROUP BY r.project_id, r.name, m.digest
-                ORDER BY critical DESC, high DESC, medium DESC, low DESC, r.name, m.digest LIMIT \(unsafeRaw: String(limit))
+                ORDER BY critical DESC, high DESC, medium DESC, r.name, m.digest LIMIT \(unsafeRaw: String(limit))
                 """).all().map {
                 DangerousArtifact(projectID: try $0.decode(column: "project_id", as: Int64.self), repository: try $0.decode(column: "name", as: String.self),
                                   digest: try $0.decode(column: "digest", as: String.self), critical: try $0.decode(column: "critical", as: Int64.self),

@@ -15,6 +15,10 @@ public enum HTTPDownload {
         if response.status == .unauthorized {
             _ = try? await response.body.collect(upTo: 64 << 10)
             guard let credentials else { throw RemoteError.unauthorized(url: url, reason: "the server requires credentials and none are configured") }
+            guard let challenge = response.headers.first(name: "WWW-Authenticate").flatMap(AuthChallenge.init(header:)),
+                  challenge.scheme == "basic" else {
+                throw RemoteError.unauthorized(url: url, reason: "the server asks for credentials without a Basic challenge; none were sent")
+            }
             request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization)
             response = try await RemoteRegistryClient.execute(request, http: http, timeout: RemoteRegistryClient.downloadTimeout)
             if response.status == .unauthorized || response.status == .forbidden {

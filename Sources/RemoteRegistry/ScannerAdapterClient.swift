@@ -18,11 +18,14 @@ public struct ScannerAdapterClient: Sendable {
     public static let apiKeyHeader = "X-ScannerAdapter-API-Key"
     static let timeout: TimeAmount = .seconds(30)
 
-    public init(baseURL: String, auth: String, credential: String, http: HTTPClient = OutgoingHTTP.client) {
+    /// Never follows a redirect: the credential goes to the registered address only.
+    /// `skipCertVerify` is the registration's `skip_certVerify` (an adapter with a self-signed
+    /// certificate).
+    public init(baseURL: String, auth: String, credential: String, skipCertVerify: Bool = false) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.auth = auth
         self.credential = credential
-        self.http = http
+        http = skipCertVerify ? OutgoingHTTP.unverifiedClientWithoutRedirects : OutgoingHTTP.clientWithoutRedirects
     }
 
     /// The adapter's `ScannerAdapterMetadata`, as JSON.
@@ -70,7 +73,7 @@ public struct ScannerAdapterClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: mimeType)
         try authorize(&request)
-        let response = try await RemoteRegistryClient.execute(request, http: noRedirects, timeout: Self.timeout)
+        let response = try await RemoteRegistryClient.execute(request, http: http, timeout: Self.timeout)
         let body = try await RemoteRegistryClient.collect(response.body, limit: 64 << 20, url: url)
         switch response.status {
         case .ok:
@@ -82,9 +85,6 @@ public struct ScannerAdapterClient: Sendable {
             throw Self.failure(url: url, status: response.status, body: body)
         }
     }
-
-    /// The 302 of a report still being made is an answer, not a redirect to follow.
-    var noRedirects: HTTPClient { OutgoingHTTP.clientWithoutRedirects }
 
     func authorize(_ request: inout HTTPClientRequest) throws {
         switch auth {

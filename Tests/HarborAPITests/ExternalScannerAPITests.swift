@@ -59,8 +59,12 @@ import Testing
             _ = try await h.createProject("other")
             #expect(try await h.api(.get, "/projects/other/scanner").object()["name"] as? String == "loop")
             #expect(try await h.api(.get, "/scanners").array().first?["is_default"] as? Bool == false)
-            // Disabled, it scans nothing: projects fall back to the built-in scanner.
-            #expect(try await h.api(.put, "/scanners/\(uuid)", json: #"{"name":"loop","url":"http://127.0.0.1:\#(port)","auth":"Basic","disabled":true}"#).status == .ok)
+            // The default cannot be disabled; once the built-in scanner is the default again it can,
+            // and projects that chose it fall back to the default.
+            let disable = #"{"name":"loop","url":"http://127.0.0.1:\#(port)","auth":"Basic","disabled":true}"#
+            #expect(try await h.api(.put, "/scanners/\(uuid)", json: disable).status == .badRequest)
+            #expect(try await h.api(.patch, "/scanners/berth-builtin-scanner", json: #"{"is_default":true}"#).status == .ok)
+            #expect(try await h.api(.put, "/scanners/\(uuid)", json: disable).status == .ok)
             #expect(try await h.api(.get, "/projects/ext/scanner").object()["name"] as? String == "Berth")
             let deleted = try await h.api(.delete, "/scanners/\(uuid)")
             let deletedName = try deleted.object()["name"] as? String
@@ -80,6 +84,11 @@ import Testing
             #expect(try await h.api(.post, "/scanners", json: Self.registration(port: port)).status == .created)
             #expect(try await h.api(.post, "/scanners", json: Self.registration(port: port)).status == .conflict)
             #expect(try await h.api(.delete, "/scanners/berth-builtin-scanner").status == .badRequest)
+            // The stored credential is never sent to a new address: moving the adapter needs it again.
+            let registered = try await h.api(.get, "/scanners").array().last
+            let id = try #require(registered?["uuid"] as? String)
+            #expect(try await h.api(.put, "/scanners/\(id)", json: #"{"name":"loop","url":"http://127.0.0.2:\#(port)","auth":"Basic"}"#).status == .badRequest)
+            #expect(try await h.api(.put, "/scanners/\(id)", json: #"{"name":"loop","url":"http://127.0.0.1:\#(port)","auth":"Basic","description":"same place"}"#).status == .ok)
             #expect(try await h.api(.get, "/scanners/nothing").status == .notFound)
 
             let closed = try await h.api(.post, "/scanners/ping", json: #"{"name":"gone","url":"http://127.0.0.1:9"}"#)

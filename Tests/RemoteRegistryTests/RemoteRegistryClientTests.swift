@@ -1,5 +1,8 @@
 import BerthTestSupport
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
 import OCI
 import Testing
 @testable import RemoteRegistry
@@ -82,22 +85,47 @@ import Testing
         }
     }
 
-    @Test func aPlainFileDownloadAnswersABasicChallenge() async throws {
-        try await Harness.run(live: true) { h in
-            let port = try #require(h.port)
-            #expect(try await h.request(.post, "/api/v2.0/projects", body: Array(#"{"project_name":"files"}"#.utf8)).status == .created)
-            let bytes = Array(repeating: Array("0123456789abcdef".utf8), count: 65_536).flatMap { $0 } // 1 MiB
-            let digest = try await h.pushBlob(bytes, to: "files/zip")
-            let url = "http://127.0.0.1:\(port)/v2/files/zip/blobs/\(digest)"
+    /// A file server that asks for Basic credentials (a tiny Hummingbird app on loopback): the
+    /// download answers the challenge; without credentials, or from a server that asks for a
+    /// token instead (a registry's blob URL), it fails and leaves no file.
+    @Test func aPlainFileDownloadAnswersABasicChallengeOnly() async throws {
+        let bytes = Array(repeating: Array("0123456789abcdef".utf8), count: 65_536).flatMap { $0 } // 1 MiB
+        let expected = "Basic " + Data("mirror:Mirror-Passw0rd".utf8).base64EncodedString()
+        let router = Router()
+        router.get("all.zip") { request, _ -> Response in
+            guard request.headers[.authorization] == expected else {
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"files\""])
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let url = "http://127.0.0.1:\(try #require(client.port))/all.zip"
             let directory = try TemporaryDirectory.make()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let size = try await HTTPDownload.file(url, to: directory + "/all.zip", limit: 4 << 20, credentials: Self.admin)
+            let size = try await HTTPDownload.file(url, to: directory + "/all.zip", limit: 4 << 20,
+                                                   credentials: RemoteCredentials(username: "mirror", password: "Mirror-Passw0rd"))
             let downloaded = try Array(Data(contentsOf: URL(fileURLWithPath: directory + "/all.zip")))
-            #expect(size == Int64(bytes.count) && Digest.of(downloaded) == digest)
+            #expect(size == Int64(bytes.count) && downloaded == bytes)
             await #expect(throws: RemoteError.self) {
                 try await HTTPDownload.file(url, to: directory + "/anonymous.zip", limit: 4 << 20)
             }
-            #expect(!FileManager.default.fileExists(atPath: directory + "/anonymous.zip"))
+            await #expect(throws: RemoteError.self) {
+                try await HTTPDownload.file(url, to: directory + "/small.zip", limit: 1024,
+                                            credentials: RemoteCredentials(username: "mirror", password: "Mirror-Passw0rd"))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["all.zip"])
+        }
+        try await Harness.run(live: true) { h in
+            #expect(try await h.request(.post, "/api/v2.0/projects", body: Array(#"{"project_name":"files"}"#.utf8)).status == .created)
+            let digest = try await h.pushBlob(Array("blob".utf8), to: "files/zip")
+            let blobURL = "http://127.0.0.1:\(try #require(h.port))/v2/files/zip/blobs/\(digest)"
+            do {
+                try await HTTPDownload.file(blobURL, to: NSTemporaryDirectory() + "/never-\(digest.hex)", limit: 1 << 20, credentials: Self.admin)
+                Issue.record("credentials were sent without a Basic challenge")
+            } catch let error as RemoteError {
+                #expect(error.description.contains("without a Basic challenge"), "\(error)")
+            }
         }
     }
 }

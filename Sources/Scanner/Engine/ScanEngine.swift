@@ -36,6 +36,10 @@ public struct ScanEngine: Sendable {
                 if result != nil { log("layer \(label): cached") }
             }
             if result == nil {
+                if Task.isCancelled {
+                    if let key, let cache { await cache.abandon(key) }
+                    throw CancellationError()
+                }
                 log("layer \(label): reading")
                 let fresh: LayerResult
                 do {

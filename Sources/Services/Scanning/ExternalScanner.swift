@@ -36,13 +36,17 @@ public struct ExternalScanner: Sendable {
         guard let registry = registryURL() else {
             throw ScanJobError("Berth's own address is not known yet, so the scanner cannot be told where to pull from: set external_url")
         }
-        let client = ScannerAdapterClient(baseURL: registration.url, auth: registration.auth, credential: registration.accessCredential)
+        let client = ScannerAdapterClient(baseURL: registration.url, auth: registration.auth, credential: registration.accessCredential,
+                                          skipCertVerify: registration.skipCertVerify)
         let body = ScanRequestBody(
             registry: .init(url: registry, authorization: "Bearer " + (try pullToken(record.repositoryName.value))),
             artifact: .init(repository: record.repositoryName.value, digest: record.digest.description, mime_type: record.mediaType),
             enabled_capabilities: [.init(type: ScanKind.vulnerability.rawValue, produces_mime_types: [BuiltinScanner.nativeReportType])])
         let id = try await client.submit(Array(try JSONEncoder().encode(body)))
         log("scanning \(record.repositoryName)@\(record.digest) with \(registration.name) at \(registration.url) (its request \(id)); it pulls from \(registry)")
+        if registry.contains("://127.0.0.1:") || registry.contains("://[::1]:") {
+            log("note: without external_url the scanner is told to pull from this host's loopback address; set external_url when it runs elsewhere")
+        }
         let started = ContinuousClock.now
         while true {
             try Task.checkCancellation()
