@@ -82,7 +82,8 @@ struct ScanHandlers {
     }
 
     /// `.../additions/sbom`: the SBOM document of a Harbor SBOM accessory, streamed, with Harbor's
-    /// content type. Asked of an image, it answers with the SBOM generated for that image.
+    /// content type. Asked of an image, it answers with the SBOM generated for that image. SPDX
+    /// unless `sbom_media_type` asks for another layer's type (`application/vnd.cyclonedx+json`).
     func sbom(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await services.namedProject(context)
         try await services.require(context.identity, Permission(.artifactAddition, .read), in: project)
@@ -96,9 +97,13 @@ struct ScanHandlers {
                   let found = try await services.artifacts.artifact(.digest(digest), in: artifact.repositoryName) else { throw notFound }
             accessory = found
         }
+        let wanted = request.uri.queryParameters["sbom_media_type"].map(String.init)
         guard let manifest = try? Manifest(bytes: accessory.payload, contentType: accessory.mediaType),
-              manifest.layers.count == 1, let layer = try? manifest.layers[0].validDigest(),
-              let content = try await services.storage?.body(of: layer) else { throw notFound }
+              let chosen = wanted.map({ type in manifest.layers.first { $0.mediaType == type } }) ?? manifest.layers.first,
+              let layer = try? chosen.validDigest(),
+              let content = try await services.storage?.body(of: layer) else {
+            throw wanted == nil ? notFound : APIError.notFound("The sbom is not found in \(wanted!)")
+        }
         return Response(status: .ok, headers: [.contentType: SBOMGenerationJob.artifactType, .contentLength: String(content.size)],
                         body: content.body)
     }

@@ -30,10 +30,10 @@ import Testing
             let listed = try #require(try JSONSerialization.jsonObject(with: Data(referrers.bytes)) as? [String: Any])["manifests"] as? [[String: Any]]
             #expect(listed?.count == 1 && listed?.first?["digest"] as? String == sbomDigest, "\(referrers.text)")
             #expect(listed?.first?["artifactType"] as? String == SBOMGenerationJob.artifactType)
-            #expect((listed?.first?["annotations"] as? [String: String])?["org.opencontainers.artifact.description"] == "SPDX JSON SBOM")
+            #expect((listed?.first?["annotations"] as? [String: String])?["org.opencontainers.artifact.description"] == "SPDX JSON SBOM, with a CycloneDX JSON rendering of it")
             let manifest = try await h.request(.get, "/v2/sboms/app/manifests/\(sbomDigest)", headers: Self.accept(MediaType.ociManifest))
             let parsed = try Manifest(bytes: manifest.bytes, contentType: MediaType.ociManifest)
-            #expect(parsed.subjectDigest == image.digest && parsed.config?.mediaType == MediaType.ociEmpty && parsed.layers.count == 1)
+            #expect(parsed.subjectDigest == image.digest && parsed.config?.mediaType == MediaType.ociEmpty && parsed.layers.count == 2)
             let layer = try #require(parsed.layers.first)
             #expect(layer.mediaType == "application/spdx+json")
             let pulled = try await h.request(.get, "/v2/sboms/app/blobs/\(layer.digest)")
@@ -49,6 +49,16 @@ import Testing
                 (p["name"] as? String).map { "\($0)@\(p["versionInfo"] as? String ?? "")" }
             })
             #expect(named.isSuperset(of: ["urllib3@1.26.5", "requests@2.25.0"]), "\(named)")
+            // The same packages in CycloneDX, the second layer, asked for by its media type.
+            let cdx = try await h.api(.get, "/projects/sboms/repositories/app/artifacts/v1/additions/sbom?sbom_media_type=application/vnd.cyclonedx%2Bjson")
+            #expect(cdx.status == .ok && parsed.layers.last?.mediaType == "application/vnd.cyclonedx+json")
+            let cdxDocument = try #require(try JSONSerialization.jsonObject(with: Data(cdx.bytes)) as? [String: Any])
+            #expect(cdxDocument["bomFormat"] as? String == "CycloneDX", "\(cdx.text.prefix(300))")
+            let cdxNamed = Set(((cdxDocument["components"] as? [[String: Any]]) ?? []).compactMap { c in
+                (c["name"] as? String).map { "\($0)@\(c["version"] as? String ?? "")" }
+            })
+            #expect(cdxNamed.isSuperset(of: ["urllib3@1.26.5", "requests@2.25.0"]), "\(cdxNamed)")
+            #expect(try await h.api(.get, "/projects/sboms/repositories/app/artifacts/v1/additions/sbom?sbom_media_type=text/plain").status == .notFound)
             // Asked of the image, the addition is its SBOM.
             #expect(try await h.api(.get, "/projects/sboms/repositories/app/artifacts/v1/additions/sbom").bytes == pulled.bytes)
             let accessory = try await h.api(.get, "/projects/sboms/repositories/app/artifacts/\(sbomDigest)").object()

@@ -163,12 +163,15 @@ def test_auto_sbom_on_skopeo_push_pulled_back_with_oras(berth, tmp_path):
     assert [(m["digest"], m["artifactType"]) for m in referrers["manifests"]] == [
         (sbom["sbom_digest"], "application/vnd.goharbor.harbor.sbom.v1")]
 
-    # oras pulls the document; it names the wheels' packages.
+    # oras pulls the documents (SPDX, and the same in CycloneDX); they name the wheels' packages.
     client = oras.client.OrasClient(hostname=berth.host, insecure=True, auth_backend="basic")
     client.login(username="admin", password=ADMIN_PASSWORD, hostname=berth.host, tls_verify=False)
     files = client.pull(target=f"{berth.host}/sboms/app@{sbom['sbom_digest']}", outdir=str(tmp_path / "out"))
-    assert len(files) == 1 and files[0].endswith("sbom.spdx.json"), files
-    document = json.load(open(files[0]))
+    assert sorted(os.path.basename(f) for f in files) == ["sbom.cdx.json", "sbom.spdx.json"], files
+    document = json.load(open(next(f for f in files if f.endswith("sbom.spdx.json"))))
+    cyclonedx = json.load(open(next(f for f in files if f.endswith("sbom.cdx.json"))))
+    assert cyclonedx["bomFormat"] == "CycloneDX"
+    assert {("urllib3", "1.26.5"), ("requests", "2.25.0")} <= {(c["name"], c.get("version")) for c in cyclonedx["components"]}
     assert document["spdxVersion"] == "SPDX-2.3"
     packages = {(p["name"], p.get("versionInfo")) for p in document["packages"]}
     assert {("urllib3", "1.26.5"), ("requests", "2.25.0")} <= packages, packages

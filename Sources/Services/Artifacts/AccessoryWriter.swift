@@ -23,17 +23,28 @@ struct AccessoryWriter: Sendable {
     /// The OCI empty descriptor's content, `{}`.
     static let emptyConfig: [UInt8] = Array("{}".utf8)
 
-    /// Stores the layer, the empty config and the manifest; returns the manifest's digest. The
+    /// One layer of an accessory: a document, its media type and the file name it is pulled as.
+    struct Layer {
+        let mediaType: String
+        let bytes: [UInt8]
+        let title: String
+    }
+
+    /// Stores the layers, the empty config and the manifest; returns the manifest's digest. Each
     /// layer is titled (`org.opencontainers.image.title`) so that `oras pull` writes it to a file.
-    func store(artifactType: String, layerMediaType: String, layer: [UInt8], title: String, annotations: [String: String],
+    func store(artifactType: String, layers: [Layer], annotations: [String: String],
                subject: ArtifactRecord) async throws -> Digest {
         let config = try await storeBlob(Self.emptyConfig, in: subject)
-        let content = try await storeBlob(layer, in: subject)
+        var descriptors: [Descriptor] = []
+        for layer in layers {
+            let content = try await storeBlob(layer.bytes, in: subject)
+            descriptors.append(Descriptor(mediaType: layer.mediaType, digest: content, size: Int64(layer.bytes.count),
+                                          annotations: ["org.opencontainers.image.title": layer.title]))
+        }
         let manifest = AccessoryManifest(
             artifactType: artifactType,
             config: Descriptor(mediaType: MediaType.ociEmpty, digest: config, size: Int64(Self.emptyConfig.count)),
-            layers: [Descriptor(mediaType: layerMediaType, digest: content, size: Int64(layer.count),
-                                annotations: ["org.opencontainers.image.title": title])],
+            layers: descriptors,
             subject: Descriptor(mediaType: subject.mediaType, digest: subject.digest, size: Int64(subject.payload.count)),
             annotations: annotations)
         let encoder = JSONEncoder()

@@ -6,9 +6,10 @@ import OCI
 import Scanner
 
 /// Harbor's `SBOM` job: the image's packages (from the same per-layer inventories a vulnerability
-/// scan uses, so an image already scanned reads no layer) written as an SPDX 2.3 document and
-/// stored as a Harbor SBOM accessory of the image (`application/vnd.goharbor.harbor.sbom.v1`,
-/// `subject` = the image), replacing the SBOM generated before. The report row keeps where it is.
+/// scan uses, so an image already scanned reads no layer) written as an SPDX 2.3 document (the
+/// first layer, what Harbor's own SBOMs hold) and a CycloneDX 1.5 one (the second), stored as a
+/// Harbor SBOM accessory of the image (`application/vnd.goharbor.harbor.sbom.v1`, `subject` = the
+/// image), replacing the SBOM generated before. The report row keeps where it is.
 public struct SBOMGenerationJob: JobKind {
     public static let jobType = "SBOM"
     public var jobType: String { Self.jobType }
@@ -18,6 +19,7 @@ public struct SBOMGenerationJob: JobKind {
     /// Harbor's artifact type for the SBOMs its scanners generate.
     public static let artifactType = "application/vnd.goharbor.harbor.sbom.v1"
     public static let documentMediaType = "application/spdx+json"
+    public static let cycloneDXMediaType = "application/vnd.cyclonedx+json"
 
     let artifacts: ArtifactStore
     let reports: ScanReportStore
@@ -43,15 +45,17 @@ public struct SBOMGenerationJob: JobKind {
         let previous = try await reports.report(uuid: uuid).flatMap { $0.result.flatMap { SBOMReference(json: $0.report) } }
         let inventory = try await reader.inventory(of: record, log: { context.log($0) })
         let created = Date()
-        let document = try ReportFormat.spdx.render(
-            inventory: inventory, vulnerabilities: [],
-            context: ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
-                                   mimeType: record.mediaType, generatedAt: created))
+        let about = ReportContext(repository: record.repositoryName.value, tag: nil, digest: record.digest.description,
+                                  mimeType: record.mediaType, generatedAt: created)
+        let spdx = try ReportFormat.spdx.render(inventory: inventory, vulnerabilities: [], context: about)
+        let cycloneDX = try ReportFormat.cyclonedx.render(inventory: inventory, vulnerabilities: [], context: about)
         let timestamp = ISO8601DateFormatter().string(from: created)
         let digest = try await writer.store(
-            artifactType: Self.artifactType, layerMediaType: Self.documentMediaType, layer: Array(document), title: "sbom.spdx.json",
+            artifactType: Self.artifactType,
+            layers: [.init(mediaType: Self.documentMediaType, bytes: Array(spdx), title: "sbom.spdx.json"),
+                     .init(mediaType: Self.cycloneDXMediaType, bytes: Array(cycloneDX), title: "sbom.cdx.json")],
             annotations: ["created-by": "Berth", "org.opencontainers.artifact.created": timestamp,
-                          "org.opencontainers.artifact.description": "SPDX JSON SBOM"],
+                          "org.opencontainers.artifact.description": "SPDX JSON SBOM, with a CycloneDX JSON rendering of it"],
             subject: record)
         let reference = SBOMReference(digest: digest.description, repository: record.repositoryName.value,
                                       mediaType: Self.documentMediaType, packages: inventory.packages.count)
