@@ -12,6 +12,7 @@ import requests
 
 from conftest import ADMIN_PASSWORD, Berth, free_port, run
 from test_scanning import VULNDB, build_python_image
+from test_swagger_schema import validate
 from test_vulndb_sources import REGISTRY_PASSWORD, start_registry
 
 REPORT = "application/vnd.security.vulnerability.report; version=1.1"
@@ -77,6 +78,10 @@ def test_a_second_berth_is_the_first_ones_external_scanner(berth, berth_binary, 
         created = requests.post(f"{api}/scanners", auth=berth.auth, json=settings)
         assert created.status_code == 201, created.text
         uuid = created.headers["Location"].rsplit("/", 1)[1]
+        registrations = requests.get(f"{api}/scanners", auth=berth.auth).json()
+        validate(registrations, "ScannerRegistration", array=True)
+        assert [r["name"] for r in registrations] == ["Berth", "second-berth"] and registrations[1]["access_credential"] == ""
+        validate(requests.get(f"{api}/scanners/{uuid}", auth=berth.auth).json(), "ScannerRegistration")
         assert requests.post(f"{api}/projects", auth=berth.auth, json={"project_name": "team"}).status_code == 201
         assert requests.put(f"{api}/projects/team/scanner", auth=berth.auth, json={"uuid": uuid}).status_code == 200
 
