@@ -13,6 +13,14 @@ struct ScanOverviewPresenter {
 
     static let scanner = ScannerResp(name: BuiltinScanner.name, vendor: BuiltinScanner.vendor, version: BuiltinScanner.version)
 
+    /// The scanner that made a report: the built-in one, or the external adapter its report names.
+    static func scanner(of report: ScanReportRecord) -> ScannerResp {
+        guard report.registrationUUID != BuiltinScanner.uuid else { return scanner }
+        struct Named: Decodable { let scanner: Scanner?; struct Scanner: Decodable { let name: String?; let vendor: String?; let version: String? } }
+        let named = report.result.flatMap { try? JSONDecoder().decode(Named.self, from: Data($0.report.utf8)) }?.scanner
+        return ScannerResp(name: named?.name ?? "", vendor: named?.vendor ?? "", version: named?.version ?? "")
+    }
+
     func overviews(_ records: [ArtifactRecord]) async throws -> [Int64: [String: NativeReportSummaryResp]] {
         try await reports(of: records, kind: .vulnerability).compactMapValues { reports in
             Self.summary(reports).map { [BuiltinScanner.nativeReportType: $0] }
@@ -79,6 +87,6 @@ struct ScanOverviewPresenter {
             duration: times.duration,
             summary: parts.isEmpty ? nil : .init(total: parts.reduce(0) { $0 + $1.total }, fixable: parts.reduce(0) { $0 + $1.fixable }, summary: counts),
             start_time: times.start.map(Timestamp.rfc3339(millis:)), end_time: times.end.map(Timestamp.rfc3339(millis:)),
-            complete_percent: times.status.isFinal ? 100 : 0, scanner: scanner)
+            complete_percent: times.status.isFinal ? 100 : 0, scanner: scanner(of: first))
     }
 }

@@ -42,6 +42,8 @@ public struct VulnerabilityFilter: Sendable {
 
 /// A vulnerable package of one artifact, with where the artifact is.
 public struct ListedVulnerability: Sendable {
+    /// The external scanner registration that reported it; empty for the built-in scanner.
+    public var scannerName: String
     public var manifestID: Int64
     public var projectID: Int64
     public var repository: String
@@ -57,9 +59,10 @@ public struct SecurityHubStore: Sendable {
 
     static let from = """
         scan_vulnerabilities v JOIN manifests m ON m.id = v.manifest_id JOIN repositories r ON r.id = m.repository_id
+        JOIN scan_reports s ON s.uuid = v.report_uuid LEFT JOIN scanner_registrations g ON g.uuid = s.registration_uuid
         """
     static let columns: SQLQueryString = """
-        v.manifest_id, r.project_id, r.name AS repository, m.digest, v.cve_id, v.package, v.version, v.fixed_version, v.severity,
+        v.manifest_id, r.project_id, r.name AS repository, m.digest, g.name AS scanner_name, v.cve_id, v.package, v.version, v.fixed_version, v.severity,
         v.cvss_score_v3, v.description, v.links, v.cwe_ids, v.vendor_attributes
         """
 
@@ -178,6 +181,7 @@ public struct SecurityHubStore: Sendable {
         let links = try row.decode(column: "links", as: String.self)
         let cwes = try row.decode(column: "cwe_ids", as: String.self)
         return ListedVulnerability(
+            scannerName: try row.decode(column: "scanner_name", as: String?.self) ?? "",
             manifestID: try row.decode(column: "manifest_id", as: Int64.self), projectID: try row.decode(column: "project_id", as: Int64.self),
             repository: try row.decode(column: "repository", as: String.self), digest: try row.decode(column: "digest", as: String.self),
             vulnerability: VulnerabilityRow(

@@ -43,6 +43,18 @@ import Testing
             let rows = try await h.api(.get, "/security/vul?q=digest%3D\(image.digest)&page_size=100").array()
             #expect(Set(rows.compactMap { $0["cve_id"] as? String }) == found)
 
+            #expect((overview["scanner"] as? [String: Any])?["name"] as? String == "Berth", "the adapter's own name, from its report")
+            // A CVE export names the registration that scanned.
+            let projectID = try #require(try await h.api(.get, "/projects/ext").object()["project_id"] as? Int)
+            let export = try await h.api(.post, "/export/cve", json: #"{"projects":[\#(projectID)]}"#, headers: SecurityHubAPITests.exportHeaders())
+            let exportID = try #require(try export.object()["id"] as? Int)
+            try await eventually(seconds: 120, "the export finished") {
+                try await h.api(.get, "/export/cve/execution/\(exportID)").object()["status"] as? String == "Success"
+            }
+            let csv = try await h.api(.get, "/export/cve/download/\(exportID)").text
+            let csvRows = csv.split(separator: "\r\n").dropFirst()
+            #expect(!csvRows.isEmpty && csvRows.allSatisfy { $0.hasSuffix(",loop") }, "\(csv)")
+
             // The gate now judges by the adapter's report.
             #expect(try await h.request(.get, "/v2/ext/app/manifests/v1").status == .preconditionFailed)
             // The same numbers as the built-in scanner's for the same image.

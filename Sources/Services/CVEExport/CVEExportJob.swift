@@ -78,7 +78,8 @@ public struct CVEExportJob: JobKind {
                 for listed in page where filter.accepts(listed, tags: (tags[listed.manifestID] ?? []).map(\.name)) {
                     let v = listed.vulnerability
                     text += CSV.line([listed.repository, listed.digest, v.cveID, v.package, v.version, v.fixedVersion, v.severity,
-                                      v.cweIDs.joined(separator: ","), v.vendorAttributes, BuiltinScanner.name])
+                                      v.cweIDs.joined(separator: ","), v.vendorAttributes,
+                                      listed.scannerName.isEmpty ? BuiltinScanner.name : listed.scannerName])
                     rows += 1
                 }
                 if !text.isEmpty { try await write([ByteBuffer(string: text)]) }
