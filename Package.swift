@@ -108,6 +108,7 @@ let package = Package(
         // Fresh SQLite files and PostgreSQL databases for tests; not part of the binary.
         .target(name: "BerthTestSupport", dependencies: [
             "Metadata", "BerthServer", "OCI",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),

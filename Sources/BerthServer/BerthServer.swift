@@ -86,6 +86,21 @@ public struct BerthServer: Sendable {
             logger: logger)
     }
 
+    /// The same routes served on a socket, without the background services (workers, upload
+    /// expiry) that `application()` runs: for tests that drive `application()` in process and need
+    /// real HTTP beside it. `onRunning` gets the bound port.
+    public func socketApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+            onServerRunning: { [servedAddress] channel in
+                servedAddress.serverRunning(on: channel)
+                if let port = channel.localAddress?.port { onRunning(port) }
+            },
+            logger: logger)
+    }
+
     public func close() async {
         await backend.audit.close()
         await database.close()

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import OCI
+import ServiceLifecycle
 import Testing
 
 /// An in-process Berth on a fresh database and data directory, driven through Hummingbird's router
@@ -14,9 +15,12 @@ public struct Harness: Sendable {
     public static let password = "Test-Passw0rd"
     public let client: any TestClientProtocol
     public let server: BerthServer
+    /// The loopback port of a live harness.
+    public let port: Int?
 
-    /// `live` serves on a loopback socket (`port`) for clients outside the process, such as
-    /// another registry's client; the default drives the router directly.
+    /// `live` also serves on a loopback socket (`port`) for clients outside the process, such as
+    /// another registry's client. The test's own requests always drive the router directly (no
+    /// client timeout to trip when the whole suite loads the machine).
     public static func run(live: Bool = false, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.withFreshURL { url, directory in
             var configuration = BerthConfiguration()
@@ -30,9 +34,29 @@ public struct Harness: Sendable {
             var logger = Logger(label: "test")
             logger.logLevel = .warning
             let server = try await BerthServer.open(configuration, logger: logger)
+            let serviceLogger = logger
             do {
-                try await server.application().test(live ? .live : .router) { client in
-                    try await body(Harness(client: client, server: server))
+                try await server.application().test(.router) { client in
+                    guard live else { return try await body(Harness(client: client, server: server, port: nil)) }
+                    let (ports, announce) = AsyncStream<Int>.makeStream()
+                    let socket = server.socketApplication { port in announce.yield(port) }
+                    let group = ServiceGroup(configuration: .init(services: [socket], gracefulShutdownSignals: [], logger: serviceLogger))
+                    try await withThrowingTaskGroup(of: Void.self) { tasks in
+                        tasks.addTask {
+                            defer { announce.finish() }   // a server that failed to start announces no port
+                            try await group.run()
+                        }
+                        var iterator = ports.makeAsyncIterator()
+                        let port = await iterator.next()
+                        do {
+                            try await body(Harness(client: client, server: server, port: port))
+                        } catch {
+                            await group.triggerGracefulShutdown()
+                            throw error
+                        }
+                        await group.triggerGracefulShutdown()
+                        try await tasks.waitForAll()
+                    }
                 }
             } catch {
                 await server.close()
@@ -41,9 +65,6 @@ public struct Harness: Sendable {
             await server.close()
         }
     }
-
-    /// The loopback port of a live harness.
-    public var port: Int? { client.port }
 
     public static var admin: HTTPFields {
         [.authorization: "Basic " + Data("admin:\(password)".utf8).base64EncodedString()]
