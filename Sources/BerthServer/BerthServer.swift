@@ -7,6 +7,7 @@ import Jobs
 import Logging
 import Metadata
 import Registry
+import ServiceLifecycle
 import Services
 
 /// The composition root: opens the database and storage, creates first-start state and builds the
@@ -76,24 +77,23 @@ public struct BerthServer: Sendable {
     }
 
     public func application() -> some ApplicationProtocol {
-        Application(
-            router: router(),
-            server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
-            services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
-                       BackgroundJobsService(pool: jobs, scheduler: scheduler)],
-            onServerRunning: { [servedAddress] channel in servedAddress.serverRunning(on: channel) },
-            logger: logger)
+        makeApplication(services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
+                               BackgroundJobsService(pool: jobs, scheduler: scheduler)]) { _ in }
     }
 
     /// The same routes served on a socket, without the background services (workers, upload
     /// expiry) that `application()` runs: for tests that drive `application()` in process and need
     /// real HTTP beside it. `onRunning` gets the bound port.
     public func socketApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        makeApplication(services: [], onRunning: onRunning)
+    }
+
+    private func makeApplication(services: [any Service], onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
         Application(
             router: router(),
             server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
+            services: services,
             onServerRunning: { [servedAddress] channel in
                 servedAddress.serverRunning(on: channel)
                 if let port = channel.localAddress?.port { onRunning(port) }

@@ -92,13 +92,8 @@ public struct AdvisoryUpdateJob: JobKind {
 
     public func run(_ context: JobContext) async throws {
         let parameters = try JSONDecoder().decode(AdvisoryUpdateParameters.self, from: Data(context.parameters.utf8))
-        if let violation = parameters.violation { throw AdvisoryUpdateError(violation) }
+        if let violation = parameters.violation { throw ScanJobError(violation) }
         let outcome = try await update.run([try AdvisoryLocation(parameters.url)], log: { context.log($0) })
         for line in outcome.lines { context.log(line) }
     }
-}
-
-struct AdvisoryUpdateError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -54,12 +54,7 @@ public struct ArtifactScanJob: JobKind {
         let inventory = try await reader.inventory(of: record, log: { context.log($0) })
         let vulnerabilities = try await matcher.match(inventory)
         let fields = try ScanResult.fields(inventory: inventory, vulnerabilities: vulnerabilities, artifact: record)
-        guard try await reports.saveResult(uuid, fields, inventory: CanonicalJSON.string(inventory)) else {
-            context.log("the artifact was deleted while it was scanned")
-            return
-        }
-        try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,
-                                digest: record.digest.description, payload: fields.summary)
+        guard try await store(fields, inventory: CanonicalJSON.string(inventory), of: record, in: uuid, context: context) else { return }
         context.log("\(inventory.packages.count) packages, \(vulnerabilities.count) vulnerabilities (worst: \(fields.severity)); read \(inventory.bytesRead) bytes of layers")
     }
 
@@ -70,12 +65,20 @@ public struct ArtifactScanJob: JobKind {
         }
         guard let external else { throw ScanJobError("this process cannot drive external scanners") }
         let fields = try await external.scan(record, with: registration, log: { context.log($0) })
-        guard try await reports.saveResult(reportUUID, fields) else {
+        _ = try await store(fields, inventory: nil, of: record, in: reportUUID, context: context)
+    }
+
+    /// Saves a result and records `SCANNING_COMPLETED` for webhooks; false when the artifact was
+    /// deleted while it was scanned.
+    private func store(_ fields: ScanResultFields, inventory: String?, of record: ArtifactRecord, in reportUUID: String,
+                       context: JobContext) async throws -> Bool {
+        guard try await reports.saveResult(reportUUID, fields, inventory: inventory) else {
             context.log("the artifact was deleted while it was scanned")
-            return
+            return false
         }
         try await events.record("SCANNING_COMPLETED", projectID: record.projectID, repository: record.repositoryName.value,
                                 digest: record.digest.description, payload: fields.summary)
+        return true
     }
 }
 
