@@ -80,6 +80,7 @@ let package = Package(
         .target(name: "Services", dependencies: [
             "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "Registry", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access",
@@ -96,6 +97,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "berth", dependencies: [
             "BerthServer", "Scanner", "Jobs", "Services", "Metadata", "RemoteRegistry",

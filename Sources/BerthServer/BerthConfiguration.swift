@@ -23,12 +23,15 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// a registry holding the advisory artifact, or a server holding `all.zip`.
     public var vulndbUsername: String?
     public var vulndbPassword: String?
+    /// The key that seals stored credentials (`secret_key`); every node of one service needs the
+    /// same. Unset: a random key created in the data directory on first start.
+    public var secretKey: String?
 
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
         "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds",
-        "vulndb.username", "vulndb.password",
+        "vulndb.username", "vulndb.password", "secret_key",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -131,6 +134,9 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "vulndb.password":
                 guard !value.isEmpty else { throw ConfigurationError(key: key, message: "must not be empty") }
                 vulndbPassword = value
+            case "secret_key":
+                guard value.count >= 16 else { throw ConfigurationError(key: key, message: "must be at least 16 characters") }
+                secretKey = value
             default:
                 throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
             }

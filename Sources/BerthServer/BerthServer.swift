@@ -6,6 +6,7 @@ import Hummingbird
 import Jobs
 import Logging
 import Metadata
+import NIOConcurrencyHelpers
 import Registry
 import ServiceLifecycle
 import Services
@@ -47,17 +48,32 @@ public struct BerthServer: Sendable {
                                          issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 2 * 3600)
                 return try signer.sign(claims)
             })
+            let sealer = try configuration.secretKey.map(SecretBox.init(passphrase:))
+                ?? SecretBox.loadOrCreate(at: configuration.dataDirectory + "/secret.key")
+            // Workers are made before what they wake, so these reach them through the box.
+            let pool = NIOLockedValueBox<JobWorkerPool?>(nil)
+            let notify: @Sendable () -> Void = { pool.withLockedValue { $0 }?.notify() }
+            let autoScan = AutoScan(database: database, requester: ScanRequester(database: database, notify: notify))
+            let autoScanObserver = AutoScanObserver(autoScan: autoScan, logger: logger)
+            let replication = ReplicationEndpoints(database: database, blobs: blobs, sealer: sealer, stored: { manifestID, projectID in
+                // Replicated images are scanned on arrival like pushed ones.
+                try? await autoScan.manifestPushed(manifestID: manifestID, projectID: projectID)
+            })
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
-                                                               vulndbCredentials: configuration.vulndbCredentials, external: external),
+                                                               vulndbCredentials: configuration.vulndbCredentials, external: external,
+                                                               replication: replication),
                                      settings: configuration.jobs, logger: logger)
-            let autoScan = AutoScan(database: database, requester: ScanRequester(database: database, notify: { jobs.notify() }))
-            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit,
-                                          pushObserver: AutoScanObserver(autoScan: autoScan, logger: logger))
+            pool.withLockedValue { $0 = jobs }
+            let events = ArtifactEventFanOut([
+                autoScanObserver,
+                ReplicationEventObserver(triggers: ReplicationTriggers(database: database, notify: notify), logger: logger),
+            ])
+            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit, events: events)
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,
-                                  externalURL: configuration.externalURL)
+                                  externalURL: configuration.externalURL, sealer: sealer, events: events)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)

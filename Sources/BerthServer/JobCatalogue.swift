@@ -7,7 +7,8 @@ import Services
 /// Every job kind this binary runs: the one list a new feature adds its `JobKind` to.
 enum JobCatalogue {
     static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry,
-                      vulndbCredentials: RemoteCredentials?, external: ExternalScanner) -> [any JobKind] {
+                      vulndbCredentials: RemoteCredentials?, external: ExternalScanner,
+                      replication: ReplicationEndpoints) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
             AuditPurgeJob(database: database),
@@ -18,6 +19,8 @@ enum JobCatalogue {
             ScanAllJob(database: database, requester: ScanRequester(database: database)),
             AdvisoryUpdateJob(database: database, credentials: vulndbCredentials),
             AdapterScanJob(database: database),
+            ReplicationJob(database: database, endpoints: replication),
+            ReplicationTaskJob(endpoints: replication),
         ]
     }
 }

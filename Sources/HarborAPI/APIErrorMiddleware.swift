@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Metadata
 import OCI
+import Services
 
 /// Renders every error thrown by API handlers as Harbor's error body.
 public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
@@ -40,6 +41,12 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .tagImmutable(let repository, let tag, let moving):
                 return .precondition(MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
+            }
+        case let error as ReplicationError:
+            switch error {
+            case .badRequest(let message): return .badRequest(message)
+            case .notFound(let message): return .notFound(message)
+            case .failed: return .internal("internal error")
             }
         default:
             return .internal("internal error")

@@ -33,13 +33,19 @@ public struct APIServices: Sendable {
     public let scanRequester: ScanRequester
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
+    public let registryEndpoints: RegistryEndpointStore
+    public let replicationPolicies: ReplicationPolicyStore
+    public let replicationTriggers: ReplicationTriggers
+    /// Told of deletions made through the API, as the registry tells of its own.
+    public let events: (any ArtifactEventObserver)?
     /// `external_url` of the configuration (`https://registry.example.com`); nil means the address
     /// the request was sent to.
     public let externalURL: String?
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
-                storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil) {
+                storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil,
+                sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil) {
         self.database = database
         self.externalURL = externalURL
         self.users = UserStore(database: database)
@@ -65,6 +71,10 @@ public struct APIServices: Sendable {
         self.scanRequester = ScanRequester(database: database, notify: { jobPool?.notify() })
         self.advisories = AdvisoryStore(database: database)
         self.allowlists = CVEAllowlistStore(database: database)
+        self.registryEndpoints = RegistryEndpointStore(database: database, sealer: sealer)
+        self.replicationPolicies = ReplicationPolicyStore(database: database)
+        self.replicationTriggers = ReplicationTriggers(database: database, notify: { jobPool?.notify() })
+        self.events = events
     }
 
     /// Writes an audit line for a change made by `identity`.

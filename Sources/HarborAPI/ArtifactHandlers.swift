@@ -36,6 +36,7 @@ struct ArtifactHandlers {
         try await services.immutableRules.refuseDeleting(tags, in: artifact.repositoryName.value, projectID: project.id)
         try await services.artifacts.deleteArtifact(id: artifact.id)
         await services.recordAudit(context.identity, "delete", "artifact", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
+        await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: artifact.digest.description)
         return JSONResponse.empty(.ok)
     }
 

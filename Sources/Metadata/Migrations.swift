@@ -285,6 +285,26 @@ enum Migrations {
                 registration_uuid TEXT NOT NULL)
             """,
         ]),
+        // Replication: remote registry endpoints (secrets sealed with the instance key) and policies.
+        (12, [
+            """
+            CREATE TABLE registries (
+                id {id}, name TEXT NOT NULL UNIQUE, url TEXT NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
+                credential_type TEXT NOT NULL, access_key TEXT NOT NULL, sealed_secret TEXT NOT NULL,
+                insecure BOOLEAN NOT NULL, ca_certificate TEXT, status TEXT NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE replication_policies (
+                id {id}, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,
+                src_registry_id BIGINT REFERENCES registries(id), dest_registry_id BIGINT REFERENCES registries(id),
+                dest_namespace TEXT NOT NULL, dest_namespace_replace_count INTEGER NOT NULL,
+                trigger_type TEXT NOT NULL, cron TEXT NOT NULL, filters TEXT NOT NULL,
+                replicate_deletion BOOLEAN NOT NULL, override BOOLEAN NOT NULL, enabled BOOLEAN NOT NULL,
+                speed INTEGER NOT NULL, copy_by_chunk BOOLEAN NOT NULL, single_active_replication BOOLEAN NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

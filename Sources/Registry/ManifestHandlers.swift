@@ -71,7 +71,8 @@ struct ManifestHandlers {
         for reference in pushed {
             await backend.audit.record(Self.event(context, operation: "push", repository: repository, reference: reference))
         }
-        await backend.pushObserver?.manifestPushed(PushedManifest(manifestID: manifestID, projectID: project.id, repository: repository, digest: digest))
+        await backend.events?.manifestPushed(PushedManifest(manifestID: manifestID, projectID: project.id, repository: repository,
+                                                            digest: digest, tags: tags.map(\.value)))
         var headers = HTTPFields()
         headers[.location] = "/v2/\(repository)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description
@@ -94,6 +95,7 @@ struct ManifestHandlers {
             }
         }
         await backend.audit.record(Self.event(context, operation: "delete", repository: repository, reference: reference))
+        await backend.events?.artifactDeleted(repository: repository, reference: reference.description)
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }
 

@@ -17,11 +17,11 @@ public struct RegistryBackend: Sendable {
     /// Shared with the Harbor API; buffers pulls so that serving a manifest writes nothing.
     public let audit: AuditRecorder
     let vulnerabilityGate: VulnerabilityGate
-    /// Told of every stored manifest (auto-scan); nil when nothing listens.
-    public let pushObserver: (any ManifestPushObserver)?
+    /// Told of every stored manifest and deletion (auto-scan, replication); nil when nothing listens.
+    public let events: (any ArtifactEventObserver)?
 
     public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy, audit: AuditRecorder,
-                pushObserver: (any ManifestPushObserver)? = nil) {
+                events: (any ArtifactEventObserver)? = nil) {
         self.blobs = blobs
         self.blobReferences = BlobReferenceStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -32,23 +32,9 @@ public struct RegistryBackend: Sendable {
         self.immutableRules = ImmutableRuleStore(database: database)
         self.policy = policy
         self.audit = audit
-        self.pushObserver = pushObserver
+        self.events = events
         self.vulnerabilityGate = VulnerabilityGate(reports: ScanReportStore(database: database),
                                                    artifacts: artifacts,
                                                    policy: policy)
     }
-}
-
-/// What a stored manifest push tells its observer.
-public struct PushedManifest: Sendable, Equatable {
-    public let manifestID: Int64
-    public let projectID: Int64
-    public let repository: RepositoryName
-    public let digest: Digest
-}
-
-/// Hears of each manifest the registry stored, after it is stored; the push has succeeded
-/// whatever the observer does, so it must be quick (enqueue, not work).
-public protocol ManifestPushObserver: Sendable {
-    func manifestPushed(_ pushed: PushedManifest) async
 }

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
@@ -15,9 +17,35 @@ public enum OutgoingHTTP {
     /// For a scanner adapter registered with `skip_certVerify` (a self-signed certificate).
     public static let unverifiedClientWithoutRedirects = make(redirects: false, verifyCertificates: false)
 
-    static func make(redirects: Bool, verifyCertificates: Bool) -> HTTPClient {
+    private static let endpointClients = NIOLockedValueBox<[String: HTTPClient]>([:])
+
+    /// The client for one registry endpoint: the shared one, or (kept for the process's life, one
+    /// per distinct setting) one that skips certificate checks (`insecure`) or trusts only the
+    /// endpoint's own CA. Throws when the CA is not PEM.
+    public static func client(insecure: Bool, caCertificate: String?) throws -> HTTPClient {
+        let ca = caCertificate?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if !insecure && ca.isEmpty { return client }
+        let key = insecure ? "insecure" : ca
+        if let known = endpointClients.withLockedValue({ $0[key] }) { return known }
+        let roots: [NIOSSLCertificate]
+        do {
+            roots = insecure ? [] : try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8))
+        } catch {
+            throw RemoteError.badLocation("the CA certificate is not a PEM certificate: \(error)")
+        }
+        guard insecure || !roots.isEmpty else { throw RemoteError.badLocation("the CA certificate holds no PEM certificate") }
+        return endpointClients.withLockedValue { clients in
+            if let known = clients[key] { return known }
+            let made = make(redirects: true, verifyCertificates: !insecure, roots: roots)
+            clients[key] = made
+            return made
+        }
+    }
+
+    static func make(redirects: Bool, verifyCertificates: Bool, roots: [NIOSSLCertificate] = []) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !verifyCertificates { tls.certificateVerification = .none }
+        if !roots.isEmpty { tls.trustRoots = .certificates(roots) }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: redirects ? .follow(max: 5, allowCycles: false) : .disallow,
                                                      timeout: .init(connect: .seconds(10), read: .seconds(60)))
         configuration.connectionPool.retryConnectionEstablishment = false

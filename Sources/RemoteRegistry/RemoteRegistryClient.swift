@@ -72,12 +72,24 @@ public struct RemoteRegistryClient: Sendable {
         return written.size
     }
 
-    /// A GET that answers the registry's challenge once: a 401 with `WWW-Authenticate` gets a
-    /// token (or Basic credentials) for `scope`, and the request is sent again with it.
-    func get(_ path: String, scope: String, timeout: TimeAmount, accept: [String]) async throws -> HTTPClientResponse {
-        let url = endpoint + path
+    /// A GET that answers the registry's challenge once (see `send`).
+    func get(_ path: String, scope: String, timeout: TimeAmount, accept: [String], headers: HTTPHeaders = [:]) async throws -> HTTPClientResponse {
+        var all = headers
+        for type in accept { all.add(name: "Accept", value: type) }
+        return try await send(.GET, path, scope: scope, headers: all, timeout: timeout)
+    }
+
+    /// A request that answers the registry's challenge once: a 401 with `WWW-Authenticate` gets a
+    /// token (or Basic credentials) for `scope`, and the request is sent again with it. `path` may
+    /// also be an absolute URL (an upload's `Location`). The body is bytes, so it can be sent twice;
+    /// streamed bodies go through `sendAuthorized` once a token for their scope is known.
+    func send(_ method: HTTPMethod, _ path: String, scope: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil,
+              timeout: TimeAmount = RemoteRegistryClient.requestTimeout) async throws -> HTTPClientResponse {
+        let url = absoluteURL(path)
         var request = HTTPClientRequest(url: url)
-        for type in accept { request.headers.add(name: "Accept", value: type) }
+        request.method = method
+        request.headers = headers
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         if let known = authorizations.withLockedValue({ $0[scope] }) {
             request.headers.replaceOrAdd(name: "Authorization", value: known)
         } else if let credentials, credentials.isBearer {
@@ -103,6 +115,21 @@ public struct RemoteRegistryClient: Sendable {
                                        + (message.isEmpty ? "" : ": \(message)"))
     }
 
+    /// Sends a request whose body can be sent only once (a streamed blob) with the authorization
+    /// already obtained for `scope`; a 401 here is an error, not a challenge to answer.
+    func sendAuthorized(_ request: HTTPClientRequest, scope: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        var request = request
+        if let known = authorizations.withLockedValue({ $0[scope] }) ?? credentials.map({ $0.isBearer ? $0.authorization : nil }) ?? nil {
+            request.headers.replaceOrAdd(name: "Authorization", value: known)
+        }
+        return try await Self.execute(request, http: http, timeout: timeout)
+    }
+
+    /// `path` against the endpoint; an absolute URL is kept as it is.
+    func absoluteURL(_ path: String) -> String {
+        path.hasPrefix("http://") || path.hasPrefix("https://") ? path : endpoint + path
+    }
+
     /// The `Authorization` value that answers a challenge.
     func authorize(_ challenge: AuthChallenge, scope: String, url: String) async throws -> String {
         switch challenge.scheme {
@@ -118,7 +145,13 @@ public struct RemoteRegistryClient: Sendable {
             }
             var query = components.queryItems ?? []
             if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
-            query.append(URLQueryItem(name: "scope", value: challenge.parameters["scope"] ?? scope))
+            // Every scope the request needs (a mount needs the source's pull too), and the one
+            // the challenge names, each as its own parameter as distribution's token service reads them.
+            var scopes = scope.split(separator: " ").map(String.init)
+            for named in (challenge.parameters["scope"] ?? "").split(separator: " ").map(String.init) where !scopes.contains(named) {
+                scopes.append(named)
+            }
+            query += scopes.map { URLQueryItem(name: "scope", value: $0) }
             components.queryItems = query
             guard let tokenURL = components.string else { throw RemoteError.unauthorized(url: url, reason: "bad token realm \(realm)") }
             var request = HTTPClientRequest(url: tokenURL)

@@ -1,0 +1,56 @@
+/// The kinds of remote registry Berth replicates with (Harbor's adapter types), and what each
+/// declares in `/replication/adapterinfos` and `/registries/{id}/info`.
+public enum RegistryAdapter: String, CaseIterable, Sendable {
+    case harbor
+    case dockerRegistry = "docker-registry"
+    case dockerHub = "docker-hub"
+    case githubGHCR = "github-ghcr"
+    case quay
+
+    /// The address a registry of this kind lives at when it has one (the portal fills it in);
+    /// configurable all the same, so a local stand-in can be tested.
+    public var defaultURL: String? {
+        switch self {
+        case .dockerHub: "https://registry-1.docker.io"
+        case .githubGHCR: "https://ghcr.io"
+        case .quay: "https://quay.io"
+        case .harbor, .dockerRegistry: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .harbor: "Harbor or Berth: projects through /api/v2.0, content through /v2/"
+        case .dockerRegistry: "any OCI distribution registry (_catalog and tags/list for discovery)"
+        case .dockerHub: "Docker Hub (official images under library/)"
+        case .githubGHCR: "GitHub Container Registry"
+        case .quay: "Quay"
+        }
+    }
+
+    /// Harbor pushes events only to registries it can tell about them; any target can take a push.
+    public var supportedTriggers: [String] {
+        ["manual", "scheduled", "event_based"]
+    }
+
+    /// Filters the adapter understands: labels only where the remote has them (Harbor, Berth).
+    public var supportedFilters: [(type: String, style: String, values: [String])] {
+        var filters: [(String, String, [String])] = [("name", "input", []), ("tag", "input", [])]
+        if self == .harbor { filters.append(("label", "list", [])) }
+        filters.append(("resource", "radio", ["image", "artifact"]))
+        return filters
+    }
+}
+
+/// Why a replication request or task cannot go on, in the words the API or the task log shows.
+public enum ReplicationError: Error, Equatable, CustomStringConvertible {
+    case badRequest(String)
+    case notFound(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .badRequest(let message), .notFound(let message), .failed(let message): message
+        }
+    }
+}

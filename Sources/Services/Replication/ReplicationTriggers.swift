@@ -1,0 +1,72 @@
+import Jobs
+import Metadata
+import OCI
+
+/// Starts replication: by hand (`POST /replication/executions`), on a policy's schedule (kept in
+/// the job system's scheduler while the policy is enabled), and on events, where a push to or a
+/// deletion in a repository a push-mode `event_based` policy selects starts an execution of that
+/// one artifact at once.
+public struct ReplicationTriggers: Sendable {
+    let policies: ReplicationPolicyStore
+    let jobs: JobStore
+    let schedules: ScheduleStore
+    let notify: @Sendable () -> Void
+
+    public init(database: MetadataDatabase, notify: @escaping @Sendable () -> Void = {}) {
+        policies = ReplicationPolicyStore(database: database)
+        jobs = JobStore(database: database)
+        schedules = ScheduleStore(database: database)
+        self.notify = notify
+    }
+
+    /// Queues an execution of the whole policy; returns its id.
+    public func start(_ policy: ReplicationPolicyRecord, trigger: JobTrigger) async throws -> Int64 {
+        guard policy.enabled else { throw ReplicationError.badRequest("the policy \(policy.name) is disabled") }
+        let id = try await jobs.enqueue(vendorType: ReplicationJob.jobType, vendorID: policy.id, trigger: trigger,
+                                        parameters: CanonicalJSON.string(ReplicationLaunch(policy_id: policy.id)),
+                                        tasks: [TaskSpec(jobType: ReplicationJob.jobType, parameters: CanonicalJSON.string(ReplicationLaunch(policy_id: policy.id)),
+                                                         maxAttempts: 2)])
+        notify()
+        return id
+    }
+
+    /// Keeps the scheduler in step with the policy: a schedule while it is enabled and scheduled.
+    public func syncSchedule(_ policy: ReplicationPolicyRecord) async throws {
+        if policy.enabled && policy.triggerType == "scheduled" {
+            try await schedules.put(vendorType: ReplicationJob.jobType, vendorID: policy.id,
+                                    schedule: try HarborSchedule(type: "Custom", cron: policy.cron),
+                                    parameters: CanonicalJSON.string(ReplicationLaunch(policy_id: policy.id)))
+        } else {
+            try await schedules.delete(vendorType: ReplicationJob.jobType, vendorID: policy.id)
+        }
+    }
+
+    /// A manifest was stored in `repository` under `tags` (none: pushed by digest).
+    public func pushed(_ repository: RepositoryName, digest: Digest, tags: [String]) async throws {
+        let references = tags.isEmpty ? [digest.description] : tags
+        try await fire(repository, references: references, operation: .copy)
+    }
+
+    /// A tag or an artifact (by digest) was deleted from `repository`.
+    public func deleted(_ repository: RepositoryName, reference: String) async throws {
+        try await fire(repository, references: [reference], operation: .deletion)
+    }
+
+    private func fire(_ repository: RepositoryName, references: [String], operation: ReplicationTaskParameters.Operation) async throws {
+        var queued = false
+        for policy in try await policies.eventBased() where operation == .copy || policy.replicateDeletion {
+            guard let filters = try? ReplicationFilters(policy.filters), filters.selects(repository: repository.value) else { continue }
+            let selected = references.filter { (try? Digest(parsing: $0)) != nil || filters.selects(tag: $0) }
+            guard !selected.isEmpty,
+                  let destination = try? DestinationNaming.destination(of: repository.value, namespace: policy.destinationNamespace,
+                                                                      replaceCount: policy.destinationNamespaceReplaceCount) else { continue }
+            let parameters = ReplicationTaskParameters(policy_id: policy.id, operation: operation, src_repository: repository.value,
+                                                       dst_repository: destination, references: selected)
+            try await jobs.enqueue(vendorType: ReplicationJob.jobType, vendorID: policy.id, trigger: .event, parameters: parameters.json,
+                                   tasks: [TaskSpec(jobType: ReplicationTaskJob.jobType, parameters: parameters.json,
+                                                    maxAttempts: ReplicationTaskJob.attempts)])
+            queued = true
+        }
+        if queued { notify() }
+    }
+}
