@@ -69,7 +69,10 @@ public struct BerthServer: Sendable {
                 autoScanObserver,
                 ReplicationEventObserver(triggers: ReplicationTriggers(database: database, notify: notify), logger: logger),
             ])
-            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit, events: events)
+            let proxy = ProxyCache(database: database, blobs: blobs, sealer: sealer, local: replication.local, audit: audit,
+                                   logger: { [logger] message in logger.warning("\(message)") })
+            let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit, events: events,
+                                          pullThrough: ProxyPullThrough(cache: proxy))
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,

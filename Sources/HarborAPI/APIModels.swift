@@ -69,6 +69,8 @@ struct ProjectResp: Encodable {
     let repo_count: Int64
     let metadata: [String: String]
     let cve_allowlist: CVEAllowlistBody
+    /// Set for proxy-cache projects: the registry endpoint they cache.
+    let registry_id: Int64?
 }
 
 struct ProjectReq: Decodable {

@@ -38,7 +38,11 @@ struct ProjectHandlers {
         let body = try await JSONBody.decode(ProjectReq.self, from: request)
         guard let name = body.project_name else { throw APIError.badRequest("project_name is required") }
         try Self.validateName(name)
-        if body.registry_id != nil { throw APIError.badRequest("proxy-cache projects are not supported yet") }
+        if let registryID = body.registry_id {
+            // Harbor: only system administrators create proxy-cache projects.
+            guard context.identity.isAdmin else { throw APIError.forbidden("only system administrators create proxy-cache projects") }
+            guard try await services.registryEndpoints.find(registryID) != nil else { throw APIError.badRequest("registry \(registryID) does not exist") }
+        }
         var metadata = try ProjectMetadataRules.validate(body.metadata ?? [:])
         let isPublic = body.public ?? (metadata["public"] == "true")
         metadata["public"] = isPublic ? "true" : "false"
@@ -50,11 +54,14 @@ struct ProjectHandlers {
         let allowlist = try body.cve_allowlist.map { try CVEAllowlistHandlers.validated($0, projectID: 0) }
         guard let project = try await services.projects.create(
             name: name, isPublic: isPublic, ownerID: owner, metadata: metadata,
-            ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue }, storageLimit: storageLimit)
+            ownerRole: owner.map { _ in ProjectRole.projectAdmin.rawValue }, storageLimit: storageLimit, registryID: body.registry_id)
         else { throw APIError.conflict("project \(name) already exists") }
         if var allowlist {
             allowlist.projectID = project.id
             try await services.allowlists.put(allowlist)
+        }
+        if project.registryID != nil {
+            try await RetentionHandlers(services: services).installProxyCacheDefault(projectID: project.id)
         }
         await services.recordAudit(context.identity, "create", "project", project.name, projectID: project.id)
         return JSONResponse.created(location: "/api/v2.0/projects/\(project.id)")
@@ -180,7 +187,7 @@ struct ProjectHandlers {
                 creation_time: Timestamp.rfc3339(millis: project.createdAt), update_time: Timestamp.rfc3339(millis: project.updatedAt),
                 deleted: false, togglable: true, current_user_role_id: detail.callerRole,
                 current_user_role_ids: detail.callerRole.map { [$0] }, repo_count: detail.repositoryCount, metadata: detail.metadata,
-                cve_allowlist: CVEAllowlistHandlers.body(allowlist))
+                cve_allowlist: CVEAllowlistHandlers.body(allowlist), registry_id: project.registryID)
         }
     }
 

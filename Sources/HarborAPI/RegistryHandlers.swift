@@ -52,13 +52,17 @@ struct RegistryHandlers {
         return JSONResponse.empty(.ok)
     }
 
-    /// 412 while a replication policy (or, later, a proxy-cache project) uses the endpoint.
+    /// 412 while a replication policy or a proxy-cache project uses the endpoint.
     func delete(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.registry, .delete))
         let record = try await stored(context)
-        let users = try await services.registryEndpoints.policiesUsing(record.id)
-        guard users.isEmpty else {
-            throw APIError.precondition("the registry \(record.name) is used by the replication policies \(users.joined(separator: ", "))")
+        let policies = try await services.registryEndpoints.policiesUsing(record.id)
+        guard policies.isEmpty else {
+            throw APIError.precondition("the registry \(record.name) is used by the replication policies \(policies.joined(separator: ", "))")
+        }
+        let projects = try await services.registryEndpoints.proxyProjectsUsing(record.id)
+        guard projects.isEmpty else {
+            throw APIError.precondition("the registry \(record.name) is cached by the proxy-cache projects \(projects.joined(separator: ", "))")
         }
         try await services.registryEndpoints.delete(record.id)
         await services.recordAudit(context.identity, "delete", "registry", record.name, projectID: nil)

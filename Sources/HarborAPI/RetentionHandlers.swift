@@ -157,6 +157,20 @@ struct RetentionHandlers {
         return execution
     }
 
+    /// Harbor gives every proxy-cache project a policy that keeps what was pulled in the last 7
+    /// days (`defaultDaysToRetentionForProxyCacheProject`), run daily.
+    func installProxyCacheDefault(projectID: Int64) async throws {
+        let json = #"""
+            {"algorithm":"or","rules":[{"action":"retain","template":"nDaysSinceLastPull","params":{"nDaysSinceLastPull":7},
+             "tag_selectors":[{"kind":"doublestar","decoration":"matches","pattern":"**"}],
+             "scope_selectors":{"repository":[{"kind":"doublestar","decoration":"repoMatches","pattern":"**"}]}}],
+             "trigger":{"kind":"Schedule","settings":{"cron":"0 0 0 * * *"}},"scope":{"level":"project","ref":\#(projectID)}}
+            """#
+        let policy = try JSONDecoder().decode(RetentionPolicy.self, from: Data(json.utf8))
+        guard let id = try await services.retention.create(projectID: projectID, policy: policy.json) else { return }
+        try await schedule(policy, id: id)
+    }
+
     private func schedule(_ policy: RetentionPolicy, id: Int64) async throws {
         guard let cron = policy.cron else {
             try await services.schedules.delete(vendorType: RetentionJob.jobType, vendorID: id)

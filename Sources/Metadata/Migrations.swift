@@ -305,6 +305,10 @@ enum Migrations {
                 creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
             """,
         ]),
+        // Proxy-cache projects name the registry endpoint they cache.
+        (13, [
+            "ALTER TABLE projects ADD COLUMN registry_id BIGINT REFERENCES registries(id)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -20,8 +20,12 @@ public struct Project: Sendable, Equatable {
     public var ownerID: Int64? = nil
     public var createdAt: Int64 = 0
     public var updatedAt: Int64 = 0
+    /// The registry endpoint this project is a proxy cache of; nil for an ordinary project.
+    public var registryID: Int64? = nil
 
-    public init(id: Int64, name: String, isPublic: Bool, ownerID: Int64? = nil, createdAt: Int64 = 0, updatedAt: Int64 = 0) {
+    public init(id: Int64, name: String, isPublic: Bool, ownerID: Int64? = nil, createdAt: Int64 = 0, updatedAt: Int64 = 0,
+                registryID: Int64? = nil) {
+        self.registryID = registryID
         self.id = id
         self.name = name
         self.isPublic = isPublic

@@ -5,7 +5,7 @@ public struct ProjectStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    static let columns: SQLQueryString = "id, name, public, owner_id, created_at, updated_at"
+    static let columns: SQLQueryString = "id, name, public, owner_id, created_at, updated_at, registry_id"
 
     public func find(name: String) async throws -> Project? {
         try await database.read { db in
@@ -32,12 +32,12 @@ public struct ProjectStore: Sendable {
     /// Creates a project with its metadata (and, when given, the owner as a member with `ownerRole`)
     /// in one transaction; nil when the name is taken.
     public func create(name: String, isPublic: Bool, ownerID: Int64?, metadata: [String: String], ownerRole: Int?,
-                       storageLimit: Int64 = QuotaStore.unlimited) async throws -> Project? {
+                       storageLimit: Int64 = QuotaStore.unlimited, registryID: Int64? = nil) async throws -> Project? {
         let now = WallClock.nowMillis()
         return try await database.write { db in
             guard let row = try await db.raw("""
-                INSERT INTO projects (name, owner_id, public, created_at, updated_at)
-                VALUES (\(bind: name), \(bind: ownerID), \(bind: isPublic), \(bind: now), \(bind: now))
+                INSERT INTO projects (name, owner_id, public, created_at, updated_at, registry_id)
+                VALUES (\(bind: name), \(bind: ownerID), \(bind: isPublic), \(bind: now), \(bind: now), \(bind: registryID))
                 ON CONFLICT (name) DO NOTHING
                 RETURNING \(Self.columns)
                 """).first() else { return nil }
@@ -183,6 +183,7 @@ public struct ProjectStore: Sendable {
                 isPublic: try row.decode(column: "public", as: Bool.self),
                 ownerID: try row.decode(column: "owner_id", as: Int64?.self),
                 createdAt: try row.decode(column: "created_at", as: Int64.self),
-                updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+                updatedAt: try row.decode(column: "updated_at", as: Int64.self),
+                registryID: try row.decode(column: "registry_id", as: Int64?.self))
     }
 }

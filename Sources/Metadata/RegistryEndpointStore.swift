@@ -111,6 +111,14 @@ public struct RegistryEndpointStore: Sendable {
         }
     }
 
+    /// Names of the proxy-cache projects of the endpoint; it cannot be deleted while any exists.
+    public func proxyProjectsUsing(_ id: Int64) async throws -> [String] {
+        try await database.read { db in
+            try await db.raw("SELECT name FROM projects WHERE registry_id = \(bind: id) ORDER BY name").all()
+                .map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
     /// Returns false when no such endpoint exists.
     @discardableResult
     public func delete(_ id: Int64) async throws -> Bool {

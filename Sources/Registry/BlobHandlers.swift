@@ -9,8 +9,15 @@ import OCI
 struct BlobHandlers {
     let backend: RegistryBackend
 
-    func get(_ request: Request, repository: RepositoryName, digest: Digest) async throws -> Response {
-        guard let size = try await backend.blobReferences.linkedSize(digest, in: repository, renew: request.method == .head) else {
+    func get(_ request: Request, context: some RegistryContext, repository: RepositoryName, digest: Digest) async throws -> Response {
+        var linked = try await backend.blobReferences.linkedSize(digest, in: repository, renew: request.method == .head)
+        if linked == nil, let project = context.registry.project, project.registryID != nil, let proxy = backend.pullThrough {
+            if let upstream = try await proxy.blob(repository, digest: digest, project: project) {
+                return Self.proxied(upstream, digest: digest, head: request.method == .head)
+            }
+            linked = try await backend.blobReferences.linkedSize(digest, in: repository)
+        }
+        guard let size = linked else {
             throw RegistryError(.blobUnknown, "blob \(digest) is unknown to repository \(repository)")
         }
         var headers = HTTPFields()
@@ -43,6 +50,31 @@ struct BlobHandlers {
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// A blob on its way from a proxy project's upstream: streamed as it arrives (no range, the
+    /// whole blob), kept only when the client took all of it.
+    static func proxied(_ blob: ProxiedBlob, digest: Digest, head: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentType] = "application/octet-stream"
+        headers[.eTag] = "\"\(digest)\""
+        if let size = blob.size { headers[.contentLength] = String(size) }
+        if head {
+            Task { await blob.finished(false) }
+            return Response(status: .ok, headers: headers, body: .init())
+        }
+        let body = ResponseBody { writer in
+            do {
+                while let buffer = try await blob.next() { try await writer.write(buffer) }
+                try await writer.finish(nil)
+            } catch {
+                await blob.finished(false)
+                throw error
+            }
+            await blob.finished(true)
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// Unlinks the blob from this repository; the bytes go when garbage collection finds no reference.

@@ -9,6 +9,13 @@ struct ManifestHandlers {
     let backend: RegistryBackend
 
     func get(_ request: Request, context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
+        if let project = context.registry.project, project.registryID != nil, let proxy = backend.pullThrough {
+            let pull = request.method == .get ? Self.event(context, operation: "pull", repository: repository, reference: reference) : nil
+            if let upstream = try await proxy.manifest(repository, reference: reference, project: project, pull: pull) {
+                return Self.response(mediaType: upstream.mediaType, size: Int64(upstream.bytes.count), digest: upstream.digest,
+                                     payload: request.method == .head ? nil : upstream.bytes)
+            }
+        }
         let withPayload = request.method != .head
         guard let manifest = try await backend.artifacts.manifest(reference, in: repository, withPayload: withPayload) else {
             throw RegistryError(.manifestUnknown, "manifest \(reference) not found in \(repository)")
@@ -22,18 +29,22 @@ struct ManifestHandlers {
         if let project = context.registry.project {
             try await backend.vulnerabilityGate.check(manifest, repository: repository, project: project, identity: context.identity)
         }
-        var headers = HTTPFields()
-        headers[.contentType] = manifest.mediaType
-        headers[.contentLength] = String(manifest.size)
-        headers[.dockerContentDigest] = manifest.digest.description
-        headers[.eTag] = "\"\(manifest.digest)\""
-        let body: ResponseBody = manifest.payload.map { .init(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init()
         if request.method == .get {
             // Buffered: a pull costs no database write here (AuditRecorder flushes in batches).
             backend.audit.recordPull(
                 Self.event(context, operation: "pull", repository: repository, reference: reference),
                 repository: repository.value, manifestID: manifest.id)
         }
+        return Self.response(mediaType: manifest.mediaType, size: manifest.size, digest: manifest.digest, payload: manifest.payload)
+    }
+
+    static func response(mediaType: String, size: Int64, digest: Digest, payload: [UInt8]?) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = mediaType
+        headers[.contentLength] = String(size)
+        headers[.dockerContentDigest] = digest.description
+        headers[.eTag] = "\"\(digest)\""
+        let body: ResponseBody = payload.map { .init(byteBuffer: ByteBuffer(bytes: $0)) } ?? .init()
         return Response(status: .ok, headers: headers, body: body)
     }
 

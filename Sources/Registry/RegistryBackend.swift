@@ -19,9 +19,11 @@ public struct RegistryBackend: Sendable {
     let vulnerabilityGate: VulnerabilityGate
     /// Told of every stored manifest and deletion (auto-scan, replication); nil when nothing listens.
     public let events: (any ArtifactEventObserver)?
+    /// Serves proxy-cache projects from their upstream; nil when the binary has none.
+    public let pullThrough: (any PullThroughCache)?
 
     public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy, audit: AuditRecorder,
-                events: (any ArtifactEventObserver)? = nil) {
+                events: (any ArtifactEventObserver)? = nil, pullThrough: (any PullThroughCache)? = nil) {
         self.blobs = blobs
         self.blobReferences = BlobReferenceStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -33,6 +35,7 @@ public struct RegistryBackend: Sendable {
         self.policy = policy
         self.audit = audit
         self.events = events
+        self.pullThrough = pullThrough
         self.vulnerabilityGate = VulnerabilityGate(reports: ScanReportStore(database: database),
                                                    artifacts: artifacts,
                                                    policy: policy)

@@ -15,6 +15,9 @@ public enum RegistryRoutes {
 
         let dispatch: @Sendable (Request, Context) async throws -> Response = { request, context in
             guard let route = context.registry.route else { throw RegistryError(.unknown, "no route") }
+            if let project = context.registry.project, project.registryID != nil, [.put, .post, .patch].contains(request.method) {
+                throw RegistryError(.denied, "can not push artifact to a proxy project: \(project.name)")
+            }
             switch (route, request.method) {
             case (.base, .get), (.base, .head):
                 return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "2"],
@@ -32,7 +35,7 @@ public enum RegistryRoutes {
             case (.manifest(let name, let reference), .delete):
                 return try await manifests.delete(context: context, repository: name, reference: reference)
             case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
-                return try await blobs.get(request, repository: name, digest: digest)
+                return try await blobs.get(request, context: context, repository: name, digest: digest)
             case (.blob(let name, let digest), .delete):
                 return try await blobs.delete(repository: name, digest: digest)
             case (.uploads(let name), .post):

@@ -22,6 +22,9 @@ public struct ByteChunks: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: source) }
 
+    /// The next buffer, for a consumer that pulls by hand (nil at the end).
+    public func read() async throws -> ByteBuffer? { try await source.next() }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let source: Source
         public mutating func next() async throws -> ByteBuffer? { try await source.next() }
@@ -74,6 +77,19 @@ extension ByteChunks {
             }
             remaining.withLockedValue { $0 -= Int64(buffer.readableBytes) }
             return buffer
+        })
+    }
+}
+
+extension ByteChunks {
+    /// Buffers already in memory, as a stream.
+    public init(buffers: [ByteBuffer]) {
+        let index = NIOLockedValueBox(0)
+        self.init(next: {
+            index.withLockedValue { index in
+                defer { index += 1 }
+                return index < buffers.count ? buffers[index] : nil
+            }
         })
     }
 }

@@ -16,6 +16,7 @@ import requests
 
 from conftest import ADMIN_PASSWORD, Berth, free_port, run, wait_for
 from test_clients import build_umoci_image
+from test_swagger_schema import validate
 from test_vulndb_sources import REGISTRY_PASSWORD, start, start_registry
 
 API = "/api/v2.0"
@@ -141,6 +142,16 @@ def test_the_seeds_pull_and_push_rules(berth, second_berth, tmp_path):
         assert run_policy(berth, push)["status"] == "Succeed"
         assert digest_of(second_berth.host, "myproject/nginx:multi", berth_creds)[0] == index_digest
 
+        # Every answer in the swagger's shapes.
+        validate(api(berth, "GET", "/registries").json(), "Registry", array=True)
+        validate(api(berth, "GET", f"/registries/{dr}/info").json(), "RegistryInfo")
+        validate(api(berth, "GET", "/replication/adapterinfos").json()["docker-hub"], "RegistryProviderInfo")
+        validate(api(berth, "GET", "/replication/policies").json(), "ReplicationPolicy", array=True)
+        executions = api(berth, "GET", f"/replication/executions?policy_id={pull}").json()
+        validate(executions, "ReplicationExecution", array=True)
+        validate(api(berth, "GET", f"/replication/executions/{executions[0]['id']}/tasks").json(), "ReplicationTask", array=True)
+        validate(api(berth, "GET", "/projects/myproject").json(), "Project")
+
         # A refused credential: the execution fails and says what the registry answered.
         assert api(berth, "PUT", f"/registries/{upstream}", json={"access_secret": "Wrong-Passw0rd"}).status_code == 200
         refused = run_policy(berth, pull)
@@ -185,3 +196,56 @@ def test_a_plain_distribution_registry_as_target_and_source(berth, tmp_path):
         assert listed["tags"] == ["v2"], listed
     finally:
         registry.kill()
+
+
+def test_a_proxy_cache_project_over_docker_registry(berth, tmp_path):
+    registry, registry_host = start_registry(tmp_path / "upstream")
+    creds = f"mirror:{REGISTRY_PASSWORD}"
+    berth_creds = f"admin:{ADMIN_PASSWORD}"
+    layout, _ = build_umoci_image(str(tmp_path / "image"))
+    run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", creds, f"oci:{layout}:v1", f"docker://{registry_host}/library/nginx:1.25")
+    upstream_digest = digest_of(registry_host, "library/nginx:1.25", creds)[0]
+    endpoint = created_id(api(berth, "POST", "/registries", json={
+        "name": "hub-mirror", "type": "docker-registry", "url": f"http://{registry_host}",
+        "credential": {"type": "basic", "access_key": "mirror", "access_secret": REGISTRY_PASSWORD}}))
+    assert api(berth, "POST", "/projects", json={"project_name": "proxy", "registry_id": endpoint,
+                                                  "metadata": {"public": "true"}}).status_code == 201
+    try:
+        # skopeo pulls through the proxy (anonymously: the project is public).
+        run("skopeo", "copy", "--src-tls-verify=false", f"docker://{berth.host}/proxy/library/nginx:1.25", f"oci:{tmp_path / 'first'}:v1")
+        assert digest_of(berth.host, "proxy/library/nginx:1.25")[0] == upstream_digest
+        wait_for(lambda: any(a["name"] == "proxy/library/nginx" for a in
+                             requests.get(f"{berth.url}{API}/projects/proxy/repositories", auth=berth.auth, timeout=10).json()),
+                 timeout=60, what="the image is cached")
+        wait_for(lambda: requests.get(f"{berth.url}{API}/projects/proxy/repositories/library%252Fnginx/artifacts",
+                                      auth=berth.auth, timeout=10).json(), timeout=60, what="the artifact is cached")
+        refused = subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", berth_creds, f"oci:{layout}:v1",
+                                  f"docker://{berth.host}/proxy/library/mine:v1"], capture_output=True, text=True, timeout=120)
+        assert refused.returncode != 0 and "proxy project" in refused.stderr, refused.stderr
+    finally:
+        registry.kill()
+        registry.wait()
+
+    # The upstream is gone: the same pull still works, from the cache.
+    run("skopeo", "copy", "--src-tls-verify=false", f"docker://{berth.host}/proxy/library/nginx:1.25", f"oci:{tmp_path / 'offline'}:v1")
+    assert digest_of(berth.host, "proxy/library/nginx:1.25")[0] == upstream_digest
+    gone = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{berth.host}/proxy/library/redis:7"],
+                          capture_output=True, text=True, timeout=120)
+    assert gone.returncode != 0 and "502" in gone.stderr, gone.stderr
+    answer = requests.get(f"{berth.url}/v2/proxy/library/redis/manifests/7", auth=berth.auth, timeout=30,
+                          headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+    assert answer.status_code == 502 and "upstream registry is unavailable" in answer.text, answer.text
+
+    # Back up with a new tag: it is seen at once.
+    registry, registry_host2 = start_registry_at(tmp_path / "upstream", registry_host)
+    try:
+        run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", creds, f"oci:{layout}:v1", f"docker://{registry_host}/library/nginx:1.26")
+        assert digest_of(berth.host, "proxy/library/nginx:1.26")[0] == upstream_digest
+    finally:
+        registry.kill()
+
+
+def start_registry_at(directory, host):
+    """Restarts the docker-registry of `start_registry` on the same address and storage."""
+    port = int(host.rsplit(":", 1)[1])
+    return start(["docker-registry", "serve", str(directory / "config.yml")], port), host

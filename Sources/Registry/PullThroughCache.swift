@@ -1,0 +1,44 @@
+import Metadata
+import NIOCore
+import OCI
+
+/// A manifest a proxy-cache project serves from its upstream (not stored here yet).
+public struct ProxiedManifest: Sendable {
+    public let bytes: [UInt8]
+    public let mediaType: String
+    public let digest: Digest
+
+    public init(bytes: [UInt8], mediaType: String, digest: Digest) {
+        self.bytes = bytes
+        self.mediaType = mediaType
+        self.digest = digest
+    }
+}
+
+/// A blob streamed from the upstream to the client, stored on the way. `next` yields the bytes;
+/// `finished` is called once with whether the client received them all (only then is the copy kept).
+public struct ProxiedBlob: Sendable {
+    public let size: Int64?
+    public let next: @Sendable () async throws -> ByteBuffer?
+    public let finished: @Sendable (_ complete: Bool) async -> Void
+
+    public init(size: Int64?, next: @escaping @Sendable () async throws -> ByteBuffer?, finished: @escaping @Sendable (Bool) async -> Void) {
+        self.size = size
+        self.next = next
+        self.finished = finished
+    }
+}
+
+/// The pull-through side of proxy-cache projects (`registry_id` set): the registry asks it before
+/// serving a manifest or a blob such a project does not hold. Implemented over the remote-registry
+/// client by the composition root; the registry works without one.
+public protocol PullThroughCache: Sendable {
+    /// nil: serve the local copy (it is current, or the upstream failed and a copy exists);
+    /// otherwise the upstream's manifest, which is cached in the background. `pull` is the audit
+    /// line of a GET, recorded (and counted) once the manifest is stored. Throws `RegistryError`
+    /// when neither side can answer.
+    func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?) async throws -> ProxiedManifest?
+    /// nil: the blob is now linked locally (it was stored for another repository) or the upstream
+    /// does not have it either (the handler answers BLOB_UNKNOWN).
+    func blob(_ repository: RepositoryName, digest: Digest, project: Project) async throws -> ProxiedBlob?
+}
