@@ -76,4 +76,23 @@ import Testing
             }
         }
     }
+
+    /// Docker Hub's naming with a local stand-in: `dh/nginx` is the upstream's `library/nginx`, for
+    /// the proxy cache and for a pull rule alike.
+    @Test func dockerHubEndpointsAddTheLibraryPrefix() async throws {
+        try await Harness.run(live: true) { a in
+            try await Harness.run(live: true) { b in
+                let nginx = try await b.pushLayeredImage("library/nginx", reference: "1.25", layers: [Array("official nginx".utf8)])
+                let hub = try await a.createRegistryEndpoint(name: "hub", port: try #require(b.port), type: "docker-hub")
+                #expect(try await a.api(.post, "/projects", json: #"{"project_name":"dh","registry_id":\#(hub)}"#).status == .created)
+                #expect(try await Self.pull(a, "dh/nginx", "1.25").digest == nginx.digest.description)
+
+                let policy = try await a.createReplicationPolicy(name: "official", side: "src_registry", registryID: hub,
+                                                                 extra: #","dest_namespace":"mirror","filters":[{"type":"name","value":"nginx"}]"#)
+                let execution = try await a.runReplication(policy)
+                #expect(execution["status"] as? String == "Succeed", "\(execution)")
+                #expect(try await a.servedDigest("mirror/nginx", "1.25") == nginx.digest.description)
+            }
+        }
+    }
 }

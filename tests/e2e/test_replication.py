@@ -249,3 +249,77 @@ def start_registry_at(directory, host):
     """Restarts the docker-registry of `start_registry` on the same address and storage."""
     port = int(host.rsplit(":", 1)[1])
     return start(["docker-registry", "serve", str(directory / "config.yml")], port), host
+
+
+def make_certificates(directory):
+    """A CA and a certificate for 127.0.0.1 signed by it, as PEM files; returns their paths."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Berth test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = {name: os.path.join(directory, name) for name in ["ca.crt", "server.crt", "server.key"]}
+    with open(paths["ca.crt"], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths["server.crt"], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths["server.key"], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return paths
+
+
+def test_tls_endpoints_with_their_own_ca_or_insecure(berth, tmp_path):
+    (tmp_path / "tls").mkdir()
+    certificates = make_certificates(str(tmp_path / "tls"))
+    port = free_port()
+    config = {"version": 0.1, "log": {"level": "error", "accesslog": {"disabled": True}},
+              "storage": {"filesystem": {"rootdirectory": str(tmp_path / "tls" / "data")}},
+              "http": {"addr": f"127.0.0.1:{port}", "tls": {"certificate": certificates["server.crt"], "key": certificates["server.key"]}}}
+    with open(tmp_path / "tls" / "config.yml", "w") as f:
+        json.dump(config, f)
+    process = subprocess.Popen(["docker-registry", "serve", str(tmp_path / "tls" / "config.yml")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    host = f"127.0.0.1:{port}"
+    try:
+        def answers():
+            try:
+                return requests.get(f"https://{host}/v2/", verify=certificates["ca.crt"], timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+        wait_for(answers, timeout=30, what="the TLS registry")
+        layout, _ = build_umoci_image(str(tmp_path / "image"))
+        run("skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{host}/library/app:v1")
+        source_digest = digest_of(host, "library/app:v1")[0]
+
+        endpoint = created_id(api(berth, "POST", "/registries", json={"name": "tls", "type": "docker-registry", "url": f"https://{host}"}))
+        untrusted = api(berth, "POST", "/registries/ping", json={"id": endpoint})
+        assert untrusted.status_code == 400 and "unhealthy" in untrusted.text, untrusted.text
+        assert api(berth, "PUT", f"/registries/{endpoint}", json={"insecure": True}).status_code == 200
+        assert api(berth, "POST", "/registries/ping", json={"id": endpoint}).status_code == 200
+        ca = open(certificates["ca.crt"]).read()
+        assert api(berth, "PUT", f"/registries/{endpoint}", json={"insecure": False, "ca_certificate": ca}).status_code == 200
+        assert api(berth, "POST", "/registries/ping", json={"id": endpoint}).status_code == 200
+        assert api(berth, "GET", f"/registries/{endpoint}").json()["ca_certificate"].startswith("-----BEGIN CERTIFICATE-----")
+
+        policy = created_id(api(berth, "POST", "/replication/policies", json={
+            "name": "over-tls", "src_registry": {"id": endpoint}, "dest_namespace": "secure", "enabled": True}))
+        execution = run_policy(berth, policy)
+        assert execution["status"] == "Succeed", execution
+        assert digest_of(berth.host, "secure/app:v1", f"admin:{ADMIN_PASSWORD}")[0] == source_digest
+    finally:
+        process.kill()
