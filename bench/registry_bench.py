@@ -60,10 +60,10 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def start_berth(binary, root):
+def start_berth(binary, root, **extra_env):
     port = free_port()
     env = dict(os.environ, BERTH_LISTEN=f"127.0.0.1:{port}", BERTH_DATA_DIR=os.path.join(root, "berth"),
-               BERTH_ADMIN_PASSWORD=PASSWORD, BERTH_LOG_LEVEL="error")
+               BERTH_ADMIN_PASSWORD=PASSWORD, BERTH_LOG_LEVEL="error", **extra_env)
     return Server("berth", [binary, "serve"], env, port, ("admin", PASSWORD), "library/bench")
 
 

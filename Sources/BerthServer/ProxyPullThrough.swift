@@ -23,9 +23,9 @@ struct ProxyPullThrough: PullThroughCache {
         }
     }
 
-    func blob(_ repository: RepositoryName, digest: Digest, project: Project) async throws -> ProxiedBlob? {
+    func blob(_ repository: RepositoryName, digest: Digest, project: Project, head: Bool) async throws -> ProxiedBlob? {
         do {
-            switch try await cache.blob(repository, digest: digest, project: project) {
+            switch try await cache.blob(repository, digest: digest, project: project, head: head) {
             case .local:
                 return nil
             case .upstream(let size, let body, let finished):

@@ -12,7 +12,7 @@ struct BlobHandlers {
     func get(_ request: Request, context: some RegistryContext, repository: RepositoryName, digest: Digest) async throws -> Response {
         var linked = try await backend.blobReferences.linkedSize(digest, in: repository, renew: request.method == .head)
         if linked == nil, let project = context.registry.project, project.registryID != nil, let proxy = backend.pullThrough {
-            if let upstream = try await proxy.blob(repository, digest: digest, project: project) {
+            if let upstream = try await proxy.blob(repository, digest: digest, project: project, head: request.method == .head) {
                 return Self.proxied(upstream, digest: digest, head: request.method == .head)
             }
             linked = try await backend.blobReferences.linkedSize(digest, in: repository)
@@ -60,10 +60,7 @@ struct BlobHandlers {
         headers[.contentType] = "application/octet-stream"
         headers[.eTag] = "\"\(digest)\""
         if let size = blob.size { headers[.contentLength] = String(size) }
-        if head {
-            Task { await blob.finished(false) }
-            return Response(status: .ok, headers: headers, body: .init())
-        }
+        if head { return Response(status: .ok, headers: headers, body: .init()) }
         let body = ResponseBody { writer in
             do {
                 while let buffer = try await blob.next() { try await writer.write(buffer) }

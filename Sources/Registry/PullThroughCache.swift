@@ -39,6 +39,7 @@ public protocol PullThroughCache: Sendable {
     /// when neither side can answer.
     func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?) async throws -> ProxiedManifest?
     /// nil: the blob is now linked locally (it was stored for another repository) or the upstream
-    /// does not have it either (the handler answers BLOB_UNKNOWN).
-    func blob(_ repository: RepositoryName, digest: Digest, project: Project) async throws -> ProxiedBlob?
+    /// does not have it either (the handler answers BLOB_UNKNOWN). For `head`, only the size is
+    /// asked of the upstream and nothing is stored.
+    func blob(_ repository: RepositoryName, digest: Digest, project: Project, head: Bool) async throws -> ProxiedBlob?
 }

@@ -85,6 +85,11 @@ import Testing
                 let nginx = try await b.pushLayeredImage("library/nginx", reference: "1.25", layers: [Array("official nginx".utf8)])
                 let hub = try await a.createRegistryEndpoint(name: "hub", port: try #require(b.port), type: "docker-hub")
                 #expect(try await a.api(.post, "/projects", json: #"{"project_name":"dh","registry_id":\#(hub)}"#).status == .created)
+                // A HEAD of a blob not cached yet asks the upstream for its size only.
+                let layer = try #require(nginx.layerDigests.first)
+                let head = try await a.request(.head, "/v2/dh/nginx/blobs/\(layer)")
+                #expect(head.status == .ok && head.header("Content-Length") == String("official nginx".utf8.count))
+                #expect(try await a.server.backend.blobs.size(of: layer) == nil)
                 #expect(try await Self.pull(a, "dh/nginx", "1.25").digest == nginx.digest.description)
 
                 let policy = try await a.createReplicationPolicy(name: "official", side: "src_registry", registryID: hub,

@@ -171,7 +171,7 @@ public final class ProxyCache: Sendable {
         case upstream(size: Int64?, body: ByteChunks, finished: @Sendable (Bool) async -> Void)
     }
 
-    public func blob(_ repository: RepositoryName, digest: Digest, project: Project) async throws(UpstreamFailure) -> BlobAnswer {
+    public func blob(_ repository: RepositoryName, digest: Digest, project: Project, head: Bool) async throws(UpstreamFailure) -> BlobAnswer {
         if let size = try? await blobs.size(of: digest) {
             try? await references.link(digest, size: size, to: repository, projectID: project.id)
             return .local
@@ -180,6 +180,10 @@ public final class ProxyCache: Sendable {
         let opened: (body: ByteChunks, length: Int64?)
         do {
             upstream = try await endpoint(of: project)
+            if head {
+                guard let size = try await upstream.client.blobSize(upstream.remote(repository.nameInProject), digest: digest) else { return .local }
+                return .upstream(size: size, body: ByteChunks(buffers: []), finished: { _ in })
+            }
             let answer = try await upstream.client.openBlob(upstream.remote(repository.nameInProject), digest: digest)
             opened = (answer.body, answer.length)
         } catch {
