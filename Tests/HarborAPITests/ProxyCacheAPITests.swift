@@ -64,8 +64,15 @@ import Testing
                     try await a.server.backend.artifacts.manifest(.tag(try Tag("1.25")), in: try RepositoryName("hub/library/nginx"), withPayload: false)?.digest == newer.digest
                 }
 
-                // Not upstream: 404. Upstream gone: the cached copy is served; what is not cached says why.
+                // Not upstream: 404, also for what is cached unless proxy_cache_local_on_not_found says otherwise.
                 #expect(try await Self.pull(a, "hub/library/nginx", "0.1").status == .notFound)
+                #expect(try await b.api(.delete, "/projects/library/repositories/nginx/artifacts/1.25/tags/1.25").status == .ok)
+                #expect(try await Self.pull(a, "hub/library/nginx", "1.25").status == .notFound)
+                #expect(try await a.api(.put, "/projects/hub/metadatas/proxy_cache_local_on_not_found",
+                                        json: #"{"proxy_cache_local_on_not_found":"true"}"#).status == .ok)
+                #expect(try await Self.pull(a, "hub/library/nginx", "1.25").digest == newer.digest.description)
+
+                // Upstream gone: the cached copy is served; what is not cached says why.
                 #expect(try await a.api(.put, "/registries/\(registry)", json: #"{"url":"http://127.0.0.1:9"}"#).status == .ok)
                 #expect(try await Self.pull(a, "hub/library/nginx", "1.25").digest == newer.digest.description)
                 #expect(try await Self.pull(a, "hub/library/nginx", newer.digest.description).digest == newer.digest.description)

@@ -132,4 +132,25 @@ import Testing
             }
         }
     }
+
+    @Test func singleActiveReplicationSkipsARunWhileAnotherIsActive() async throws {
+        try await Harness.run(live: true) { a in
+            try await Harness.run(live: true) { b in
+                _ = try await a.createProject("slow")
+                _ = try await a.pushLayeredImage("slow/app", reference: "v1", layers: [Array(repeating: 3, count: 128 << 10)])
+                let registry = try await a.createRegistryEndpoint(name: "b", port: try #require(b.port))
+                let policy = try await a.createReplicationPolicy(name: "one-at-a-time", side: "dest_registry", registryID: registry,
+                                                                 extra: #","speed":1,"single_active_replication":true"#)
+                let first = try await a.api(.post, "/replication/executions", json: #"{"policy_id":\#(policy)}"#)
+                let firstID = Int64(try #require(first.header("Location")).split(separator: "/").last!)!
+                try await eventually(seconds: 60, "the first run is copying") {
+                    try await a.api(.get, "/replication/executions/\(firstID)/tasks?status=InProgress").array().count == 1
+                }
+                let second = try await a.runReplication(policy)
+                #expect(second["status"] as? String == "Succeed" && second["total"] as? Int == 0, "\(second)")
+                #expect(try await a.api(.put, "/replication/executions/\(firstID)").status == .ok)
+                #expect(try await a.finishedExecution(firstID)["status"] as? String == "Stopped")
+            }
+        }
+    }
 }

@@ -323,3 +323,67 @@ def test_tls_endpoints_with_their_own_ca_or_insecure(berth, tmp_path):
         assert digest_of(berth.host, "secure/app:v1", f"admin:{ADMIN_PASSWORD}")[0] == source_digest
     finally:
         process.kill()
+
+
+class Answering:
+    """A stand-in upstream that answers every request with one status (a rate-limited Docker Hub,
+    a failing registry), with an OCI error body."""
+
+    def __init__(self, status):
+        import http.server
+        import threading
+        body = json.dumps({"errors": [{"code": "TOOMANYREQUESTS" if status == 429 else "UNAVAILABLE",
+                                       "message": f"stand-in answering {status}"}]}).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+            do_GET = do_HEAD = answer
+
+            def log_message(self, *args):
+                pass
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def test_a_proxy_cache_serves_its_copy_when_the_upstream_refuses(berth, tmp_path):
+    registry, registry_host = start_registry(tmp_path / "upstream")
+    creds = f"mirror:{REGISTRY_PASSWORD}"
+    layout, _ = build_umoci_image(str(tmp_path / "image"))
+    try:
+        run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", creds, f"oci:{layout}:v1", f"docker://{registry_host}/library/nginx:1.25")
+        endpoint = created_id(api(berth, "POST", "/registries", json={
+            "name": "hub", "type": "docker-registry", "url": f"http://{registry_host}",
+            "credential": {"type": "basic", "access_key": "mirror", "access_secret": REGISTRY_PASSWORD}}))
+        assert api(berth, "POST", "/projects", json={"project_name": "proxy", "registry_id": endpoint}).status_code == 201
+        berth_creds = f"admin:{ADMIN_PASSWORD}"
+        run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", berth_creds, f"docker://{berth.host}/proxy/library/nginx:1.25",
+            f"oci:{tmp_path / 'warm'}:v1")
+        cached = digest_of(berth.host, "proxy/library/nginx:1.25", berth_creds)[0]
+        wait_for(lambda: requests.get(f"{berth.url}{API}/projects/proxy/repositories/library%252Fnginx/artifacts",
+                                      auth=berth.auth, timeout=10).json(), timeout=60, what="the artifact is cached")
+    finally:
+        registry.kill()
+
+    accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+    for status, expected in [(429, 429), (503, 502)]:
+        upstream = Answering(status)
+        try:
+            assert api(berth, "PUT", f"/registries/{endpoint}", json={"url": upstream.url}).status_code == 200
+            # Harbor answers 404 here (#23750, #19899): Berth serves the cached copy.
+            assert digest_of(berth.host, "proxy/library/nginx:1.25", berth_creds)[0] == cached
+            run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", berth_creds, f"docker://{berth.host}/proxy/library/nginx:1.25",
+                f"oci:{tmp_path / f'during-{status}'}:v1")
+            missing = requests.get(f"{berth.url}/v2/proxy/library/redis/manifests/7", auth=berth.auth, headers=accept, timeout=30)
+            assert missing.status_code == expected and f"answered {status}" in missing.text, missing.text
+        finally:
+            upstream.stop()
