@@ -44,9 +44,10 @@ import Testing
         }
     }
 
+    /// Bytes no two blobs share, quickly (a debug build generates random bytes one at a time).
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let seed = UInt64.random(in: 1...UInt64.max)
+        return (0..<count).map { UInt8(truncatingIfNeeded: (UInt64($0) &* 0x9E37_79B9_7F4A_7C15 ^ seed) >> 29) }
     }
 
     @Test func aPullIntoThisRegistryResumesFromTheSessionSize() async throws {
@@ -75,7 +76,9 @@ import Testing
             let source = FlakySource(bytes: bytes, breakingOpen: 2, breakAfter: 1 << 20)
             try await remote.putBlob(digest, size: Int64(bytes.count), in: "dr/app", chunked: true) { offset in source.open(offset) }
             let offsets = source.offsets.withLockedValue { $0 }
-            #expect(offsets.count == 3 && offsets[0] == 0 && offsets[1] == 10 << 20 && offsets[2] >= 10 << 20, "\(offsets)")
+            // Resumed, never restarted: every later opening is at or past the first chunk's end (the
+            // remote may still be taking the broken chunk when asked, so one extra try can happen).
+            #expect(offsets.count >= 3 && offsets[0] == 0 && offsets.dropFirst().allSatisfy { $0 >= 10 << 20 }, "\(offsets)")
             let stored = try await b.request(.get, "/v2/dr/app/blobs/\(digest)")
             #expect(stored.status == .ok && Digest.of(stored.bytes) == digest)
         }

@@ -10,7 +10,7 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
     public let adapter: RegistryAdapter
     /// Size of each PATCH when the policy copies by chunk (Harbor's 10 MiB).
     static let chunkSize: Int64 = 10 << 20
-    static let resumeAttempts = 3
+    static let resumeAttempts = 5
 
     public init(endpoint: RegistryEndpointRecord) throws {
         guard let adapter = RegistryAdapter(rawValue: endpoint.type) else { throw ReplicationError.badRequest("unknown adapter \(endpoint.type)") }
@@ -108,7 +108,9 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
             } catch let error where !(error is CancellationError) {
                 failures += 1
                 guard failures < Self.resumeAttempts else { throw error }
-                // The session keeps what arrived: continue from the target's count.
+                // The session keeps what arrived: continue from the target's count, once it has
+                // finished taking the broken chunk.
+                try await Task.sleep(for: .milliseconds(100 * failures))
                 offset = try await client.uploadOffset(name, location: location)
             }
         }
