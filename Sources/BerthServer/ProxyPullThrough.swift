@@ -10,11 +10,14 @@ import Services
 struct ProxyPullThrough: PullThroughCache {
     let cache: ProxyCache
 
-    func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?) async throws -> ProxiedManifest? {
+    func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?, head: Bool) async throws -> ProxiedManifest? {
         do {
-            switch try await cache.manifest(repository, reference: reference, project: project, pull: pull) {
+            switch try await cache.manifest(repository, reference: reference, project: project, pull: pull, head: head) {
             case .local: return nil
-            case .upstream(let fetched): return ProxiedManifest(bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest)
+            case .upstream(let fetched):
+                return ProxiedManifest(bytes: fetched.bytes, size: Int64(fetched.bytes.count), mediaType: fetched.mediaType, digest: fetched.digest)
+            case .upstreamHead(let digest, let mediaType, let size):
+                return ProxiedManifest(bytes: nil, size: size, mediaType: mediaType, digest: digest)
             }
         } catch .notFound {
             throw RegistryError(.manifestUnknown, "manifest \(reference) not found in \(repository) nor in its upstream registry")

@@ -82,7 +82,15 @@ struct RegistryHandlers {
             record = RegistryEndpointRecord(name: "ping", url: "", type: body.type ?? "", creationTime: 0, updateTime: 0)
         }
         if let type = body.type { record.type = type }
+        // The stored secret is never sent to another address than its own: a ping of a changed
+        // URL must bring its credential (as with scanner registrations).
+        let storedURL = record.url
         Self.apply(body, to: &record)
+        if body.id != nil, let url = body.url, Self.normalized(url) != storedURL, (body.access_secret ?? "").isEmpty || body.access_secret == "*****" {
+            record.accessSecret = ""
+            record.accessKey = body.access_key ?? ""
+            if record.credentialType == "basic" { record.credentialType = "" }
+        }
         try Self.validate(&record)
         do {
             try await RemoteReplicationEndpoint(endpoint: record).client.ping()
@@ -136,9 +144,18 @@ struct RegistryHandlers {
         if let url = body.url { record.url = url }
         if let type = body.credential_type { record.credentialType = type }
         if let key = body.access_key { record.accessKey = key }
-        if let secret = body.access_secret, !secret.isEmpty, secret != "*****" { record.accessSecret = secret }
+        if let secret = body.access_secret, !secret.isEmpty, secret != "*****" {
+            record.accessSecret = secret
+            record.secretUnreadable = false
+        }
         if let insecure = body.insecure { record.insecure = insecure }
         if let ca = body.ca_certificate { record.caCertificate = ca.isEmpty ? nil : ca }
+    }
+
+    static func normalized(_ url: String) -> String {
+        var url = url.trimmingCharacters(in: .whitespaces)
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 
     /// Normalises the URL and refuses what cannot work, naming the field.
@@ -149,9 +166,8 @@ struct RegistryHandlers {
             throw APIError.badRequest("adapter type '\(record.type)' is not supported (supported: "
                                       + RegistryAdapter.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
-        var url = record.url.trimmingCharacters(in: .whitespaces)
+        var url = normalized(record.url)
         if url.isEmpty, let fixed = adapter.defaultURL { url = fixed }
-        while url.hasSuffix("/") { url.removeLast() }
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
               let host = parsed.host, !host.isEmpty, parsed.path.isEmpty, parsed.query == nil, parsed.user == nil else {
             throw APIError.badRequest("url must be http(s)://host[:port] without a path or credentials (got '\(record.url)')")
@@ -161,11 +177,11 @@ struct RegistryHandlers {
         guard ["", "basic", "oauth", "secret"].contains(record.credentialType) else {
             throw APIError.badRequest("credential type must be basic, oauth or secret (got '\(record.credentialType)')")
         }
-        if record.credentialType == "basic" && (record.accessKey.isEmpty || record.accessSecret.isEmpty) {
+        if record.credentialType == "basic" && (record.accessKey.isEmpty || (record.accessSecret.isEmpty && !record.secretUnreadable)) {
             throw APIError.badRequest("a basic credential needs access_key and access_secret")
         }
         if let ca = record.caCertificate, !ca.isEmpty {
-            do { _ = try OutgoingHTTP.client(insecure: false, caCertificate: ca) } catch { throw APIError.badRequest("ca_certificate: \(error)") }
+            do { try OutgoingHTTP.validateCertificate(ca) } catch { throw APIError.badRequest("ca_certificate: \(error)") }
         }
     }
 }

@@ -192,13 +192,7 @@ struct ReplicationTaskJSON: Encodable {
     init(_ task: JobTask, _ parameters: ReplicationTaskParameters) {
         id = task.id
         execution_id = task.executionID
-        status = switch task.status {
-        case .pending: "Pending"
-        case .running: "InProgress"
-        case .success: "Succeed"
-        case .error: "Failed"
-        case .stopped: "Stopped"
-        }
+        status = Self.status(task.status)
         job_id = String(task.id)
         operation = parameters.operation.rawValue
         resource_type = parameters.resource_type
@@ -206,6 +200,11 @@ struct ReplicationTaskJSON: Encodable {
         dst_resource = parameters.destinationResource
         start_time = task.startTime.map(Timestamp.rfc3339(millis:))
         end_time = task.endTime.map(Timestamp.rfc3339(millis:))
+    }
+
+    /// Harbor's task statuses; an execution's differ only in folding Pending into InProgress.
+    static func status(_ status: TaskStatus) -> String {
+        status == .pending ? "Pending" : ReplicationExecutionJSON.status(status)
     }
 }
 

@@ -79,8 +79,12 @@ struct ReplicationPolicyHandlers {
     }
 
     private func present(_ policy: ReplicationPolicyRecord) async throws -> ReplicationPolicyJSON {
+        // Harbor names this registry on the local side: id 0, "Local".
         func registry(_ id: Int64?) async throws -> RegistryJSON? {
-            guard let id else { return nil }
+            guard let id else {
+                return RegistryJSON(RegistryEndpointRecord(id: 0, name: "Local", url: services.externalURL ?? "", type: "harbor",
+                                                           status: "healthy", creationTime: policy.creationTime, updateTime: policy.creationTime))
+            }
             return try await services.registryEndpoints.find(id).map(RegistryJSON.init)
         }
         return ReplicationPolicyJSON(

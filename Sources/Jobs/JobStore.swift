@@ -380,6 +380,17 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// The vendor's executions still pending or running, oldest first.
+    public func activeExecutions(vendorType: String, vendorID: Int64) async throws -> [JobExecution] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM job_executions
+                WHERE vendor_type = \(bind: vendorType) AND vendor_id = \(bind: vendorID) AND status IN ('Pending', 'Running')
+                ORDER BY id
+                """).all().map(Self.execution)
+        }
+    }
+
     public func tasks(ofExecution executionID: Int64) async throws -> [JobTask] {
         try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Self.taskColumns) FROM job_tasks WHERE execution_id = \(bind: executionID) ORDER BY id").all().map(Self.task)

@@ -1,6 +1,7 @@
 import OCI
 
-/// A manifest the registry stored (a push, or content replicated in).
+/// A manifest pushed to the registry (content replicated in is not announced, so two registries
+/// replicating to each other do not loop).
 public struct PushedManifest: Sendable, Equatable {
     public let manifestID: Int64
     public let projectID: Int64
@@ -8,8 +9,11 @@ public struct PushedManifest: Sendable, Equatable {
     public let digest: Digest
     /// The tags the push set; empty for a push by digest.
     public let tags: [String]
+    /// The manifest's `subject`: set for referrers (signatures, SBOMs).
+    public let subject: Digest?
 
-    public init(manifestID: Int64, projectID: Int64, repository: RepositoryName, digest: Digest, tags: [String]) {
+    public init(manifestID: Int64, projectID: Int64, repository: RepositoryName, digest: Digest, tags: [String], subject: Digest? = nil) {
+        self.subject = subject
         self.manifestID = manifestID
         self.projectID = projectID
         self.repository = repository

@@ -52,6 +52,31 @@ public struct BlobReferenceStore: Sendable {
         }
     }
 
+    /// Links a blob this registry already stores (for any repository) into `repository`, returning
+    /// its stored size, or nil when it is not stored. The caller must first have established that
+    /// whoever asks holds the content (the upstream or source answered for it): a digest alone
+    /// grants nothing. Claiming the blob's row in the transaction keeps a concurrent garbage
+    /// collection from deleting the file under the new link, as `mount` does.
+    public func linkStored(_ digest: Digest, to repository: RepositoryName, projectID: Int64) async throws -> Int64? {
+        let now = WallClock.nowMillis()
+        return try await database.write { db -> Int64? in
+            guard let row = try await db.raw("""
+                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) RETURNING size
+                """).first() else { return nil }
+            let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
+            try await Self.refreshLink(repositoryID: repo.id, digest: digest, now: now, in: db)
+            return try row.decode(column: "size", as: Int64.self)
+        }
+    }
+
+    /// The stored size of a blob, whichever repositories hold it; nil when it is not stored.
+    public func storedSize(_ digest: Digest) async throws -> Int64? {
+        try await database.read { db in
+            try await db.raw("SELECT size FROM blobs WHERE digest = \(bind: digest.description)").first()?
+                .decode(column: "size", as: Int64.self)
+        }
+    }
+
     /// A link made or renewed by a push: not yet used by a manifest, so garbage collection spares it
     /// for as long as an upload session may live.
     static func refreshLink(repositoryID: Int64, digest: Digest, now: Int64, in db: any SQLDatabase) async throws {

@@ -16,6 +16,10 @@ public struct RegistryEndpointRecord: Sendable, Equatable {
     public var accessSecret: String
     public var insecure: Bool
     public var caCertificate: String?
+    /// Set when the stored secret does not open with this instance's key (`secret_key` changed, or
+    /// nodes with different keys): the endpoint stays listable and editable, and using it fails
+    /// with that reason until the secret is entered again.
+    public var secretUnreadable = false
     /// `healthy` or `unhealthy`, as the last ping or replication found it; `unknown` before that.
     public var status: String
     public var creationTime: Int64
@@ -83,13 +87,16 @@ public struct RegistryEndpointStore: Sendable {
         }
     }
 
+    /// An unreadable secret that was not entered again is kept as it is (the key may come back).
     public func update(_ endpoint: RegistryEndpointRecord) async throws {
+        let keepSealed = endpoint.secretUnreadable && endpoint.accessSecret.isEmpty
         let sealed = try seal(endpoint.accessSecret)
         try await database.write { db in
             try await Self.checkUnique(endpoint, in: db)
             try await db.raw("""
                 UPDATE registries SET name = \(bind: endpoint.name), url = \(bind: endpoint.url), description = \(bind: endpoint.description),
-                    credential_type = \(bind: endpoint.credentialType), access_key = \(bind: endpoint.accessKey), sealed_secret = \(bind: sealed),
+                    credential_type = \(bind: endpoint.credentialType), access_key = \(bind: endpoint.accessKey),
+                    sealed_secret = CASE WHEN \(bind: keepSealed) THEN sealed_secret ELSE \(bind: sealed) END,
                     insecure = \(bind: endpoint.insecure), ca_certificate = \(bind: endpoint.caCertificate), update_time = \(bind: endpoint.updateTime)
                 WHERE id = \(bind: endpoint.id)
                 """).run()
@@ -139,17 +146,20 @@ public struct RegistryEndpointStore: Sendable {
 
     func record(_ row: any SQLRow) throws -> RegistryEndpointRecord {
         let sealed = try row.decode(column: "sealed_secret", as: String.self)
-        return RegistryEndpointRecord(
+        let opened = sealed.isEmpty ? "" : try? sealer.open(sealed)
+        var record = RegistryEndpointRecord(
             id: try row.decode(column: "id", as: Int64.self), name: try row.decode(column: "name", as: String.self),
             url: try row.decode(column: "url", as: String.self), type: try row.decode(column: "type", as: String.self),
             description: try row.decode(column: "description", as: String.self),
             credentialType: try row.decode(column: "credential_type", as: String.self),
             accessKey: try row.decode(column: "access_key", as: String.self),
-            accessSecret: sealed.isEmpty ? "" : try sealer.open(sealed),
+            accessSecret: opened ?? "",
             insecure: try row.decode(column: "insecure", as: Bool.self),
             caCertificate: try row.decode(column: "ca_certificate", as: String?.self),
             status: try row.decode(column: "status", as: String.self),
             creationTime: try row.decode(column: "creation_time", as: Int64.self),
             updateTime: try row.decode(column: "update_time", as: Int64.self))
+        record.secretUnreadable = opened == nil
+        return record
     }
 }

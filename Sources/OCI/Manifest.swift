@@ -19,10 +19,22 @@ public struct Manifest: Sendable {
     /// The artifact type as the referrers API reports it: `artifactType`, else the config media type.
     public let artifactType: String?
 
+    /// Descriptors of the blobs that must already be in the repository (config and distributable
+    /// layers): what a copy of the manifest must bring.
+    public var requiredBlobDescriptors: [Descriptor] {
+        [config].compactMap { $0 } + layers.filter { !MediaType.isNonDistributable($0.mediaType) }
+    }
+
     /// Digests of blobs that must already be in the repository (config and distributable layers).
     public var requiredBlobs: [Digest] {
-        let descriptors = [config].compactMap { $0 } + layers.filter { !MediaType.isNonDistributable($0.mediaType) }
-        return descriptors.compactMap { try? $0.validDigest() }
+        requiredBlobDescriptors.compactMap { try? $0.validDigest() }
+    }
+
+    /// The tags under which tools that predate the referrers API store an artifact's referrers
+    /// (the OCI tag schema `sha256-<hex>`, and cosign's `.sig`, `.att` and `.sbom`).
+    public static func referrerFallbackTags(of digest: Digest) -> [String] {
+        let base = "\(digest.algorithm.rawValue)-\(digest.hex)"
+        return [base, base + ".sig", base + ".att", base + ".sbom"]
     }
 
     /// Digests of child manifests that must already be in the repository (indexes only).

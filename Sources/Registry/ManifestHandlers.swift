@@ -11,9 +11,9 @@ struct ManifestHandlers {
     func get(_ request: Request, context: some RegistryContext, repository: RepositoryName, reference: Reference) async throws -> Response {
         if let project = context.registry.project, project.registryID != nil, let proxy = backend.pullThrough {
             let pull = request.method == .get ? Self.event(context, operation: "pull", repository: repository, reference: reference) : nil
-            if let upstream = try await proxy.manifest(repository, reference: reference, project: project, pull: pull) {
-                return Self.response(mediaType: upstream.mediaType, size: Int64(upstream.bytes.count), digest: upstream.digest,
-                                     payload: request.method == .head ? nil : upstream.bytes)
+            if let upstream = try await proxy.manifest(repository, reference: reference, project: project, pull: pull,
+                                                       head: request.method == .head) {
+                return Self.response(mediaType: upstream.mediaType, size: upstream.size, digest: upstream.digest, payload: upstream.bytes)
             }
         }
         let withPayload = request.method != .head
@@ -83,7 +83,7 @@ struct ManifestHandlers {
             await backend.audit.record(Self.event(context, operation: "push", repository: repository, reference: reference))
         }
         await backend.events?.manifestPushed(PushedManifest(manifestID: manifestID, projectID: project.id, repository: repository,
-                                                            digest: digest, tags: tags.map(\.value)))
+                                                            digest: digest, tags: tags.map(\.value), subject: manifest.subjectDigest))
         var headers = HTTPFields()
         headers[.location] = "/v2/\(repository)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description

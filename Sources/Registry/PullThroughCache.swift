@@ -2,14 +2,17 @@ import Metadata
 import NIOCore
 import OCI
 
-/// A manifest a proxy-cache project serves from its upstream (not stored here yet).
+/// A manifest a proxy-cache project serves from its upstream (not stored here yet). `bytes` is
+/// nil for a HEAD, answered from the upstream's HEAD alone.
 public struct ProxiedManifest: Sendable {
-    public let bytes: [UInt8]
+    public let bytes: [UInt8]?
+    public let size: Int64
     public let mediaType: String
     public let digest: Digest
 
-    public init(bytes: [UInt8], mediaType: String, digest: Digest) {
+    public init(bytes: [UInt8]?, size: Int64, mediaType: String, digest: Digest) {
         self.bytes = bytes
+        self.size = size
         self.mediaType = mediaType
         self.digest = digest
     }
@@ -34,10 +37,10 @@ public struct ProxiedBlob: Sendable {
 /// client by the composition root; the registry works without one.
 public protocol PullThroughCache: Sendable {
     /// nil: serve the local copy (it is current, or the upstream failed and a copy exists);
-    /// otherwise the upstream's manifest, which is cached in the background. `pull` is the audit
-    /// line of a GET, recorded (and counted) once the manifest is stored. Throws `RegistryError`
-    /// when neither side can answer.
-    func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?) async throws -> ProxiedManifest?
+    /// otherwise the upstream's manifest, which a GET caches in the background (`pull` is its
+    /// audit line, recorded and counted once the manifest is stored); a HEAD (`pull` nil) only
+    /// asks the upstream's HEAD. Throws `RegistryError` when neither side can answer.
+    func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?, head: Bool) async throws -> ProxiedManifest?
     /// nil: the blob is now linked locally (it was stored for another repository) or the upstream
     /// does not have it either (the handler answers BLOB_UNKNOWN). For `head`, only the size is
     /// asked of the upstream and nothing is stored.

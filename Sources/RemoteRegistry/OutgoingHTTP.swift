@@ -42,6 +42,15 @@ public enum OutgoingHTTP {
         }
     }
 
+    /// Checks that `pem` holds at least one PEM certificate, without making a client.
+    public static func validateCertificate(_ pem: String) throws {
+        let roots: [NIOSSLCertificate]
+        do { roots = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)) } catch {
+            throw RemoteError.badLocation("the CA certificate is not a PEM certificate: \(error)")
+        }
+        guard !roots.isEmpty else { throw RemoteError.badLocation("the CA certificate holds no PEM certificate") }
+    }
+
     static func make(redirects: Bool, verifyCertificates: Bool, roots: [NIOSSLCertificate] = []) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !verifyCertificates { tls.certificateVerification = .none }

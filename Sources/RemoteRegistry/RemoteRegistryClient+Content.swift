@@ -62,14 +62,21 @@ extension RemoteRegistryClient {
         return (ByteChunks(response.body), length, response.status == .partialContent)
     }
 
-    /// Asks the registry to link a blob `source` holds into `repository`. Returns nil when it did
-    /// (201), or the location of the upload it opened instead (202), to upload into.
-    public func mountBlob(_ digest: Digest, from source: String, into repository: String) async throws -> String? {
+    /// Asks the registry to link a blob `source` holds into `repository`; true when it did (201).
+    /// An upload session it opened instead (202) is closed again.
+    public func mountBlob(_ digest: Digest, from source: String, into repository: String) async throws -> Bool {
         let path = "/v2/\(repository)/blobs/uploads/?mount=\(digest)&from=\(source)"
         let response = try await send(.POST, path, scope: Self.pushScope(repository) + " " + Self.pullScope(source))
-        if response.status == .created { return nil }
+        if response.status == .created { return true }
         try await Self.expectStatus(response, [.accepted], url: endpoint + path)
-        return try Self.location(response, url: endpoint + path)
+        if let location = try? Self.location(response, url: endpoint + path) { await cancelUpload(repository, location: location) }
+        return false
+    }
+
+    /// Closes an upload session that will not be completed (best effort: the registry expires it
+    /// anyway).
+    public func cancelUpload(_ repository: String, location: String) async {
+        _ = try? await send(.DELETE, location, scope: Self.pushScope(repository))
     }
 
     /// Opens an upload session; returns its location.
@@ -86,7 +93,7 @@ extension RemoteRegistryClient {
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .stream(body, length: .known(size))
-        let response = try await sendAuthorized(request, scope: Self.pushScope(repository), timeout: Self.downloadTimeout)
+        let response = try await sendAuthorized(request, scope: Self.pushScope(repository), timeout: Self.streamTimeout)
         try await Self.expectStatus(response, [.created], url: "PUT " + Self.withoutQuery(absoluteURL(location)))
     }
 
@@ -98,18 +105,20 @@ extension RemoteRegistryClient {
         request.headers.add(name: "Content-Range", value: "\(offset)-\(offset + length - 1)")
         request.body = .stream(body, length: .known(length))
         let url = "PATCH " + Self.withoutQuery(absoluteURL(location))
-        let response = try await sendAuthorized(request, scope: Self.pushScope(repository), timeout: Self.downloadTimeout)
+        let response = try await sendAuthorized(request, scope: Self.pushScope(repository), timeout: Self.streamTimeout)
         try await Self.expectStatus(response, [.accepted, .noContent], url: url)
         return (try? Self.location(response, url: url)) ?? location
     }
 
-    /// Bytes the session holds (its `Range: 0-N`), for resuming after a broken chunk.
-    public func uploadOffset(_ repository: String, location: String) async throws -> Int64 {
+    /// Bytes the session holds (its `Range: 0-N`), for resuming after a broken chunk. Registries
+    /// answer `0-0` for an empty session too, so `acknowledged` (what an earlier answer confirmed)
+    /// decides between 0 and 1.
+    public func uploadOffset(_ repository: String, location: String, acknowledged: Int64) async throws -> Int64 {
         let response = try await send(.GET, location, scope: Self.pushScope(repository))
         let url = Self.withoutQuery(absoluteURL(location))
         try await Self.expectStatus(response, [.noContent, .ok], url: url)
         guard let range = response.headers.first(name: "Range"), let end = range.split(separator: "-").last.flatMap({ Int64($0) }) else { return 0 }
-        return end + 1
+        return end == 0 && acknowledged == 0 ? 0 : end + 1
     }
 
     /// Completes a chunked session.
@@ -157,9 +166,8 @@ extension RemoteRegistryClient {
             return (index?.manifests ?? []).compactMap { try? Digest(parsing: $0.digest) }
         }
         _ = try? await response.body.collect(upTo: 64 << 10)
-        let fallback = "\(digest.algorithm.rawValue)-\(digest.hex)"
         var found: [Digest] = []
-        for tag in [fallback, fallback + ".sig", fallback + ".att", fallback + ".sbom"] {
+        for tag in Manifest.referrerFallbackTags(of: digest) {
             if let head = try await manifestHead(repository, reference: tag) { found.append(head.digest) }
         }
         return found

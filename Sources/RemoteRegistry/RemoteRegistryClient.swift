@@ -8,8 +8,8 @@ import OCI
 /// A client of one remote OCI distribution registry (another Berth, Harbor, distribution, a
 /// mirror of an advisory database): fetches manifests and streams blobs to files, answering the
 /// registry's challenge itself (the Bearer token dance of `WWW-Authenticate`, or Basic). Tokens
-/// are kept per scope for the client's life. Used by advisory import; replication and the proxy
-/// cache will share it.
+/// are kept per scope for the client's life (a refused one is replaced by a new challenge's).
+/// Used by advisory import, replication and the proxy cache.
 public struct RemoteRegistryClient: Sendable {
     /// `https://host[:port]` or `http://host[:port]`, no path.
     public let endpoint: String
@@ -19,6 +19,9 @@ public struct RemoteRegistryClient: Sendable {
 
     static let requestTimeout: TimeAmount = .seconds(60)
     static let downloadTimeout: TimeAmount = .hours(1)
+    /// A streamed upload's deadline covers the whole body, which a rate limit can make long; a
+    /// stalled connection is still given up after the client's 60 s read timeout.
+    static let streamTimeout: TimeAmount = .hours(24 * 7)
 
     public init(endpoint: String, credentials: RemoteCredentials? = nil, http: HTTPClient = OutgoingHTTP.client) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
@@ -90,13 +93,16 @@ public struct RemoteRegistryClient: Sendable {
         request.method = method
         request.headers = headers
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        if let known = authorizations.withLockedValue({ $0[scope] }) {
+        let ownOrigin = isOwnOrigin(url)
+        if ownOrigin, let known = authorizations.withLockedValue({ $0[scope] }) ?? credentials.flatMap({ $0.isBearer ? $0.authorization : nil }) {
             request.headers.replaceOrAdd(name: "Authorization", value: known)
-        } else if let credentials, credentials.isBearer {
-            request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization)
         }
         let response = try await Self.execute(request, http: http, timeout: timeout)
         guard response.status == .unauthorized else { return response }
+        guard ownOrigin else {
+            // An upload location or a next page on another host gets no credential of this endpoint.
+            throw RemoteError.unauthorized(url: Self.withoutQuery(url), reason: "another host than the endpoint asked for credentials")
+        }
         if let credentials, credentials.isBearer {
             let message = Self.errorMessage(try? await response.body.collect(upTo: 64 << 10))
             throw RemoteError.unauthorized(url: url, reason: "the registry refused the bearer token" + (message.isEmpty ? "" : ": \(message)"))
@@ -119,10 +125,19 @@ public struct RemoteRegistryClient: Sendable {
     /// already obtained for `scope`; a 401 here is an error, not a challenge to answer.
     func sendAuthorized(_ request: HTTPClientRequest, scope: String, timeout: TimeAmount) async throws -> HTTPClientResponse {
         var request = request
-        if let known = authorizations.withLockedValue({ $0[scope] }) ?? credentials.map({ $0.isBearer ? $0.authorization : nil }) ?? nil {
+        if isOwnOrigin(request.url),
+           let known = authorizations.withLockedValue({ $0[scope] }) ?? credentials.flatMap({ $0.isBearer ? $0.authorization : nil }) {
             request.headers.replaceOrAdd(name: "Authorization", value: known)
         }
         return try await Self.execute(request, http: http, timeout: timeout)
+    }
+
+    /// Whether `url` is on the endpoint itself (scheme, host and port): only then does a request
+    /// carry the endpoint's credentials or tokens.
+    func isOwnOrigin(_ url: String) -> Bool {
+        guard let target = URLComponents(string: url), let home = URLComponents(string: endpoint) else { return false }
+        func port(_ c: URLComponents) -> Int? { c.port ?? (c.scheme == "https" ? 443 : c.scheme == "http" ? 80 : nil) }
+        return target.scheme == home.scheme && target.host?.lowercased() == home.host?.lowercased() && port(target) == port(home)
     }
 
     /// `path` against the endpoint; an absolute URL is kept as it is.
@@ -142,6 +157,9 @@ public struct RemoteRegistryClient: Sendable {
             guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm),
                   let scheme = components.scheme, ["http", "https"].contains(scheme) else {
                 throw RemoteError.unauthorized(url: url, reason: "the Bearer challenge names no usable token realm")
+            }
+            if endpoint.hasPrefix("https://") && scheme == "http" && credentials != nil {
+                throw RemoteError.unauthorized(url: url, reason: "the token realm \(realm) is plain http: the credentials are not sent there")
             }
             var query = components.queryItems ?? []
             if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
@@ -178,13 +196,13 @@ public struct RemoteRegistryClient: Sendable {
         do {
             return try await http.execute(request, timeout: timeout)
         } catch let error as HTTPClientError {
-            throw RemoteError.unreachable(url: request.url, reason: "\(error)")
+            throw RemoteError.unreachable(url: withoutQuery(request.url), reason: "\(error)")
         } catch let error as RemoteError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw RemoteError.unreachable(url: request.url, reason: "\(error)")
+            throw RemoteError.unreachable(url: withoutQuery(request.url), reason: "\(error)")
         }
     }
 

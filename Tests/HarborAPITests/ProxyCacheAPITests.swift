@@ -52,6 +52,17 @@ import Testing
                         .contains { ($0["resource"] as? String)?.hasPrefix("hub/library/nginx") == true }
                 }
 
+                // A digest stored here for another project is not served through the proxy unless
+                // the upstream has it: naming a digest grants nothing.
+                _ = try await a.createProject("private")
+                let secret = try await a.pushBlob(Array("a private layer".utf8), to: "private/app")
+                let probe = try await a.request(.get, "/v2/hub/library/nginx/blobs/\(secret)")
+                #expect(probe.status == .notFound && probe.errorCode == "BLOB_UNKNOWN", "\(probe.status) \(probe.text)")
+                var manifestHead = Harness.admin
+                manifestHead[.accept] = MediaType.ociManifest
+                let headed = try await a.request(.head, "/v2/hub/library/nginx/manifests/1.25", headers: manifestHead)
+                #expect(headed.status == .ok && headed.header("Docker-Content-Digest") == upstream.digest.description)
+
                 // Pushing into a proxy project is refused.
                 let push = try await a.request(.post, "/v2/hub/library/nginx/blobs/uploads/")
                 #expect(push.status == .forbidden && push.errorCode == "DENIED", "\(push.text)")

@@ -1,5 +1,6 @@
 import BerthTestSupport
 import Foundation
+import Access
 import SQLKit
 import Testing
 
@@ -27,6 +28,10 @@ import Testing
             #expect(try await h.api(.get, "/registries/\(id)").object()["status"] as? String == "healthy")
             let wrong = try await h.api(.post, "/registries/ping", json: #"{"id":\#(id),"access_secret":"Not-The-Passw0rd"}"#)
             #expect(wrong.status == .badRequest && wrong.text.contains("unhealthy") && !wrong.text.contains("Not-The-Passw0rd"), "\(wrong.text)")
+            // The stored secret is never sent to a changed address: this Berth asks for credentials
+            // again, and none come.
+            let moved = try await h.api(.post, "/registries/ping", json: #"{"id":\#(id),"url":"http://localhost:\#(port)"}"#)
+            #expect(moved.status == .badRequest && moved.text.contains("none are configured"), "\(moved.text)")
             let closed = try await h.api(.post, "/registries/ping", json: #"{"type":"docker-registry","url":"http://127.0.0.1:9"}"#)
             #expect(closed.status == .badRequest && closed.text.contains("could not be reached"), "\(closed.text)")
 
@@ -47,6 +52,29 @@ import Testing
             #expect(try await h.api(.delete, "/replication/policies/\(policy)").status == .ok)
             #expect(try await h.api(.delete, "/registries/\(id)").status == .ok)
             #expect(try await h.api(.get, "/registries/\(id)").status == .notFound)
+        }
+    }
+
+    /// A secret sealed under another key (secret_key changed) leaves the endpoint listable and
+    /// editable; using it says why it fails, and entering the secret again mends it.
+    @Test func aSecretThatNoLongerOpensIsReportedNotFatal() async throws {
+        try await Harness.run(live: true) { h in
+            let port = try #require(h.port)
+            let id = try await h.createRegistryEndpoint(name: "peer", port: port)
+            let foreign = try SecretBox(passphrase: "another instance's key").seal(Harness.password)
+            try await h.server.database.write { db in
+                try await db.raw("UPDATE registries SET sealed_secret = \(bind: foreign)").run()
+            }
+            #expect(try await h.api(.get, "/registries").array().count == 1)
+            let ping = try await h.api(.post, "/registries/ping", json: #"{"id":\#(id)}"#)
+            #expect(ping.status == .badRequest && ping.text.contains("secret_key"), "\(ping.text)")
+            #expect(try await h.api(.put, "/registries/\(id)", json: #"{"description":"kept"}"#).status == .ok)
+            let kept = try await h.server.database.read { db in
+                try await db.raw("SELECT sealed_secret FROM registries").first()!.decode(column: "sealed_secret", as: String.self)
+            }
+            #expect(kept == foreign, "an unreadable secret is kept until a new one is entered")
+            #expect(try await h.api(.put, "/registries/\(id)", json: #"{"access_secret":"\#(Harness.password)"}"#).status == .ok)
+            #expect(try await h.api(.post, "/registries/ping", json: #"{"id":\#(id)}"#).status == .ok)
         }
     }
 
@@ -104,7 +132,9 @@ import Testing
             let policyID = String(try #require(created.header("Location")).split(separator: "/").last!)
             #expect(try await h.api(.post, "/replication/policies", json: body).status == .conflict)
             let policy = try await h.api(.get, "/replication/policies/\(policyID)").object()
-            #expect((policy["src_registry"] as? [String: Any])?["name"] as? String == "upstream" && policy["dest_registry"] == nil)
+            #expect((policy["src_registry"] as? [String: Any])?["name"] as? String == "upstream")
+            #expect((policy["dest_registry"] as? [String: Any])?["id"] as? Int == 0 && (policy["dest_registry"] as? [String: Any])?["name"] as? String == "Local",
+                    "Harbor names this registry Local on the local side")
             #expect((policy["trigger"] as? [String: Any])?["type"] as? String == "scheduled")
             let filters = try #require(policy["filters"] as? [[String: Any]])
             #expect(filters[0]["value"] as? String == "library/**" && filters[2]["value"] as? [String] == ["prod"])

@@ -12,6 +12,8 @@ import RemoteRegistry
 final class BlobTee: Sendable {
     let blobs: BlobStore
     let references: BlobReferenceStore
+    /// The session is recorded like a client's, so one left by a crash expires.
+    let sessions: UploadSessionStore
     let digest: Digest
     let repository: RepositoryName
     let projectID: Int64
@@ -21,10 +23,11 @@ final class BlobTee: Sendable {
     private let state = NIOLockedValueBox((pending: [ByteBuffer](), pendingBytes: 0, written: Int64(0), failed: false))
     static let sliceSize = 1 << 20
 
-    init(blobs: BlobStore, references: BlobReferenceStore, digest: Digest, repository: RepositoryName, projectID: Int64,
+    init(blobs: BlobStore, references: BlobReferenceStore, sessions: UploadSessionStore, digest: Digest, repository: RepositoryName, projectID: Int64,
          source: ByteChunks, logger: @escaping @Sendable (String) -> Void) {
         self.blobs = blobs
         self.references = references
+        self.sessions = sessions
         self.digest = digest
         self.repository = repository
         self.projectID = projectID
@@ -34,6 +37,7 @@ final class BlobTee: Sendable {
 
     func start() async throws {
         try await blobs.startUpload(upload)
+        try await sessions.create(id: upload.value, repository: repository)
     }
 
     func next() async throws -> ByteBuffer? {
@@ -67,18 +71,19 @@ final class BlobTee: Sendable {
     func finish(complete: Bool) async {
         if complete { await flush() }
         let failed = state.withLockedValue { $0.failed }
-        guard complete && !failed else {
-            try? await blobs.cancelUpload(upload)
-            return
-        }
-        do {
-            let references = self.references, digest = self.digest, repository = self.repository, projectID = self.projectID
-            try await blobs.completeUpload(upload, digest: digest) { size, publish in
-                try await references.link(digest, size: size, to: repository, projectID: projectID, publish: publish)
+        if complete && !failed {
+            do {
+                let references = self.references, digest = self.digest, repository = self.repository, projectID = self.projectID
+                try await blobs.completeUpload(upload, digest: digest) { size, publish in
+                    try await references.link(digest, size: size, to: repository, projectID: projectID, publish: publish)
+                }
+            } catch {
+                try? await blobs.cancelUpload(upload)
+                logger("proxy cache: \(digest) from the upstream was not kept: \(error)")
             }
-        } catch {
+        } else {
             try? await blobs.cancelUpload(upload)
-            logger("proxy cache: \(digest) from the upstream was not kept: \(error)")
         }
+        try? await sessions.delete(id: upload.value)
     }
 }

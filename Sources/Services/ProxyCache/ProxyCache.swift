@@ -9,7 +9,7 @@ import RemoteRegistry
 /// Proxy-cache projects: a project created with `registry_id` serves its upstream's content.
 ///
 /// - A manifest by digest is served from the cache when present; by tag, the upstream is asked for
-///   the tag's digest (a HEAD, with its token cached for the token's life) and the cached copy is
+///   the tag's digest (a HEAD, with its token reused until the upstream refuses it) and the cached copy is
 ///   served when it matches. Otherwise the upstream's manifest is served and cached in the
 ///   background once its blobs are here (the client pulls them through the same project).
 /// - A missing blob streams from the upstream to the client and into storage at once.
@@ -20,6 +20,7 @@ public final class ProxyCache: Sendable {
     let artifacts: ArtifactStore
     let projects: ProjectStore
     let references: BlobReferenceStore
+    let sessions: UploadSessionStore
     let blobs: BlobStore
     let local: LocalReplicationEndpoint
     let audit: AuditRecorder
@@ -37,6 +38,7 @@ public final class ProxyCache: Sendable {
         artifacts = ArtifactStore(database: database)
         projects = ProjectStore(database: database)
         references = BlobReferenceStore(database: database)
+        sessions = UploadSessionStore(database: database)
         self.blobs = blobs
         self.local = local
         self.audit = audit
@@ -59,10 +61,13 @@ public final class ProxyCache: Sendable {
     public enum ManifestAnswer: Sendable {
         case local
         case upstream(ReplicatedManifest)
+        /// A HEAD's answer from the upstream's HEAD: nothing fetched, nothing cached.
+        case upstreamHead(digest: Digest, mediaType: String, size: Int64)
     }
 
     /// Decides where a manifest comes from; `pull` is recorded when the manifest gets stored.
-    public func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?) async throws(UpstreamFailure) -> ManifestAnswer {
+    public func manifest(_ repository: RepositoryName, reference: Reference, project: Project, pull: AuditEvent?,
+                         head: Bool = false) async throws(UpstreamFailure) -> ManifestAnswer {
         let cached = (try? await artifacts.manifest(reference, in: repository, withPayload: false)) ?? nil
         if case .digest = reference, cached != nil { return .local }
         let settings = (try? await projects.metadata(projectID: project.id)) ?? [:]
@@ -71,31 +76,35 @@ public final class ProxyCache: Sendable {
             upstream = try await endpoint(of: project)
         } catch {
             if cached != nil { return .local }
-            throw .unavailable("the proxy cache's registry endpoint is not usable: \(error)")
+            logger("proxy cache \(project.name): its registry endpoint is not usable: \(error)")
+            throw .unavailable("the proxy cache's registry endpoint is not usable")
         }
         let name = repository.nameInProject
-        let head: Digest?
+        let upstreamHead: (digest: Digest, mediaType: String, size: Int64)?
         do {
-            head = try await upstream.manifestDigest(name, reference: reference.description)
+            upstreamHead = try await upstream.client.manifestHead(upstream.remote(name), reference: reference.description)
         } catch {
-            let failure = Self.classify(error)
+            let failure = classify(error, project: project)
             if cached != nil {
                 logger("proxy cache \(project.name): serving the cached \(repository):\(reference) because the upstream failed: \(error)")
                 return .local
             }
             throw failure
         }
-        guard let digest = head else {
+        guard let found = upstreamHead else {
             if cached != nil && settings["proxy_cache_local_on_not_found"] == "true" { return .local }
             throw .notFound
         }
+        let digest = found.digest
         if cached?.digest == digest { return .local }
+        // A HEAD costs the upstream a HEAD, never a pull against its rate limit.
+        if head { return .upstreamHead(digest: digest, mediaType: found.mediaType, size: found.size) }
         let fetched: ReplicatedManifest
         do {
             fetched = try await upstream.manifest(name, reference: digest.description)
         } catch {
             if cached != nil { return .local }
-            throw Self.classify(error)
+            throw classify(error, project: project)
         }
         startCaching(fetched, repository: repository, tag: reference.tagValue, project: project, upstream: upstream, pull: pull)
         return .upstream(fetched)
@@ -121,8 +130,7 @@ public final class ProxyCache: Sendable {
 
     func cache(_ manifest: ReplicatedManifest, repository: RepositoryName, tag: String?, upstream: RemoteReplicationEndpoint) async throws -> Int64? {
         let deadline = ContinuousClock.now + blobWait
-        let blobDescriptors = ([manifest.manifest.config].compactMap { $0 }
-            + manifest.manifest.layers.filter { !MediaType.isNonDistributable($0.mediaType) })
+        let blobDescriptors = manifest.manifest.requiredBlobDescriptors
         while true {
             let missingBlobs = try await missing(blobDescriptors, in: repository)
             let missingChildren = try await missingManifests(manifest.manifest.requiredManifests, in: repository)
@@ -172,14 +180,17 @@ public final class ProxyCache: Sendable {
     }
 
     public func blob(_ repository: RepositoryName, digest: Digest, project: Project, head: Bool) async throws(UpstreamFailure) -> BlobAnswer {
-        if let size = try? await blobs.size(of: digest) {
-            try? await references.link(digest, size: size, to: repository, projectID: project.id)
-            return .local
-        }
         let upstream: RemoteReplicationEndpoint
         let opened: (body: ByteChunks, length: Int64?)
         do {
             upstream = try await endpoint(of: project)
+            // A copy stored for another project is linked only once the upstream shows it has the
+            // blob: naming a digest must not read another project's layers.
+            if let stored = try await references.storedSize(digest),
+               try await upstream.holds(repository.nameInProject, digest: digest),
+               try await local.linkStored(digest, size: stored, in: repository) {
+                return .local
+            }
             if head {
                 guard let size = try await upstream.client.blobSize(upstream.remote(repository.nameInProject), digest: digest) else { return .local }
                 return .upstream(size: size, body: ByteChunks(buffers: []), finished: { _ in })
@@ -187,14 +198,14 @@ public final class ProxyCache: Sendable {
             let answer = try await upstream.client.openBlob(upstream.remote(repository.nameInProject), digest: digest)
             opened = (answer.body, answer.length)
         } catch {
-            let failure = Self.classify(error)
+            let failure = classify(error, project: project)
             if failure == .notFound { return .local }
             throw failure
         }
         let settings = (try? await projects.metadata(projectID: project.id)) ?? [:]
         let kbps = settings["proxy_speed_kb"].flatMap(Int64.init) ?? -1
         let body = opened.body.limited(bytesPerSecond: kbps > 0 ? kbps * 1000 / 8 : 0)
-        let tee = BlobTee(blobs: blobs, references: references, digest: digest, repository: repository, projectID: project.id,
+        let tee = BlobTee(blobs: blobs, references: references, sessions: sessions, digest: digest, repository: repository, projectID: project.id,
                           source: body, logger: logger)
         do {
             try await tee.start()
@@ -222,14 +233,22 @@ public final class ProxyCache: Sendable {
         return made
     }
 
-    static func classify(_ error: any Error) -> UpstreamFailure {
+    /// Sorts an upstream error into what a pull must do, with a reason fit for any client (no
+    /// URL, no account name); the full error goes to the server log.
+    func classify(_ error: any Error, project: Project) -> UpstreamFailure {
+        let failure: UpstreamFailure
         switch error {
         case RemoteError.status(_, 404, _): return .notFound
-        case RemoteError.status(let url, 429, let message): return .rateLimited("\(url) answered 429 (rate limited)" + (message.isEmpty ? "" : ": \(message)"))
-        case RemoteError.unauthorized(let url, let reason) where reason.contains("429"):
-            return .rateLimited("\(url): the token service is rate limited (\(reason))")
-        default: return .unavailable("\(error)")
+        case RemoteError.status(_, 429, _): failure = .rateLimited("the upstream registry answered 429 (rate limited)")
+        case RemoteError.unauthorized(_, let reason) where reason.contains("429"):
+            failure = .rateLimited("the upstream's token service answered 429 (rate limited)")
+        case RemoteError.status(_, let status, _): failure = .unavailable("the upstream registry answered \(status)")
+        case RemoteError.unreachable: failure = .unavailable("the upstream registry could not be reached")
+        case RemoteError.unauthorized: failure = .unavailable("the upstream registry refused the configured credentials")
+        default: failure = .unavailable("the upstream registry could not be used")
         }
+        logger("proxy cache \(project.name): \(error)")
+        return failure
     }
 }
 

@@ -87,9 +87,7 @@ struct ArtifactReplicator: Sendable {
                 counters.manifest()
             }
         case .image:
-            let descriptors = [manifest.manifest.config].compactMap { $0 }
-                + manifest.manifest.layers.filter { !MediaType.isNonDistributable($0.mediaType) }
-            for descriptor in descriptors {
+            for descriptor in manifest.manifest.requiredBlobDescriptors {
                 try Task.checkCancellation()
                 try await copyBlob(try descriptor.validDigest(), size: descriptor.size, from: repository, to: destination)
             }
@@ -98,15 +96,16 @@ struct ArtifactReplicator: Sendable {
 
     private func copyBlob(_ digest: Digest, size: Int64, from repository: String, to destination: String) async throws {
         let hint = MountHints.shared.repository(for: digest, on: target.label)
+        let source = self.source
         let present = try await step("checking the blob \(digest) in \(destination) on \(target.label)") {
-            try await target.hasOrMounts(digest, size: size, in: destination, mountFrom: hint)
+            try await target.hasOrMounts(digest, size: size, in: destination, mountFrom: hint,
+                                         sourceHolds: { try await source.holds(repository, digest: digest) })
         }
         if present {
             counters.skipped()
             MountHints.shared.remember(digest, in: destination, on: target.label)
             return
         }
-        let source = self.source
         let rate = bytesPerSecond
         try await step("copying the blob \(digest) (\(size) bytes) from \(source.label) to \(destination) on \(target.label)") {
             try await target.putBlob(digest, size: size, in: destination, chunked: chunked) { offset in

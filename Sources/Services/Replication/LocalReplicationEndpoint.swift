@@ -73,14 +73,17 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
     public func referrers(_ repository: String, of digest: Digest) async throws -> [Digest] {
         let name = try RepositoryName(repository)
         var found = try await artifacts.referrers(of: digest, in: name, artifactType: nil).map(\.digest)
-        let fallback = "\(digest.algorithm.rawValue)-\(digest.hex)"
-        for suffix in ["", ".sig", ".att", ".sbom"] {
-            if let tagged = try await artifacts.manifest(.tag(try Tag(fallback + suffix)), in: name, withPayload: false),
+        for tag in Manifest.referrerFallbackTags(of: digest) {
+            if let tagged = try await artifacts.manifest(.tag(try Tag(tag)), in: name, withPayload: false),
                !found.contains(tagged.digest) {
                 found.append(tagged.digest)
             }
         }
         return found
+    }
+
+    public func holds(_ repository: String, digest: Digest) async throws -> Bool {
+        try await references.linkedSize(digest, in: try RepositoryName(repository)) != nil
     }
 
     public func openBlob(_ repository: String, digest: Digest, size: Int64, from offset: Int64) async throws -> (body: ByteChunks, resumed: Bool) {
@@ -118,14 +121,24 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
         try await artifacts.manifest(try Reference(reference), in: try RepositoryName(repository), withPayload: false)?.digest
     }
 
-    /// Blob bytes are stored once for the whole registry: a blob any repository has is linked, not copied.
-    public func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?) async throws -> Bool {
+    /// Blob bytes are stored once for the whole registry: a blob another repository has is linked,
+    /// not copied, once the source shows it holds the content too.
+    public func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?,
+                            sourceHolds: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
         let name = try RepositoryName(repository)
         if try await references.linkedSize(digest, in: name, renew: true) != nil { return true }
-        guard try await blobs.size(of: digest) != nil else { return false }
+        guard let stored = try await references.storedSize(digest), try await sourceHolds() else { return false }
+        return try await linkStored(digest, size: stored, in: name)
+    }
+
+    /// Links a stored blob into `name` after the project's quota allows it; false when the blob
+    /// went (a garbage collection) in the meantime.
+    func linkStored(_ digest: Digest, size: Int64, in name: RepositoryName) async throws -> Bool {
         let project = try await project(of: name)
-        try await references.link(digest, size: size, to: name, projectID: project.id)
-        return true
+        if let excess = try await quotas.excess(projectID: project.id, adding: [(digest, size)]) {
+            throw ReplicationError.failed(excess.message)
+        }
+        return try await references.linkStored(digest, to: name, projectID: project.id) != nil
     }
 
     public func putBlob(_ digest: Digest, size: Int64, in repository: String, chunked: Bool,
@@ -150,7 +163,7 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
                     break
                 } catch let error where !(error is CancellationError) {
                     failures += 1
-                    guard failures < RemoteReplicationEndpoint.resumeAttempts else { throw error }
+                    guard failures < BlobResume.attempts else { throw error }
                 }
             }
             try await blobs.completeUpload(upload, digest: digest) { size, publish in

@@ -33,24 +33,9 @@ public enum RegistryAdapter: String, CaseIterable, Sendable {
         ["manual", "scheduled", "event_based"]
     }
 
-    /// Filters the adapter understands: labels only where the remote has them (Harbor, Berth).
+    /// Filters every adapter supports. Label filters are accepted in policies but not offered
+    /// until artifacts carry labels.
     public var supportedFilters: [(type: String, style: String, values: [String])] {
-        var filters: [(String, String, [String])] = [("name", "input", []), ("tag", "input", [])]
-        if self == .harbor { filters.append(("label", "list", [])) }
-        filters.append(("resource", "radio", ["image", "artifact"]))
-        return filters
-    }
-}
-
-/// Why a replication request or task cannot go on, in the words the API or the task log shows.
-public enum ReplicationError: Error, Equatable, CustomStringConvertible {
-    case badRequest(String)
-    case notFound(String)
-    case failed(String)
-
-    public var description: String {
-        switch self {
-        case .badRequest(let message), .notFound(let message), .failed(let message): message
-        }
+        [("name", "input", []), ("tag", "input", []), ("resource", "radio", ["image", "artifact"])]
     }
 }

@@ -10,10 +10,13 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
     public let adapter: RegistryAdapter
     /// Size of each PATCH when the policy copies by chunk (Harbor's 10 MiB).
     static let chunkSize: Int64 = 10 << 20
-    static let resumeAttempts = 5
 
     public init(endpoint: RegistryEndpointRecord) throws {
         guard let adapter = RegistryAdapter(rawValue: endpoint.type) else { throw ReplicationError.badRequest("unknown adapter \(endpoint.type)") }
+        guard !endpoint.secretUnreadable else {
+            throw ReplicationError.failed("the stored secret of registry \(endpoint.name) does not open with this instance's key "
+                                          + "(was secret_key changed?): enter it again")
+        }
         self.adapter = adapter
         // Docker Hub's registry lives beside the address users know it by.
         let url = adapter == .dockerHub && endpoint.url.hasSuffix("://hub.docker.com") ? "https://registry-1.docker.io" : endpoint.url
@@ -64,6 +67,10 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
         try await client.referrers(remote(repository), of: digest)
     }
 
+    public func holds(_ repository: String, digest: Digest) async throws -> Bool {
+        try await client.blobSize(remote(repository), digest: digest) != nil
+    }
+
     public func openBlob(_ repository: String, digest: Digest, size: Int64, from offset: Int64) async throws -> (body: ByteChunks, resumed: Bool) {
         let opened = try await client.openBlob(remote(repository), digest: digest, from: offset)
         return (opened.body, opened.resumed)
@@ -80,41 +87,47 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
         try await client.manifestHead(remote(repository), reference: reference)?.digest
     }
 
-    public func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?) async throws -> Bool {
+    public func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?,
+                            sourceHolds: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
         let name = remote(repository)
         if try await client.blobSize(name, digest: digest, forPush: true) != nil { return true }
         guard let mountFrom, mountFrom != repository else { return false }
-        return try await client.mountBlob(digest, from: remote(mountFrom), into: name) == nil
+        return try await client.mountBlob(digest, from: remote(mountFrom), into: name)
     }
 
     public func putBlob(_ digest: Digest, size: Int64, in repository: String, chunked: Bool,
                         open: @escaping @Sendable (Int64) async throws -> (body: ByteChunks, resumed: Bool)) async throws {
         let name = remote(repository)
         var location = try await client.startUpload(name)
-        guard chunked else {
-            try await client.uploadWhole(name, location: location, digest: digest, size: size, body: try await open(0).body)
-            return
-        }
-        var offset: Int64 = 0
-        var failures = 0
-        while offset < size {
-            let length = min(Self.chunkSize, size - offset)
-            do {
-                let source = try await open(offset)
-                guard source.resumed || offset == 0 else { throw ReplicationError.badRequest("the source cannot resume at byte \(offset)") }
-                location = try await client.uploadChunk(name, location: location, offset: offset, length: length,
-                                                        body: source.body.prefix(bytes: length))
-                offset += length
-            } catch let error where !(error is CancellationError) {
-                failures += 1
-                guard failures < Self.resumeAttempts else { throw error }
-                // The session keeps what arrived: continue from the target's count, once it has
-                // finished taking the broken chunk.
-                try await Task.sleep(for: .milliseconds(100 * failures))
-                offset = try await client.uploadOffset(name, location: location)
+        do {
+            guard chunked else {
+                try await client.uploadWhole(name, location: location, digest: digest, size: size, body: try await open(0).body)
+                return
             }
+            var offset: Int64 = 0
+            var failures = 0
+            while offset < size {
+                let length = min(Self.chunkSize, size - offset)
+                do {
+                    let source = try await open(offset)
+                    guard source.resumed || offset == 0 else { throw ReplicationError.badRequest("the source cannot resume at byte \(offset)") }
+                    location = try await client.uploadChunk(name, location: location, offset: offset, length: length,
+                                                            body: source.body.prefix(bytes: length))
+                    offset += length
+                } catch let error where !(error is CancellationError) {
+                    failures += 1
+                    guard failures < BlobResume.attempts else { throw error }
+                    // The session keeps what arrived: continue from the target's count, once it has
+                    // finished taking the broken chunk.
+                    try await Task.sleep(for: .milliseconds(100 * failures))
+                    offset = try await client.uploadOffset(name, location: location, acknowledged: offset)
+                }
+            }
+            try await client.finishUpload(name, location: location, digest: digest)
+        } catch {
+            await client.cancelUpload(name, location: location)
+            throw error
         }
-        try await client.finishUpload(name, location: location, digest: digest)
     }
 
     public func putManifest(_ manifest: ReplicatedManifest, in repository: String, reference: String) async throws {

@@ -28,6 +28,9 @@ public protocol ReplicationSource: Sendable {
     func manifest(_ repository: String, reference: String) async throws -> ReplicatedManifest
     /// Digests of manifests whose `subject` is `digest` (signatures, SBOMs, attestations).
     func referrers(_ repository: String, of digest: Digest) async throws -> [Digest]
+    /// Whether `repository` can serve the blob: the proof a target asks for before it links a copy
+    /// it already stores instead of receiving the bytes.
+    func holds(_ repository: String, digest: Digest) async throws -> Bool
     /// The blob's bytes from `offset` on; `resumed` is false when they start at 0 regardless.
     func openBlob(_ repository: String, digest: Digest, size: Int64, from offset: Int64) async throws -> (body: ByteChunks, resumed: Bool)
 }
@@ -39,13 +42,23 @@ public protocol ReplicationTarget: Sendable {
     func prepare(_ repository: String) async throws
     func manifestDigest(_ repository: String, reference: String) async throws -> Digest?
     /// True when the target already serves the blob in `repository`, or linked it there without a
-    /// transfer (a local blob, or a cross-repository mount from `mountFrom`).
-    func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?) async throws -> Bool
-    /// Stores the blob, streaming; resumes a broken transfer where the target allows it.
-    /// `open(offset)` opens the source from `offset`.
+    /// transfer: a copy it stores for another repository (only once `sourceHolds` confirms the
+    /// source has the content, so naming a digest never grants it), or a cross-repository mount
+    /// from `mountFrom`.
+    func hasOrMounts(_ digest: Digest, size: Int64, in repository: String, mountFrom: String?,
+                     sourceHolds: @escaping @Sendable () async throws -> Bool) async throws -> Bool
+    /// Stores the blob, streaming. `open(offset)` opens the source from `offset`; a broken
+    /// transfer resumes from what the target holds where it can (this Berth; a remote with
+    /// `chunked`), and otherwise starts again.
     func putBlob(_ digest: Digest, size: Int64, in repository: String, chunked: Bool,
                  open: @escaping @Sendable (Int64) async throws -> (body: ByteChunks, resumed: Bool)) async throws
     func putManifest(_ manifest: ReplicatedManifest, in repository: String, reference: String) async throws
     /// Deletes a tag or a digest; false when the target had none.
     func delete(_ repository: String, reference: String) async throws -> Bool
+}
+
+/// How often one blob copy resumes after a broken transfer before the task fails (and is retried
+/// by the job system).
+enum BlobResume {
+    static let attempts = 5
 }

@@ -25,9 +25,10 @@ public struct ReplicationJob: JobKind {
             context.log("policy \(policy.name) is disabled: nothing replicated")
             return
         }
+        // Only an older execution holds the policy, so two started together never both skip.
         if policy.singleActiveReplication,
-           let active = try await jobs.executions(vendorType: Self.jobType, vendorID: policy.id, page: OffsetRequest(offset: 0, limit: 20)).items
-            .first(where: { $0.id != context.task.executionID && !$0.status.isFinal }) {
+           let active = try await jobs.activeExecutions(vendorType: Self.jobType, vendorID: policy.id)
+            .first(where: { $0.id < context.task.executionID }) {
             context.log("skipped: execution \(active.id) of policy \(policy.name) is still running (single_active_replication)")
             return
         }
@@ -51,12 +52,9 @@ public struct ReplicationJob: JobKind {
                 throw ReplicationStepError(doing: "listing the tags of \(repository) on \(sides.source.label)", cause: "\(error)")
             }
             guard !tags.isEmpty else { continue }
-            let destination = try DestinationNaming.destination(of: repository, namespace: policy.destinationNamespace,
-                                                                 replaceCount: policy.destinationNamespaceReplaceCount)
-            let parameters = ReplicationTaskParameters(policy_id: policy.id, operation: .copy, src_repository: repository,
-                                                       dst_repository: destination, references: tags.sorted())
+            let parameters = try ReplicationTaskParameters.of(policy, operation: .copy, repository: repository, references: tags.sorted())
             tasks.append(TaskSpec(jobType: ReplicationTaskJob.jobType, parameters: parameters.json, maxAttempts: ReplicationTaskJob.attempts))
-            context.log("\(parameters.sourceResource) -> \(destination)")
+            context.log("\(parameters.sourceResource) -> \(parameters.dst_repository)")
         }
         try? await endpoints.registries.setStatus(sides.remote.id, healthy: true)
         try await jobs.addTasks(tasks, toExecution: context.task.executionID)

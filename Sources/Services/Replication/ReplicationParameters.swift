@@ -28,6 +28,15 @@ public struct ReplicationTaskParameters: Codable, Sendable, Equatable {
         self.references = references
     }
 
+    /// The task that replicates `references` of `repository` under `policy`, named on the target
+    /// by the policy's destination namespace.
+    static func of(_ policy: ReplicationPolicyRecord, operation: Operation, repository: String, references: [String]) throws -> ReplicationTaskParameters {
+        let destination = try DestinationNaming.destination(of: repository, namespace: policy.destinationNamespace,
+                                                             replaceCount: policy.destinationNamespaceReplaceCount)
+        return ReplicationTaskParameters(policy_id: policy.id, operation: operation, src_repository: repository,
+                                         dst_repository: destination, references: references)
+    }
+
     public var sourceResource: String { "\(src_repository):[\(references.joined(separator: ","))]" }
     public var destinationResource: String { "\(dst_repository):[\(references.joined(separator: ","))]" }
 

@@ -41,10 +41,12 @@ public struct ReplicationTriggers: Sendable {
         }
     }
 
-    /// A manifest was stored in `repository` under `tags` (none: pushed by digest).
-    public func pushed(_ repository: RepositoryName, digest: Digest, tags: [String]) async throws {
-        let references = tags.isEmpty ? [digest.description] : tags
-        try await fire(repository, references: references, operation: .copy)
+    /// A manifest was stored in `repository` under `tags`. A push by digest replicates on its own
+    /// only when it is a referrer (a signature made after the image went across); the children of
+    /// an index arrive by digest first and go with the tagged index.
+    public func pushed(_ repository: RepositoryName, digest: Digest, tags: [String], isReferrer: Bool) async throws {
+        guard !tags.isEmpty || isReferrer else { return }
+        try await fire(repository, references: tags.isEmpty ? [digest.description] : tags, operation: .copy)
     }
 
     /// A tag or an artifact (by digest) was deleted from `repository`.
@@ -58,10 +60,8 @@ public struct ReplicationTriggers: Sendable {
             guard let filters = try? ReplicationFilters(policy.filters), filters.selects(repository: repository.value) else { continue }
             let selected = references.filter { (try? Digest(parsing: $0)) != nil || filters.selects(tag: $0) }
             guard !selected.isEmpty,
-                  let destination = try? DestinationNaming.destination(of: repository.value, namespace: policy.destinationNamespace,
-                                                                      replaceCount: policy.destinationNamespaceReplaceCount) else { continue }
-            let parameters = ReplicationTaskParameters(policy_id: policy.id, operation: operation, src_repository: repository.value,
-                                                       dst_repository: destination, references: selected)
+                  let parameters = try? ReplicationTaskParameters.of(policy, operation: operation, repository: repository.value,
+                                                                      references: selected) else { continue }
             try await jobs.enqueue(vendorType: ReplicationJob.jobType, vendorID: policy.id, trigger: .event, parameters: parameters.json,
                                    tasks: [TaskSpec(jobType: ReplicationTaskJob.jobType, parameters: parameters.json,
                                                     maxAttempts: ReplicationTaskJob.attempts)])
