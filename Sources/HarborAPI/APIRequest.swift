@@ -30,13 +30,15 @@ struct Pagination {
 }
 
 /// Harbor's `q` query language: comma-separated `key=value` (exact), `key=~text` (fuzzy),
-/// `key=[low~high]` (a range, either end may be empty) and `key={a b}` (any of). Each endpoint
+/// `key=[low~high]` (a range, either end may be empty), `key={a b}` (any of) and `key=(a b)`
+/// (all of). Each endpoint
 /// decides which keys and forms it accepts (`keys` lists them all).
 struct HarborQuery {
     private(set) var exact: [String: String] = [:]
     private(set) var fuzzy: [String: String] = [:]
     private(set) var ranges: [String: (low: String?, high: String?)] = [:]
     private(set) var sets: [String: [String]] = [:]
+    private(set) var allOf: [String: [String]] = [:]
     private(set) var keys: [String] = []
 
     init(_ request: Request) {
@@ -55,6 +57,8 @@ struct HarborQuery {
                 ranges[key] = (low.isEmpty ? nil : low, high.isEmpty ? nil : high)
             } else if value.hasPrefix("{"), value.hasSuffix("}") {
                 sets[key] = value.dropFirst().dropLast().split(separator: " ").map(String.init)
+            } else if value.hasPrefix("("), value.hasSuffix(")") {
+                allOf[key] = value.dropFirst().dropLast().split(separator: " ").map(String.init)
             } else {
                 exact[key] = value
             }

@@ -33,6 +33,7 @@ public struct APIServices: Sendable {
     public let scanRequester: ScanRequester
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
+    public let labels: LabelStore
     public let registryEndpoints: RegistryEndpointStore
     public let replicationPolicies: ReplicationPolicyStore
     public let replicationTriggers: ReplicationTriggers
@@ -71,6 +72,7 @@ public struct APIServices: Sendable {
         self.scanRequester = ScanRequester(database: database, notify: { jobPool?.notify() })
         self.advisories = AdvisoryStore(database: database)
         self.allowlists = CVEAllowlistStore(database: database)
+        self.labels = LabelStore(database: database)
         self.registryEndpoints = RegistryEndpointStore(database: database, sealer: sealer)
         self.replicationPolicies = ReplicationPolicyStore(database: database)
         self.replicationTriggers = ReplicationTriggers(database: database, notify: { jobPool?.notify() })

@@ -67,6 +67,7 @@ struct ArtifactHandlers {
 
     static func options(_ request: Request) throws -> ArtifactPresenter.Options {
         ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
+                                  withLabels: try flag(request, "with_label", default: false),
                                   withScanOverview: try flag(request, "with_scan_overview", default: false),
                                   withSBOMOverview: try flag(request, "with_sbom_overview", default: false))
     }
@@ -89,6 +90,12 @@ struct ArtifactHandlers {
         filter.tag = query.exact["tags"]
         filter.tagContains = query.fuzzy["tags"]
         filter.includeChildren = query.exact["base"] == "*"
+        // `labels=(1 2)` (carries both) or `labels=1`, by label id.
+        let labels = query.allOf["labels"] ?? query.exact["labels"].map { [$0] } ?? []
+        filter.labelIDs = try labels.map { text in
+            guard let id = Int64(text) else { throw APIError.badRequest("labels takes label ids: labels=(1 2)") }
+            return id
+        }
         switch request.uri.queryParameters["sort"].map(String.init) {
         case nil, "", "-push_time", "-creation_time": filter.newestFirst = true
         case "push_time", "creation_time": filter.newestFirst = false

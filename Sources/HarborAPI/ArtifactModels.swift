@@ -47,7 +47,7 @@ struct ArtifactResp: Encodable {
     let annotations: [String: String]
     let references: [ReferenceResp]?
     let tags: [TagResp]?
-    let labels: [String]?
+    var labels: [LabelJSON]?
     var addition_links: [String: AdditionLink]?
     var scan_overview: [String: NativeReportSummaryResp]?
     var sbom_overview: SBOMOverviewResp?

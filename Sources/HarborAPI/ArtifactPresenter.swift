@@ -17,12 +17,14 @@ struct ArtifactPresenter {
     /// What a listing asked for beyond the artifact itself.
     struct Options {
         var withTags = true
+        var withLabels = false
         var withScanOverview = false
         var withSBOMOverview = false
     }
 
     func present(_ records: [ArtifactRecord], options: Options) async throws -> [ArtifactResp] {
         let tags = options.withTags ? try await services.artifacts.tags(ofArtifacts: records.map(\.id)) : [:]
+        let labels = options.withLabels ? try await services.labels.labels(ofArtifacts: records.map(\.id)) : [:]
         let overviews = options.withScanOverview ? try await ScanOverviewPresenter(services: services).overviews(records) : [:]
         let sboms = options.withSBOMOverview ? try await ScanOverviewPresenter(services: services).sbomOverviews(records) : [:]
         var result: [ArtifactResp] = []
@@ -33,6 +35,7 @@ struct ArtifactPresenter {
                 artifact.addition_links = ["vulnerabilities": AdditionLink(
                     href: APIServices.path(of: record.repositoryName) + "/artifacts/\(record.digest)/additions/vulnerabilities", absolute: false)]
             }
+            if options.withLabels { artifact.labels = (labels[record.id] ?? []).map(LabelJSON.init) }
             if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
             if options.withSBOMOverview { artifact.sbom_overview = sboms[record.id] }
             result.append(artifact)

@@ -164,6 +164,15 @@ public enum HarborAPIRoutes {
         api.get("schedules", use: jobService.schedules)
         api.get("schedules/:job_type/paused", use: jobService.schedulerPaused)
 
+        let labels = LabelHandlers(services: services)
+        api.get("labels", use: labels.list)
+        api.post("labels", use: labels.create)
+        api.get("labels/:label_id", use: labels.get)
+        api.put("labels/:label_id", use: labels.update)
+        api.delete("labels/:label_id", use: labels.delete)
+        api.post(RouterPath(repository + "/artifacts/:reference/labels"), use: labels.addToArtifact)
+        api.delete(RouterPath(repository + "/artifacts/:reference/labels/:label_id"), use: labels.removeFromArtifact)
+
         let registries = RegistryHandlers(services: services)
         api.get("registries", use: registries.list)
         api.post("registries", use: registries.create)

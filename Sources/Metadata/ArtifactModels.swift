@@ -49,6 +49,8 @@ public struct ArtifactFilter: Sendable {
     public var includeChildren = false
     /// Newest first unless false.
     public var newestFirst = true
+    /// Only artifacts that carry every one of these labels.
+    public var labelIDs: [Int64] = []
 
     public init() {}
 }

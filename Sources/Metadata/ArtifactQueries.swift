@@ -80,6 +80,11 @@ extension ArtifactStore {
             condition.appendInterpolation(bind: "%" + LikePattern.escape(contains) + "%")
             condition.appendInterpolation(unsafeRaw: " ESCAPE '\\')")
         }
+        for label in filter.labelIDs {
+            condition.appendInterpolation(unsafeRaw: " AND EXISTS (SELECT 1 FROM artifact_labels al WHERE al.manifest_id = m.id AND al.label_id = ")
+            condition.appendInterpolation(bind: label)
+            condition.appendInterpolation(unsafeRaw: ")")
+        }
         let direction = filter.newestFirst ? "DESC" : "ASC"
         let filter = condition
         return try await database.read { db in

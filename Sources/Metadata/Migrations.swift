@@ -309,6 +309,23 @@ enum Migrations {
         (13, [
             "ALTER TABLE projects ADD COLUMN registry_id BIGINT REFERENCES registries(id)",
         ]),
+        // Labels: global (scope g) or of one project (scope p), and which artifacts carry them.
+        (14, [
+            """
+            CREATE TABLE labels (
+                id {id}, name TEXT NOT NULL, description TEXT NOT NULL, color TEXT NOT NULL, scope TEXT NOT NULL,
+                project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX labels_scoped_name ON labels(scope, COALESCE(project_id, 0), name)",
+            """
+            CREATE TABLE artifact_labels (
+                manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+                label_id BIGINT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+                creation_time BIGINT NOT NULL, PRIMARY KEY (manifest_id, label_id))
+            """,
+            "CREATE INDEX artifact_labels_label ON artifact_labels(label_id)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -28,9 +28,12 @@ import Testing
         #expect(filters.literalRepositories == nil)
         #expect(try ReplicationFilters([ReplicationFilterRule(type: "name", patterns: ["library/nginx"], decoration: "")]).literalRepositories == ["library/nginx"])
         #expect(try ReplicationFilters([ReplicationFilterRule(type: "name", patterns: ["library/nginx"], decoration: "excludes")]).literalRepositories == nil)
-        // No artifact carries labels yet: requiring one selects nothing, excluding one removes nothing.
-        #expect(!(try ReplicationFilters([ReplicationFilterRule(type: "label", patterns: ["prod"], decoration: "matches")])).selects(repository: "a/b"))
-        #expect(try ReplicationFilters([ReplicationFilterRule(type: "label", patterns: ["prod"], decoration: "excludes")]).selects(repository: "a/b"))
+        // Labels: matches needs all, excludes drops any; unknown labels (a remote) pass exclusions only.
+        let required = try ReplicationFilters([ReplicationFilterRule(type: "label", patterns: ["prod", "signed"], decoration: "matches")])
+        #expect(required.selects(labels: ["prod", "signed", "x"]) && !required.selects(labels: ["prod"]) && !required.selects(labels: nil))
+        let excluded = try ReplicationFilters([ReplicationFilterRule(type: "label", patterns: ["wip"], decoration: "excludes")])
+        #expect(excluded.selects(labels: ["prod"]) && !excluded.selects(labels: ["wip"]) && excluded.selects(labels: nil))
+        #expect(filters.selects(labels: nil) && !filters.usesLabels)
         #expect(try ReplicationFilters([ReplicationFilterRule(type: "resource", patterns: ["image"], decoration: "matches")]).resource == "image")
     }
 

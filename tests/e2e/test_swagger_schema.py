@@ -80,6 +80,15 @@ def test_responses_match_swagger(berth):
     artifacts = requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts", auth=a).json()
     validate(artifacts, "Artifact", array=True)
     validate(requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1", auth=a).json(), "Artifact")
+    label = requests.post(api + "/labels", auth=a, json={"name": "schema", "scope": "g", "color": "#112233"})
+    assert label.status_code == 201, label.text
+    label_id = int(label.headers["Location"].rsplit("/", 1)[1])
+    assert requests.post(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1/labels", auth=a, json={"id": label_id}).status_code == 200
+    validate(requests.get(api + "/labels?scope=g", auth=a).json(), "Label", array=True)
+    validate(requests.get(api + f"/labels/{label_id}", auth=a).json(), "Label")
+    labelled = requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1?with_label=true", auth=a).json()
+    validate(labelled, "Artifact")
+    assert [l["name"] for l in labelled["labels"]] == ["schema"]
     assert requests.post(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1/tags", auth=a, json={"name": "v2"}).status_code == 201
     validate(requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1/tags", auth=a).json(), "Tag", array=True)
     validate(requests.get(api + "/audit-logs", auth=a).json(), "AuditLog", array=True)

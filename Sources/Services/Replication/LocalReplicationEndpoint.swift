@@ -17,6 +17,7 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
     let sessions: UploadSessionStore
     let quotas: QuotaStore
     let immutableRules: ImmutableRuleStore
+    let labelStore: LabelStore
     /// Told of each stored manifest (auto-scan of replicated images).
     let stored: @Sendable (_ manifestID: Int64, _ projectID: Int64) async -> Void
 
@@ -29,6 +30,7 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
         sessions = UploadSessionStore(database: database)
         quotas = QuotaStore(database: database)
         immutableRules = ImmutableRuleStore(database: database)
+        labelStore = LabelStore(database: database)
         self.stored = stored
     }
 
@@ -80,6 +82,10 @@ public struct LocalReplicationEndpoint: ReplicationSource, ReplicationTarget {
             }
         }
         return found
+    }
+
+    public func labels(_ repository: String, tag: String) async throws -> [String]? {
+        try await labelStore.names(onArtifactTagged: tag, in: repository)
     }
 
     public func holds(_ repository: String, digest: Digest) async throws -> Bool {

@@ -33,9 +33,12 @@ public enum RegistryAdapter: String, CaseIterable, Sendable {
         ["manual", "scheduled", "event_based"]
     }
 
-    /// Filters every adapter supports. Label filters are accepted in policies but not offered
-    /// until artifacts carry labels.
+    /// Filters the adapter supports: labels where the other side is a Harbor (or Berth), as in
+    /// Harbor; they are read from this registry's artifacts in push mode.
     public var supportedFilters: [(type: String, style: String, values: [String])] {
-        [("name", "input", []), ("tag", "input", []), ("resource", "radio", ["image", "artifact"])]
+        var filters: [(String, String, [String])] = [("name", "input", []), ("tag", "input", [])]
+        if self == .harbor { filters.append(("label", "list", [])) }
+        filters.append(("resource", "radio", ["image", "artifact"]))
+        return filters
     }
 }

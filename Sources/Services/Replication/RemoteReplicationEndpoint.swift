@@ -67,6 +67,9 @@ public struct RemoteReplicationEndpoint: ReplicationSource, ReplicationTarget {
         try await client.referrers(remote(repository), of: digest)
     }
 
+    /// Labels are not read from remote registries.
+    public func labels(_ repository: String, tag: String) async throws -> [String]? { nil }
+
     public func holds(_ repository: String, digest: Digest) async throws -> Bool {
         try await client.blobSize(remote(repository), digest: digest) != nil
     }

@@ -31,6 +31,8 @@ public protocol ReplicationSource: Sendable {
     /// Whether `repository` can serve the blob: the proof a target asks for before it links a copy
     /// it already stores instead of receiving the bytes.
     func holds(_ repository: String, digest: Digest) async throws -> Bool
+    /// Names of the labels on the artifact `tag` names; nil when the source cannot tell.
+    func labels(_ repository: String, tag: String) async throws -> [String]?
     /// The blob's bytes from `offset` on; `resumed` is false when they start at 0 regardless.
     func openBlob(_ repository: String, digest: Digest, size: Int64, from offset: Int64) async throws -> (body: ByteChunks, resumed: Bool)
 }

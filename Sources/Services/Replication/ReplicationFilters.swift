@@ -4,8 +4,9 @@ import Selectors
 
 /// A policy's filters, compiled: which repositories and tags it replicates. Harbor's semantics:
 /// `name` matches the whole repository name (`library/**`), `tag` each tag, every filter must
-/// hold, and `excludes` inverts one. A `label` filter selects by labels; Berth has no artifact
-/// labels yet, so `matches` a label selects nothing and `excludes` removes nothing.
+/// hold, and `excludes` inverts one. `label` `matches` keeps artifacts carrying all the labels
+/// named, `excludes` drops those carrying any; where a source cannot tell an artifact's labels
+/// (a remote registry), only exclusions pass.
 public struct ReplicationFilters: Sendable {
     struct Pattern: Sendable {
         let pattern: DoublestarPattern
@@ -15,7 +16,8 @@ public struct ReplicationFilters: Sendable {
 
     let names: [Pattern]
     let tags: [Pattern]
-    let labelsRequired: Bool
+    let requiredLabels: [String]
+    let excludedLabels: [String]
     /// `image` (container images and their indexes) or `artifact` (anything); nil: anything.
     public let resource: String?
 
@@ -26,7 +28,8 @@ public struct ReplicationFilters: Sendable {
     public init(_ rules: [ReplicationFilterRule]) throws(ReplicationError) {
         var names: [Pattern] = []
         var tags: [Pattern] = []
-        var labelsRequired = false
+        var requiredLabels: [String] = []
+        var excludedLabels: [String] = []
         var resource: String?
         for rule in rules {
             let decoration = rule.decoration.isEmpty ? "matches" : rule.decoration
@@ -45,7 +48,7 @@ public struct ReplicationFilters: Sendable {
                 if rule.type == "name" { names.append(Pattern(pattern: pattern, excludes: decoration == "excludes")) }
                 else { tags.append(Pattern(pattern: pattern, excludes: decoration == "excludes")) }
             case "label":
-                if decoration == "matches" && !rule.patterns.isEmpty { labelsRequired = true }
+                if decoration == "matches" { requiredLabels += rule.patterns } else { excludedLabels += rule.patterns }
             case "resource":
                 guard rule.patterns.count == 1, let value = rule.patterns.first, ["image", "artifact"].contains(value) else {
                     throw .badRequest("filter resource must be image or artifact")
@@ -57,12 +60,23 @@ public struct ReplicationFilters: Sendable {
         }
         self.names = names
         self.tags = tags
-        self.labelsRequired = labelsRequired
+        self.requiredLabels = requiredLabels
+        self.excludedLabels = excludedLabels
         self.resource = resource
     }
 
     public func selects(repository: String) -> Bool {
-        !labelsRequired && names.allSatisfy { $0.selects(repository) }
+        names.allSatisfy { $0.selects(repository) }
+    }
+
+    /// Whether the policy looks at labels at all (then each tag's artifact is asked for them).
+    public var usesLabels: Bool { !requiredLabels.isEmpty || !excludedLabels.isEmpty }
+
+    /// `labels` nil: the source cannot tell.
+    public func selects(labels: [String]?) -> Bool {
+        guard usesLabels else { return true }
+        guard let labels else { return requiredLabels.isEmpty }
+        return requiredLabels.allSatisfy(labels.contains) && !excludedLabels.contains(where: labels.contains)
     }
 
     public func selects(tag: String) -> Bool {

@@ -47,7 +47,8 @@ public struct ReplicationJob: JobKind {
             try Task.checkCancellation()
             let tags: [String]
             do {
-                tags = try await sides.source.tags(of: repository).filter(filters.selects(tag:))
+                tags = try await labelled(sides.source.tags(of: repository).filter(filters.selects(tag:)), in: repository,
+                                          source: sides.source, filters: filters)
             } catch {
                 throw ReplicationStepError(doing: "listing the tags of \(repository) on \(sides.source.label)", cause: "\(error)")
             }
@@ -57,8 +58,17 @@ public struct ReplicationJob: JobKind {
             context.log("\(parameters.sourceResource) -> \(parameters.dst_repository)")
         }
         try? await endpoints.registries.setStatus(sides.remote.id, healthy: true)
+        if filters.usesLabels && !policy.isPull { context.log("label filters applied to each tag's artifact") }
         try await jobs.addTasks(tasks, toExecution: context.task.executionID)
         context.log("\(tasks.count) of \(repositories.count) repositories have tags to replicate")
+    }
+
+    /// The tags whose artifacts pass the label filters (all of them when there are none).
+    private func labelled(_ tags: [String], in repository: String, source: any ReplicationSource, filters: ReplicationFilters) async throws -> [String] {
+        guard filters.usesLabels else { return tags }
+        var kept: [String] = []
+        for tag in tags where filters.selects(labels: try await source.labels(repository, tag: tag)) { kept.append(tag) }
+        return kept
     }
 }
 

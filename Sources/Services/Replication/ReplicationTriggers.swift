@@ -10,12 +10,14 @@ public struct ReplicationTriggers: Sendable {
     let policies: ReplicationPolicyStore
     let jobs: JobStore
     let schedules: ScheduleStore
+    let labels: LabelStore
     let notify: @Sendable () -> Void
 
     public init(database: MetadataDatabase, notify: @escaping @Sendable () -> Void = {}) {
         policies = ReplicationPolicyStore(database: database)
         jobs = JobStore(database: database)
         schedules = ScheduleStore(database: database)
+        labels = LabelStore(database: database)
         self.notify = notify
     }
 
@@ -58,7 +60,13 @@ public struct ReplicationTriggers: Sendable {
         var queued = false
         for policy in try await policies.eventBased() where operation == .copy || policy.replicateDeletion {
             guard let filters = try? ReplicationFilters(policy.filters), filters.selects(repository: repository.value) else { continue }
-            let selected = references.filter { (try? Digest(parsing: $0)) != nil || filters.selects(tag: $0) }
+            var selected: [String] = []
+            for reference in references {
+                if (try? Digest(parsing: reference)) != nil { selected.append(reference); continue }
+                guard filters.selects(tag: reference) else { continue }
+                if filters.usesLabels, !filters.selects(labels: try await labels.names(onArtifactTagged: reference, in: repository.value)) { continue }
+                selected.append(reference)
+            }
             guard !selected.isEmpty,
                   let parameters = try? ReplicationTaskParameters.of(policy, operation: operation, repository: repository.value,
                                                                       references: selected) else { continue }
