@@ -87,8 +87,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors", "RemoteRegistry",
+            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors", "RemoteRegistry", "Scanner",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "BerthServer", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry",
@@ -130,6 +131,7 @@ let package = Package(
         .testTarget(name: "HarborAPITests", dependencies: [
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "RemoteRegistryTests", dependencies: [
             "RemoteRegistry", "BerthServer", "BerthTestSupport", "OCI",

@@ -34,6 +34,8 @@ public struct APIServices: Sendable {
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
     public let labels: LabelStore
+    /// Chart metadata read from config blobs, kept by digest.
+    let charts = ChartMetadataCache()
     public let registryEndpoints: RegistryEndpointStore
     public let replicationPolicies: ReplicationPolicyStore
     public let replicationTriggers: ReplicationTriggers

@@ -11,6 +11,15 @@ public enum HarborAPIRoutes {
             .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
             .get("token", use: token.issue)
 
+        // The classic Helm chart repository, over the charts stored as OCI artifacts.
+        let charts = ChartRepositoryHandlers(services: services)
+        router.group("chartrepo")
+            .add(middleware: APIErrorMiddleware<Context>())
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .get("index.yaml", use: charts.globalIndex)
+            .get(":project/index.yaml", use: charts.projectIndex)
+            .get(":project/charts/:filename", use: charts.download)
+
         // The Pluggable Scanner API, for registries that use Berth as their scanner.
         let adapter = ScannerAdapterHandlers(services: services)
         router.group("api/v1")
@@ -78,6 +87,11 @@ public enum HarborAPIRoutes {
         api.get(RouterPath(repository + "/artifacts/:reference/scan/:report_id/log"), use: scans.log)
         api.get(RouterPath(repository + "/artifacts/:reference/additions/vulnerabilities"), use: scans.vulnerabilities)
         api.get(RouterPath(repository + "/artifacts/:reference/additions/sbom"), use: scans.sbom)
+        let additions = AdditionHandlers(services: services)
+        api.get(RouterPath(repository + "/artifacts/:reference/additions/build_history"), use: additions.buildHistory)
+        api.get(RouterPath(repository + "/artifacts/:reference/additions/values.yaml"), use: additions.values)
+        api.get(RouterPath(repository + "/artifacts/:reference/additions/readme.md"), use: additions.readme)
+        api.get(RouterPath(repository + "/artifacts/:reference/additions/dependencies"), use: additions.dependencies)
         let scanners = ScannerHandlers(services: services)
         api.get("scanners", use: scanners.list)
         api.post("scanners", use: scanners.create)

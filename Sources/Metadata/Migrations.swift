@@ -325,6 +325,8 @@ enum Migrations {
                 creation_time BIGINT NOT NULL, PRIMARY KEY (manifest_id, label_id))
             """,
             "CREATE INDEX artifact_labels_label ON artifact_labels(label_id)",
+            // Chart repositories list artifacts by type.
+            "CREATE INDEX manifests_artifact_type ON manifests(artifact_type)",
         ]),
     ]
 

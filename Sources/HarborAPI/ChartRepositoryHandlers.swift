@@ -1,0 +1,136 @@
+import Access
+import Foundation
+import Hummingbird
+import Metadata
+import Scanner
+import Yams
+
+/// The classic Helm chart repository Harbor dropped in 2.8, served from the charts stored as OCI
+/// artifacts (no second copy): `GET /chartrepo/{project}/index.yaml`, `/chartrepo/index.yaml`
+/// (every project the caller can pull from) and `/chartrepo/{project}/charts/{name}-{version}.tgz`
+/// (the chart layer, streamed). Basic auth as `helm repo add --username` sends it; anonymous for
+/// public projects.
+struct ChartRepositoryHandlers {
+    let services: APIServices
+
+    func projectIndex(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await readableProject(context)
+        let charts = try await services.charts.charts(try await services.artifacts.charts(projectIDs: [project.id]), storage: storage())
+        return try Self.yaml(ChartIndex(charts, urlPrefix: "charts/", keyPrefix: ""))
+    }
+
+    /// Entries are keyed `project/chart`, with URLs relative to `/chartrepo/`.
+    func globalIndex(_ request: Request, context: some APIContext) async throws -> Response {
+        let records = try await services.artifacts.charts(projectIDs: nil)
+        var allowed: [Int64: String] = [:]
+        var refused: Set<Int64> = []
+        var visible: [ArtifactRecord] = []
+        for record in records {
+            if refused.contains(record.projectID) { continue }
+            if allowed[record.projectID] == nil {
+                guard let project = try await services.projects.find(id: record.projectID),
+                      try await services.policy.can(context.identity, Permission(.repository, .pull), in: project) else {
+                    refused.insert(record.projectID)
+                    continue
+                }
+                allowed[record.projectID] = project.name
+            }
+            visible.append(record)
+        }
+        var entries: [String: [ChartIndex.Entry]] = [:]
+        for chart in try await services.charts.charts(visible, storage: storage()) {
+            let project = allowed[chart.record.projectID] ?? ""
+            entries["\(project)/\(chart.metadata.name)", default: []].append(ChartIndex.Entry(chart, url: "\(project)/charts/\(chart.fileName)"))
+        }
+        return try Self.yaml(ChartIndex(entries: entries))
+    }
+
+    /// The chart's `.tgz` layer, byte for byte as pushed.
+    func download(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await readableProject(context)
+        let file = try context.parameters.required("filename")
+        guard file.hasSuffix(".tgz") else { throw APIError.notFound("chart packages end in .tgz") }
+        let charts = try await services.charts.charts(try await services.artifacts.charts(projectIDs: [project.id]), storage: storage())
+        guard let chart = charts.last(where: { $0.fileName == file }), let digest = try? chart.content.validDigest(),
+              let (size, body) = try await storage().body(of: digest) else {
+            throw APIError.notFound("chart \(file) not found in project \(project.name)")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-tar", .contentLength: String(size)], body: body)
+    }
+
+    // MARK: helpers
+
+    private func readableProject(_ context: some APIContext) async throws -> Project {
+        let name = try context.parameters.required("project")
+        guard let project = try await services.projects.find(name: name) else { throw APIError.notFound("project \(name) not found") }
+        try await services.require(context.identity, Permission(.repository, .pull), in: project)
+        return project
+    }
+
+    private func storage() throws -> any APIStorage {
+        guard let storage = services.storage else { throw APIError.internal("no storage is configured") }
+        return storage
+    }
+
+    static func yaml(_ index: ChartIndex) throws -> Response {
+        let text = try YAMLEncoder().encode(index)
+        return Response(status: .ok, headers: [.contentType: "application/x-yaml"], body: .init(byteBuffer: .init(string: text)))
+    }
+}
+
+/// Helm's `index.yaml`.
+struct ChartIndex: Encodable {
+    struct Entry: Encodable {
+        let name: String
+        let version: String
+        let apiVersion: String?
+        let appVersion: String?
+        let description: String?
+        let type: String?
+        let icon: String?
+        let home: String?
+        let keywords: [String]?
+        let sources: [String]?
+        let deprecated: Bool?
+        let dependencies: [ChartMetadata.Dependency]?
+        /// The package's sha256, hex, as `helm package` computes it.
+        let digest: String
+        let created: String
+        let urls: [String]
+
+        init(_ chart: StoredChart, url: String) {
+            let metadata = chart.metadata
+            name = metadata.name
+            version = metadata.version
+            apiVersion = metadata.apiVersion
+            appVersion = metadata.appVersion
+            description = metadata.description
+            type = metadata.type
+            icon = metadata.icon
+            home = metadata.home
+            keywords = metadata.keywords
+            sources = metadata.sources
+            deprecated = metadata.deprecated
+            dependencies = metadata.dependencies
+            digest = (try? chart.content.validDigest())?.hex ?? ""
+            created = Timestamp.rfc3339(millis: chart.record.pushedAt)
+            urls = [url]
+        }
+    }
+
+    let apiVersion = "v1"
+    let entries: [String: [Entry]]
+    let generated: String
+
+    init(entries: [String: [Entry]]) {
+        // Highest version first within a chart (semantic versioning), as helm sorts its indexes.
+        self.entries = entries.mapValues { $0.sorted { VersionScheme.semver.compare($0.version, $1.version) > 0 } }
+        generated = Timestamp.rfc3339(millis: WallClock.nowMillis())
+    }
+
+    init(_ charts: [StoredChart], urlPrefix: String, keyPrefix: String) {
+        var entries: [String: [Entry]] = [:]
+        for chart in charts { entries[keyPrefix + chart.metadata.name, default: []].append(Entry(chart, url: urlPrefix + chart.fileName)) }
+        self.init(entries: entries)
+    }
+}
