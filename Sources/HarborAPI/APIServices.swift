@@ -36,6 +36,7 @@ public struct APIServices: Sendable {
     public let labels: LabelStore
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
+    let chartIndexes = ChartIndexCache()
     public let registryEndpoints: RegistryEndpointStore
     public let replicationPolicies: ReplicationPolicyStore
     public let replicationTriggers: ReplicationTriggers

@@ -2,8 +2,8 @@ import Access
 import Foundation
 import Hummingbird
 import Metadata
+import NIOCore
 import Scanner
-import Yams
 
 /// The classic Helm chart repository Harbor dropped in 2.8, served from the charts stored as OCI
 /// artifacts (no second copy): `GET /chartrepo/{project}/index.yaml`, `/chartrepo/index.yaml`
@@ -15,34 +15,34 @@ struct ChartRepositoryHandlers {
 
     func projectIndex(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await readableProject(context)
-        let charts = try await services.charts.charts(try await services.artifacts.charts(projectIDs: [project.id]), storage: storage())
-        return try Self.yaml(ChartIndex(charts, urlPrefix: "charts/", keyPrefix: ""))
+        let stamps = try await services.artifacts.chartStamps(projectIDs: [project.id])
+        let key = "p\(project.id):\(stamps[project.id].map { "\($0.count)/\($0.newest)" } ?? "-")"
+        return try await cachedIndex(key) {
+            let rows = try await services.artifacts.chartRows(projectIDs: [project.id])
+            return ChartIndex(try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage()), urlPrefix: "charts/", keyPrefix: "")
+        }
     }
 
-    /// Entries are keyed `project/chart`, with URLs relative to `/chartrepo/`.
+    /// Entries are keyed `project/chart`, with URLs relative to `/chartrepo/`: every project with
+    /// charts that the caller may pull from.
     func globalIndex(_ request: Request, context: some APIContext) async throws -> Response {
-        let records = try await services.artifacts.charts(projectIDs: nil)
-        var allowed: [Int64: String] = [:]
-        var refused: Set<Int64> = []
-        var visible: [ArtifactRecord] = []
-        for record in records {
-            if refused.contains(record.projectID) { continue }
-            if allowed[record.projectID] == nil {
-                guard let project = try await services.projects.find(id: record.projectID),
-                      try await services.policy.can(context.identity, Permission(.repository, .pull), in: project) else {
-                    refused.insert(record.projectID)
-                    continue
-                }
-                allowed[record.projectID] = project.name
+        var visible: [Int64: String] = [:]
+        let stamps = try await services.artifacts.chartStamps(projectIDs: nil)
+        for projectID in stamps.keys.sorted() {
+            guard let project = try await services.projects.find(id: projectID),
+                  try await services.policy.can(context.identity, Permission(.repository, .pull), in: project) else { continue }
+            visible[projectID] = project.name
+        }
+        let key = "g:" + visible.keys.sorted().map { id in "\(id)=\(visible[id]!):\(stamps[id]!.count)/\(stamps[id]!.newest)" }.joined(separator: ",")
+        return try await cachedIndex(key) {
+            let rows = try await services.artifacts.chartRows(projectIDs: visible.keys.sorted())
+            var entries: [String: [ChartIndex.Entry]] = [:]
+            for chart in try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage()) {
+                let project = visible[chart.record.projectID] ?? ""
+                entries["\(project)/\(chart.metadata.name)", default: []].append(ChartIndex.Entry(chart, url: "\(project)/charts/\(chart.fileName)"))
             }
-            visible.append(record)
+            return ChartIndex(entries: entries)
         }
-        var entries: [String: [ChartIndex.Entry]] = [:]
-        for chart in try await services.charts.charts(visible, storage: storage()) {
-            let project = allowed[chart.record.projectID] ?? ""
-            entries["\(project)/\(chart.metadata.name)", default: []].append(ChartIndex.Entry(chart, url: "\(project)/charts/\(chart.fileName)"))
-        }
-        return try Self.yaml(ChartIndex(entries: entries))
     }
 
     /// The chart's `.tgz` layer, byte for byte as pushed.
@@ -50,7 +50,8 @@ struct ChartRepositoryHandlers {
         let project = try await readableProject(context)
         let file = try context.parameters.required("filename")
         guard file.hasSuffix(".tgz") else { throw APIError.notFound("chart packages end in .tgz") }
-        let charts = try await services.charts.charts(try await services.artifacts.charts(projectIDs: [project.id]), storage: storage())
+        let rows = try await services.artifacts.chartRows(projectIDs: [project.id])
+        let charts = try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage())
         guard let chart = charts.last(where: { $0.fileName == file }), let digest = try? chart.content.validDigest(),
               let (size, body) = try await storage().body(of: digest) else {
             throw APIError.notFound("chart \(file) not found in project \(project.name)")
@@ -72,15 +73,23 @@ struct ChartRepositoryHandlers {
         return storage
     }
 
-    static func yaml(_ index: ChartIndex) throws -> Response {
-        let text = try YAMLEncoder().encode(index)
-        return Response(status: .ok, headers: [.contentType: "application/x-yaml"], body: .init(byteBuffer: .init(string: text)))
+    /// The rendered index for `key` (the charts' stamps), rendered again only when they change.
+    private func cachedIndex(_ key: String, build: () async throws -> ChartIndex) async throws -> Response {
+        let body: ByteBuffer
+        if let known = services.chartIndexes.get(key) {
+            body = known
+        } else {
+            body = ByteBuffer(string: try await build().yaml())
+            services.chartIndexes.put(key, body)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-yaml", .contentLength: String(body.readableBytes)],
+                        body: .init(byteBuffer: body))
     }
 }
 
 /// Helm's `index.yaml`.
-struct ChartIndex: Encodable {
-    struct Entry: Encodable {
+struct ChartIndex {
+    struct Entry {
         let name: String
         let version: String
         let apiVersion: String?

@@ -93,6 +93,20 @@ import Yams
             #expect(downloaded.status == .ok && downloaded.bytes == package)
             #expect(try await h.request(.get, "/chartrepo/myproject/charts/mychart-2.0.0.tgz").status == .notFound)
 
+            // The index follows pushes and deletions; text with YAML's special characters survives.
+            let tricky = "Say \"hi\": a: b\n# not a comment\ttab, ünïcode"
+            let escaped = tricky.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+            let tricked = #"{"apiVersion":"v2","name":"mychart","version":"1.1.0","description":"\#(escaped)","keywords":["a","b: c"]}"#
+            try await Self.push(h, project: "myproject", metadata: tricked, package: try Self.package(name: "mychart", version: "1.1.0", files: [:]),
+                                name: "mychart", version: "1.1.0")
+            #expect(try await h.api(.delete, "/projects/myproject/repositories/mychart/artifacts/0.9.0").status == .ok)
+            let refreshed = try #require(try Yams.load(yaml: try await h.request(.get, "/chartrepo/myproject/index.yaml").text) as? [String: Any])
+            let now = try #require((refreshed["entries"] as? [String: Any])?["mychart"] as? [[String: Any]])
+            #expect(now.compactMap { $0["version"] as? String } == ["1.1.0", "1.0.0"], "\(now)")
+            #expect(now[0]["description"] as? String == tricky && now[0]["keywords"] as? [String] == ["a", "b: c"], "\(now[0])")
+            #expect(try await h.api(.post, "/projects/myproject/repositories/mychart/artifacts/1.1.0/tags", json: #"{"name":"latest"}"#).status == .created)
+
             // Private project: anonymous and non-members are refused; public: anonymous reads.
             #expect(try await h.request(.get, "/chartrepo/myproject/index.yaml", headers: [:]).status == .unauthorized)
             let outsider = try await h.createUser("outsider")
@@ -100,10 +114,10 @@ import Yams
             let all = try await h.request(.get, "/chartrepo/index.yaml", headers: Harness.basic("outsider", outsider.password))
             #expect(all.status == .ok && !all.text.contains("mychart"), "\(all.text)")
             #expect(try await h.api(.put, "/projects/myproject", json: #"{"metadata":{"public":"true"}}"#).status == .ok)
-            #expect(try await h.request(.get, "/chartrepo/myproject/charts/mychart-0.9.0.tgz", headers: [:]).bytes == older)
+            #expect(try await h.request(.get, "/chartrepo/myproject/charts/mychart-1.0.0.tgz", headers: [:]).bytes == package)
             let global = try #require(try Yams.load(yaml: try await h.request(.get, "/chartrepo/index.yaml", headers: [:]).text) as? [String: Any])
             let globalEntry = try #require((global["entries"] as? [String: Any])?["myproject/mychart"] as? [[String: Any]])
-            #expect(globalEntry.first?["urls"] as? [String] == ["myproject/charts/mychart-1.0.0.tgz"])
+            #expect(globalEntry.first?["urls"] as? [String] == ["myproject/charts/mychart-1.1.0.tgz"])
         }
     }
 
