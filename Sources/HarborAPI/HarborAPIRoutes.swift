@@ -178,6 +178,10 @@ public enum HarborAPIRoutes {
         api.get("schedules", use: jobService.schedules)
         api.get("schedules/:job_type/paused", use: jobService.schedulerPaused)
 
+        let search = SearchHandlers(services: services)
+        api.get("search", use: search.search)
+        api.get("statistics", use: search.statistics)
+
         let labels = LabelHandlers(services: services)
         api.get("labels", use: labels.list)
         api.post("labels", use: labels.create)

@@ -158,7 +158,7 @@ struct ProjectHandlers {
     // MARK: helpers
 
     /// nil for callers who see every project, else the projects they are a member of.
-    private func visibleProjectIDs(_ identity: Identity) async throws -> [Int64]? {
+    func visibleProjectIDs(_ identity: Identity) async throws -> [Int64]? {
         switch identity {
         case .user(let id, _, let isAdmin):
             return isAdmin ? nil : try await services.members.projectIDs(userID: id)
@@ -175,7 +175,7 @@ struct ProjectHandlers {
     }
 
     /// The API shape of a page of projects, with their details fetched in one batch.
-    private func responses(_ projects: [Project], for identity: Identity) async throws -> [ProjectResp] {
+    func responses(_ projects: [Project], for identity: Identity) async throws -> [ProjectResp] {
         let details = try await services.projects.details(of: projects.map(\.id), forUser: UserHandlers.userID(identity))
         let allowlists = try await services.allowlists.allowlists(projectIDs: projects.map(\.id))
         return projects.map { project in

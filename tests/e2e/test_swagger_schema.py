@@ -88,6 +88,8 @@ def test_responses_match_swagger(berth):
     validate(requests.get(api + f"/labels/{label_id}", auth=a).json(), "Label")
     labelled = requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1?with_label=true", auth=a).json()
     validate(labelled, "Artifact")
+    validate(requests.get(api + "/search?q=schema", auth=a).json(), "Search")
+    validate(requests.get(api + "/statistics", auth=a).json(), "Statistic")
     assert [l["name"] for l in labelled["labels"]] == ["schema"]
     assert requests.post(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1/tags", auth=a, json={"name": "v2"}).status_code == 201
     validate(requests.get(api + "/projects/schema/repositories/team%252Fapp/artifacts/v1/tags", auth=a).json(), "Tag", array=True)
