@@ -90,7 +90,7 @@ extension RepositoryStore {
             if everything {
                 statistics.totalProjects = statistics.publicProjects + statistics.privateProjects
                 statistics.totalRepositories = statistics.publicRepositories + statistics.privateRepositories
-                statistics.storageBytes = try await db.raw("SELECT COALESCE(SUM(size), 0) AS total FROM blobs").first()?
+                statistics.storageBytes = try await db.raw("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM blobs").first()?
                     .decode(column: "total", as: Int64.self) ?? 0
             }
             return statistics
