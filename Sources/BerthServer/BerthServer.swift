@@ -62,7 +62,7 @@ public struct BerthServer: Sendable {
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
                                                                vulndbCredentials: configuration.vulndbCredentials, external: external,
-                                                               replication: replication),
+                                                               replication: replication, sealer: sealer),
                                      settings: configuration.jobs, logger: logger)
             pool.withLockedValue { $0 = jobs }
             let events = ArtifactEventFanOut([

@@ -8,12 +8,12 @@ import Services
 enum JobCatalogue {
     static func kinds(database: MetadataDatabase, blobs: BlobStore, uploadExpiry: UploadExpiry,
                       vulndbCredentials: RemoteCredentials?, external: ExternalScanner,
-                      replication: ReplicationEndpoints) -> [any JobKind] {
+                      replication: ReplicationEndpoints, sealer: any SecretSealer) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
             AuditPurgeJob(database: database),
             RetentionJob(database: database),
-            ArtifactScanJob(database: database, blobs: blobs, external: external),
+            ArtifactScanJob(database: database, blobs: blobs, external: external, sealer: sealer),
             SBOMGenerationJob(database: database, blobs: blobs),
             CVEExportJob(database: database, blobs: blobs),
             ScanAllJob(database: database, requester: ScanRequester(database: database)),

@@ -37,6 +37,8 @@ public struct APIServices: Sendable {
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()
+    /// Seals stored credentials (registry endpoints, scanner registrations).
+    public let sealer: any SecretSealer
     public let registryEndpoints: RegistryEndpointStore
     public let replicationPolicies: ReplicationPolicyStore
     public let replicationTriggers: ReplicationTriggers
@@ -76,6 +78,7 @@ public struct APIServices: Sendable {
         self.advisories = AdvisoryStore(database: database)
         self.allowlists = CVEAllowlistStore(database: database)
         self.labels = LabelStore(database: database)
+        self.sealer = sealer
         self.registryEndpoints = RegistryEndpointStore(database: database, sealer: sealer)
         self.replicationPolicies = ReplicationPolicyStore(database: database)
         self.replicationTriggers = ReplicationTriggers(database: database, notify: { jobPool?.notify() })

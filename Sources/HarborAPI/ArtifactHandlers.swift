@@ -68,6 +68,7 @@ struct ArtifactHandlers {
     static func options(_ request: Request) throws -> ArtifactPresenter.Options {
         ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
                                   withLabels: try flag(request, "with_label", default: false),
+                                  withImmutableStatus: try flag(request, "with_immutable_status", default: false),
                                   withScanOverview: try flag(request, "with_scan_overview", default: false),
                                   withSBOMOverview: try flag(request, "with_sbom_overview", default: false))
     }

@@ -46,7 +46,7 @@ struct ArtifactResp: Encodable {
     let extra_attrs: [String: JSONValue]
     let annotations: [String: String]
     let references: [ReferenceResp]?
-    let tags: [TagResp]?
+    var tags: [TagResp]?
     var labels: [LabelJSON]?
     var addition_links: [String: AdditionLink]?
     var scan_overview: [String: NativeReportSummaryResp]?
@@ -97,7 +97,9 @@ struct TagResp: Encodable {
     let name: String
     let push_time: String
     let pull_time: String
-    let immutable: Bool
+    /// Whether an immutable tag rule protects the tag; computed only when asked
+    /// (`with_immutable_status=true`), false otherwise, as in Harbor.
+    var immutable: Bool
 
     init(_ tag: TagRecord) {
         id = tag.id

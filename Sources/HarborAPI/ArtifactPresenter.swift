@@ -18,6 +18,7 @@ struct ArtifactPresenter {
     struct Options {
         var withTags = true
         var withLabels = false
+        var withImmutableStatus = false
         var withScanOverview = false
         var withSBOMOverview = false
     }
@@ -36,6 +37,9 @@ struct ArtifactPresenter {
                     href: APIServices.path(of: record.repositoryName) + "/artifacts/\(record.digest)/additions/vulnerabilities", absolute: false)]
             }
             if options.withLabels { artifact.labels = (labels[record.id] ?? []).map(LabelJSON.init) }
+            if options.withImmutableStatus, let tags = artifact.tags {
+                artifact.tags = try await Self.markImmutable(tags, repository: record.repositoryName.value, projectID: record.projectID, services: services)
+            }
             if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
             if options.withSBOMOverview { artifact.sbom_overview = sboms[record.id] }
             result.append(artifact)
@@ -79,6 +83,16 @@ struct ArtifactPresenter {
             push_time: Timestamp.rfc3339(millis: record.pushedAt), pull_time: Timestamp.pullTime(record.pulledAt),
             extra_attrs: extra, annotations: record.annotations ?? [:], references: references,
             tags: tags?.map(TagResp.init), labels: nil)
+    }
+
+    /// The tags with `immutable` set where a rule of the project protects them.
+    static func markImmutable(_ tags: [TagResp], repository: String, projectID: Int64, services: APIServices) async throws -> [TagResp] {
+        let protected = Set(try await services.immutableRules.protectedTags(tags.map(\.name), in: repository, projectID: projectID))
+        return tags.map { tag in
+            var tag = tag
+            tag.immutable = protected.contains(tag.name)
+            return tag
+        }
     }
 
     /// The config blob as a JSON object; empty when it is missing, too large or not an object.

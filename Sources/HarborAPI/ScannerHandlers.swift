@@ -130,7 +130,7 @@ struct ScannerHandlers {
         return try JSONResponse.ok(page, headers: paging.headers(total: Int64(enabled.count), path: "/api/v2.0/projects/\(project.id)/scanner/candidates"))
     }
 
-    private var scannerStore: ScannerRegistrationStore { ScannerRegistrationStore(database: services.database) }
+    private var scannerStore: ScannerRegistrationStore { ScannerRegistrationStore(database: services.database, sealer: services.sealer) }
 
     /// The built-in scanner first, then the registered adapters.
     private func registrations() async throws -> [ScannerRegistrationResp] {

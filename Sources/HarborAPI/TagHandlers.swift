@@ -18,7 +18,11 @@ struct TagHandlers {
         if let part = query.fuzzy["name"] { tags = tags.filter { $0.name.contains(part) } }
         let pageItems = tags.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize)
         let path = APIServices.path(of: artifact.repositoryName) + "/artifacts/\(artifact.digest)/tags"
-        return try JSONResponse.ok(pageItems.map(TagResp.init), headers: paging.headers(total: Int64(tags.count), path: path))
+        var shown = pageItems.map(TagResp.init)
+        if try flag(request, "with_immutable_status", default: false) {
+            shown = try await ArtifactPresenter.markImmutable(shown, repository: artifact.repositoryName.value, projectID: project.id, services: services)
+        }
+        return try JSONResponse.ok(shown, headers: paging.headers(total: Int64(tags.count), path: path))
     }
 
     /// Body `{"name":"v2"}`; 409 when the repository already has the tag.

@@ -40,41 +40,49 @@ public struct ScannerRegistrationRecord: Sendable, Equatable {
 /// the default while no registration is, and the scanner of every project that chose none.
 public struct ScannerRegistrationStore: Sendable {
     let database: MetadataDatabase
+    /// Seals the credential on the way in and opens it on the way out. Without one (callers that
+    /// only choose a scanner), records come back without their credential.
+    let sealer: (any SecretSealer)?
 
-    public init(database: MetadataDatabase) { self.database = database }
+    public init(database: MetadataDatabase, sealer: (any SecretSealer)? = nil) {
+        self.database = database
+        self.sealer = sealer
+    }
 
     public func all() async throws -> [ScannerRegistrationRecord] {
         try await database.read { db in
-            try await db.raw("SELECT * FROM scanner_registrations ORDER BY create_time, uuid").all().map(Self.record)
+            try await db.raw("SELECT * FROM scanner_registrations ORDER BY create_time, uuid").all().map(record)
         }
     }
 
     public func find(_ uuid: String) async throws -> ScannerRegistrationRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM scanner_registrations WHERE uuid = \(bind: uuid)").first().map(Self.record)
+            try await db.raw("SELECT * FROM scanner_registrations WHERE uuid = \(bind: uuid)").first().map(record)
         }
     }
 
     /// Throws `MetadataError.conflict` when the name or URL is taken.
     public func insert(_ record: ScannerRegistrationRecord) async throws {
+        let credential = try seal(record.accessCredential)
         try await database.write { db in
             try await Self.checkUnique(record, in: db)
             try await db.raw("""
                 INSERT INTO scanner_registrations (uuid, name, description, url, auth, access_credential, skip_cert_verify,
                     use_internal_addr, disabled, is_default, create_time, update_time)
                 VALUES (\(bind: record.uuid), \(bind: record.name), \(bind: record.description), \(bind: record.url), \(bind: record.auth),
-                    \(bind: record.accessCredential), \(bind: record.skipCertVerify), \(bind: record.useInternalAddr), \(bind: record.disabled),
+                    \(bind: credential), \(bind: record.skipCertVerify), \(bind: record.useInternalAddr), \(bind: record.disabled),
                     FALSE, \(bind: record.createTime), \(bind: record.updateTime))
                 """).run()
         }
     }
 
     public func update(_ record: ScannerRegistrationRecord) async throws {
+        let credential = try seal(record.accessCredential)
         try await database.write { db in
             try await Self.checkUnique(record, in: db)
             try await db.raw("""
                 UPDATE scanner_registrations SET name = \(bind: record.name), description = \(bind: record.description),
-                    url = \(bind: record.url), auth = \(bind: record.auth), access_credential = \(bind: record.accessCredential),
+                    url = \(bind: record.url), auth = \(bind: record.auth), access_credential = \(bind: credential),
                     skip_cert_verify = \(bind: record.skipCertVerify), use_internal_addr = \(bind: record.useInternalAddr),
                     disabled = \(bind: record.disabled), update_time = \(bind: record.updateTime)
                 WHERE uuid = \(bind: record.uuid)
@@ -122,7 +130,7 @@ public struct ScannerRegistrationStore: Sendable {
                 WHERE r.disabled = FALSE AND (r.uuid = (SELECT registration_uuid FROM project_scanners WHERE project_id = \(bind: projectID))
                     OR r.is_default = TRUE)
                 ORDER BY r.is_default
-                """).all().map(Self.record).first
+                """).all().map(record).first
         }
     }
 
@@ -136,11 +144,27 @@ public struct ScannerRegistrationStore: Sendable {
         }
     }
 
-    static func record(_ row: any SQLRow) throws -> ScannerRegistrationRecord {
+    /// Sealed with the instance's key; writing needs the sealer, so no credential is ever stored
+    /// in the clear.
+    private func seal(_ credential: String) throws -> String {
+        guard !credential.isEmpty else { return "" }
+        guard let sealer else { throw MetadataError.invalidConfiguration("a scanner credential is written without the instance's key") }
+        return try sealer.seal(credential)
+    }
+
+    /// The stored credential in the clear: sealed ones opened, ones stored before sealing as they
+    /// are (sealed at their next update); empty without a sealer or when it does not open.
+    private func open(_ stored: String) -> String {
+        guard let sealer, !stored.isEmpty else { return "" }
+        guard stored.hasPrefix("v1:") else { return stored }
+        return (try? sealer.open(stored)) ?? ""
+    }
+
+    func record(_ row: any SQLRow) throws -> ScannerRegistrationRecord {
         ScannerRegistrationRecord(
             uuid: try row.decode(column: "uuid", as: String.self), name: try row.decode(column: "name", as: String.self),
             description: try row.decode(column: "description", as: String.self), url: try row.decode(column: "url", as: String.self),
-            auth: try row.decode(column: "auth", as: String.self), accessCredential: try row.decode(column: "access_credential", as: String.self),
+            auth: try row.decode(column: "auth", as: String.self), accessCredential: open(try row.decode(column: "access_credential", as: String.self)),
             skipCertVerify: try row.decode(column: "skip_cert_verify", as: Bool.self),
             useInternalAddr: try row.decode(column: "use_internal_addr", as: Bool.self),
             disabled: try row.decode(column: "disabled", as: Bool.self), isDefault: try row.decode(column: "is_default", as: Bool.self),

@@ -2,6 +2,7 @@ import BerthTestSupport
 import Foundation
 import HTTPTypes
 import OCI
+import SQLKit
 import Testing
 
 /// External scanners (`POST /scanners`) driven by Berth as Harbor drives Trivy's adapter: here the
@@ -22,6 +23,11 @@ import Testing
 
             let listed = try await h.api(.get, "/scanners").array()
             #expect(listed.map { $0["name"] as? String } == ["Berth", "loop"] && listed.allSatisfy { ($0["access_credential"] as? String) == "" })
+            // At rest the credential is sealed with the instance's key.
+            let stored = try await h.server.database.read { db in
+                try await db.raw("SELECT access_credential FROM scanner_registrations").first()!.decode(column: "access_credential", as: String.self)
+            }
+            #expect(stored.hasPrefix("v1:") && !stored.contains(Harness.password), "\(stored)")
             #expect(listed.first?["is_default"] as? Bool == true && listed.last?["is_default"] as? Bool == false)
             #expect(try await h.api(.post, "/scanners/ping", json: Self.registration(port: port)).status == .ok)
             let metadata = try await h.api(.get, "/scanners/\(uuid)/metadata").object()

@@ -26,13 +26,14 @@ public struct ArtifactScanJob: JobKind {
     /// How registered external scanners are driven; nil where none can be (tools without a server).
     let external: ExternalScanner?
 
-    public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits(), external: ExternalScanner? = nil) {
+    public init(database: MetadataDatabase, blobs: BlobStore, limits: ScanLimits = ScanLimits(), external: ExternalScanner? = nil,
+                sealer: (any SecretSealer)? = nil) {
         artifacts = ArtifactStore(database: database)
         reports = ScanReportStore(database: database)
         matcher = InventoryMatcher(advisories: AdvisoryStore(database: database))
         events = ArtifactEventStore(database: database)
         reader = ImageInventoryReader(blobs: blobs, layers: LayerInventoryStore(database: database), limits: limits)
-        registrations = ScannerRegistrationStore(database: database)
+        registrations = ScannerRegistrationStore(database: database, sealer: sealer)
         self.external = external
     }
 
