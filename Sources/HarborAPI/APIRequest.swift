@@ -18,6 +18,11 @@ struct Pagination {
 
     var offsetRequest: OffsetRequest { OffsetRequest(offset: (page - 1) * pageSize, limit: pageSize) }
 
+    /// This page of a list already in memory.
+    func slice<C: Collection>(_ items: C) -> [C.Element] {
+        Array(items.dropFirst(offsetRequest.offset).prefix(pageSize))
+    }
+
     func headers(total: Int64, path: String) -> HTTPFields {
         var headers = HTTPFields()
         headers[HTTPField.Name("X-Total-Count")!] = String(total)
@@ -63,6 +68,15 @@ struct HarborQuery {
                 exact[key] = value
             }
         }
+    }
+}
+
+extension HarborQuery {
+    /// A listing's name filter as Harbor clients send it: `name=x`, or `q=name=~x` / `q=name=x`;
+    /// matched as a substring.
+    static func name(_ request: Request) -> String? {
+        let query = HarborQuery(request)
+        return request.uri.queryParameters["name"].map(String.init) ?? query.fuzzy["name"] ?? query.exact["name"]
     }
 }
 

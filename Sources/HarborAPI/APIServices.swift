@@ -85,6 +85,12 @@ public struct APIServices: Sendable {
         self.events = events
     }
 
+    /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.
+    func requiredStorage() throws -> any APIStorage {
+        guard let storage else { throw APIError.internal("no storage is configured") }
+        return storage
+    }
+
     /// Writes an audit line for a change made by `identity`.
     func recordAudit(_ identity: Identity, _ operation: String, _ resourceType: String, _ resource: String, projectID: Int64?) async {
         await audit.record(AuditEvent(projectID: projectID, operation: operation, resourceType: resourceType,

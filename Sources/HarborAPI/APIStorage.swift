@@ -25,3 +25,30 @@ extension APIStorage {
         return (size, body)
     }
 }
+
+/// A stored blob as byte chunks (what the scanner's readers take), read 1 MiB at a time as they
+/// are consumed: a chart package opened for its additions.
+struct StoredChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let storage: any APIStorage
+    let digest: Digest
+    let size: Int64
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let storage: any APIStorage
+        let digest: Digest
+        let size: Int64
+        var offset: Int64 = 0
+
+        mutating func next() async throws -> [UInt8]? {
+            guard offset < size else { return nil }
+            let end = Swift.min(size, offset + (1 << 20))
+            var bytes: [UInt8] = []
+            try await storage.read(digest, range: offset..<end) { bytes.append(contentsOf: $0.readableBytesView) }
+            offset = end
+            return bytes
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(storage: storage, digest: digest, size: size) }
+}

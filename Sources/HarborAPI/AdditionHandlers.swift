@@ -19,7 +19,7 @@ struct AdditionHandlers {
         let (artifact, manifest) = try await stored(context)
         guard let config = manifest.config, MediaType.imageConfigTypes.contains(config.mediaType),
               let digest = try? config.validDigest(),
-              let bytes = try await storage().read(digest, limit: 4 << 20),
+              let bytes = try await services.requiredStorage().read(digest, limit: 4 << 20),
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw APIError.notFound("\(artifact.repositoryName)@\(artifact.digest) is not an image with a readable config: it has no build history")
         }
@@ -51,9 +51,9 @@ struct AdditionHandlers {
         guard let digest = try? chart.content.validDigest(), chart.content.size <= Self.chartLimit else {
             throw APIError.notFound("the chart package of \(artifact.digest) is too large to open for additions")
         }
-        let storage = try storage()
+        let storage = try services.requiredStorage()
         let size = chart.content.size
-        let stream = ByteStream(ChartChunks(storage: storage, digest: digest, size: size))
+        let stream = ByteStream(StoredChunks(storage: storage, digest: digest, size: size))
         let top = chart.metadata.name + "/"
         let files: ArchiveFiles.Result
         do {
@@ -70,7 +70,7 @@ struct AdditionHandlers {
     }
 
     private func chart(_ artifact: ArtifactRecord, _ manifest: Manifest) async throws -> StoredChart {
-        guard let chart = try await services.charts.charts([artifact], storage: storage()).first else {
+        guard let chart = try await services.charts.charts([artifact], storage: services.requiredStorage()).first else {
             throw APIError.notFound("\(artifact.repositoryName)@\(artifact.digest) is not a Helm chart with readable metadata (Chart.yaml)")
         }
         return chart
@@ -86,34 +86,4 @@ struct AdditionHandlers {
         return (artifact, manifest)
     }
 
-    private func storage() throws -> any APIStorage {
-        guard let storage = services.storage else { throw APIError.internal("no storage is configured") }
-        return storage
-    }
-}
-
-/// A stored blob as the archive reader's chunks, read 1 MiB at a time as they are consumed.
-struct ChartChunks: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let storage: any APIStorage
-    let digest: Digest
-    let size: Int64
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let storage: any APIStorage
-        let digest: Digest
-        let size: Int64
-        var offset: Int64 = 0
-
-        mutating func next() async throws -> [UInt8]? {
-            guard offset < size else { return nil }
-            let end = Swift.min(size, offset + (1 << 20))
-            var bytes: [UInt8] = []
-            try await storage.read(digest, range: offset..<end) { bytes.append(contentsOf: $0.readableBytesView) }
-            offset = end
-            return bytes
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(storage: storage, digest: digest, size: size) }
 }

@@ -19,7 +19,7 @@ struct ChartRepositoryHandlers {
         let key = "p\(project.id):\(stamps[project.id].map { "\($0.count)/\($0.newest)" } ?? "-")"
         return try await cachedIndex(key) {
             let rows = try await services.artifacts.chartRows(projectIDs: [project.id])
-            return ChartIndex(try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage()), urlPrefix: "charts/", keyPrefix: "")
+            return ChartIndex(try await services.charts.charts(rows, artifacts: services.artifacts, storage: services.requiredStorage()), urlPrefix: "charts/", keyPrefix: "")
         }
     }
 
@@ -37,7 +37,7 @@ struct ChartRepositoryHandlers {
         return try await cachedIndex(key) {
             let rows = try await services.artifacts.chartRows(projectIDs: visible.keys.sorted())
             var entries: [String: [ChartIndex.Entry]] = [:]
-            for chart in try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage()) {
+            for chart in try await services.charts.charts(rows, artifacts: services.artifacts, storage: services.requiredStorage()) {
                 let project = visible[chart.record.projectID] ?? ""
                 entries["\(project)/\(chart.metadata.name)", default: []].append(ChartIndex.Entry(chart, url: "\(project)/charts/\(chart.fileName)"))
             }
@@ -51,9 +51,9 @@ struct ChartRepositoryHandlers {
         let file = try context.parameters.required("filename")
         guard file.hasSuffix(".tgz") else { throw APIError.notFound("chart packages end in .tgz") }
         let rows = try await services.artifacts.chartRows(projectIDs: [project.id])
-        let charts = try await services.charts.charts(rows, artifacts: services.artifacts, storage: storage())
+        let charts = try await services.charts.charts(rows, artifacts: services.artifacts, storage: services.requiredStorage())
         guard let chart = charts.last(where: { $0.fileName == file }), let digest = try? chart.content.validDigest(),
-              let (size, body) = try await storage().body(of: digest) else {
+              let (size, body) = try await services.requiredStorage().body(of: digest) else {
             throw APIError.notFound("chart \(file) not found in project \(project.name)")
         }
         return Response(status: .ok, headers: [.contentType: "application/x-tar", .contentLength: String(size)], body: body)
@@ -68,10 +68,6 @@ struct ChartRepositoryHandlers {
         return project
     }
 
-    private func storage() throws -> any APIStorage {
-        guard let storage = services.storage else { throw APIError.internal("no storage is configured") }
-        return storage
-    }
 
     /// The rendered index for `key` (the charts' stamps), rendered again only when they change.
     private func cachedIndex(_ key: String, build: () async throws -> ChartIndex) async throws -> Response {

@@ -11,7 +11,7 @@ struct MemberHandlers {
         try await services.require(context.identity, Permission(.member, .list), in: project)
         let paging = try Pagination(request)
         let members = try await services.members.list(projectID: project.id, usernameContains: request.uri.queryParameters["entityname"].map(String.init))
-        let pageItems = Array(members.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize))
+        let pageItems = paging.slice(members)
         return try JSONResponse.ok(pageItems.map(ProjectMemberEntity.init),
                                    headers: paging.headers(total: Int64(members.count), path: "/api/v2.0/projects/\(project.name)/members"))
     }

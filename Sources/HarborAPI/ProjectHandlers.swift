@@ -9,8 +9,7 @@ struct ProjectHandlers {
     func list(_ request: Request, context: some APIContext) async throws -> Response {
         let paging = try Pagination(request)
         let query = request.uri.queryParameters
-        let harborQuery = HarborQuery(request)
-        let name = query["name"].map(String.init) ?? harborQuery.fuzzy["name"] ?? harborQuery.exact["name"]
+        let name = HarborQuery.name(request)
         let isPublic = try query["public"].map { value -> Bool in
             guard value == "true" || value == "false" else { throw APIError.badRequest("public must be true or false") }
             return value == "true"

@@ -32,7 +32,7 @@ struct QuotaHandlers {
         // Usage is computed, not stored, so sorting by it sorts every project's quota, then pages.
         let all = try await services.quotas.list(projectID: projectID, page: OffsetRequest(offset: 0, limit: 100_000))
         let sorted = try await responses(all.items).sorted(by: order)
-        let page = Array(sorted.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize))
+        let page = paging.slice(sorted)
         return try JSONResponse.ok(page, headers: paging.headers(total: all.total, path: "/api/v2.0/quotas"))
     }
 

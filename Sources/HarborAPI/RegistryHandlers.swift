@@ -13,10 +13,9 @@ struct RegistryHandlers {
     func list(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.registry, .list))
         let paging = try Pagination(request)
-        let query = HarborQuery(request)
-        let name = request.uri.queryParameters["name"].map(String.init) ?? query.fuzzy["name"] ?? query.exact["name"]
+        let name = HarborQuery.name(request)
         let all = try await services.registryEndpoints.all(nameContains: name)
-        let page = all.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit).map(RegistryJSON.init)
+        let page = paging.slice(all).map(RegistryJSON.init)
         return try JSONResponse.ok(Array(page), headers: paging.headers(total: Int64(all.count), path: "/api/v2.0/registries"))
     }
 

@@ -32,7 +32,7 @@ struct ReplicationExecutionHandlers {
                 .filter { status == nil || ReplicationExecutionJSON.status($0.status) == status }
                 .filter { trigger == nil || ReplicationExecutionJSON.trigger($0.trigger) == trigger }
             total = Int64(all.count)
-            executions = Array(all.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit))
+            executions = paging.slice(all)
         }
         var items: [ReplicationExecutionJSON] = []
         for execution in executions { items.append(try await present(execution)) }
@@ -76,7 +76,7 @@ struct ReplicationExecutionHandlers {
         let all = try await copyTasks(of: execution.id)
             .filter { status == nil || $0.status == status }
             .filter { resourceType == nil || $0.resource_type == resourceType }
-        let page = Array(all.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit))
+        let page = paging.slice(all)
         return try JSONResponse.ok(page, headers: paging.headers(total: Int64(all.count), path: "/api/v2.0/replication/executions/\(execution.id)/tasks"))
     }
 

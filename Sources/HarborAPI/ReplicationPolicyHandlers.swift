@@ -14,11 +14,10 @@ struct ReplicationPolicyHandlers {
     func list(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.replicationPolicy, .list))
         let paging = try Pagination(request)
-        let query = HarborQuery(request)
-        let name = request.uri.queryParameters["name"].map(String.init) ?? query.fuzzy["name"] ?? query.exact["name"]
+        let name = HarborQuery.name(request)
         let all = try await services.replicationPolicies.all(nameContains: name)
         var page: [ReplicationPolicyJSON] = []
-        for policy in all.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit) {
+        for policy in paging.slice(all) {
             page.append(try await present(policy))
         }
         return try JSONResponse.ok(page, headers: paging.headers(total: Int64(all.count), path: "/api/v2.0/replication/policies"))

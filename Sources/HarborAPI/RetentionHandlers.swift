@@ -97,7 +97,7 @@ struct RetentionHandlers {
         let execution = try await execution(context, policyID: record.id)
         let paging = try Pagination(request)
         let all = try await repositoryTasks(of: execution.id)
-        let page = all.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize)
+        let page = paging.slice(all)
         return try JSONResponse.ok(page.map { RetentionTaskResp($0.task, repository: $0.repository) },
                                    headers: paging.headers(total: Int64(all.count), path: "/api/v2.0/retentions/\(record.id)/executions/\(execution.id)/tasks"))
     }

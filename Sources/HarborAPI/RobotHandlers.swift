@@ -42,7 +42,7 @@ struct RobotHandlers {
         }
         let paging = try Pagination(request)
         let robots = try await services.robots.list(projectID: projectID)
-        let pageItems = Array(robots.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize))
+        let pageItems = paging.slice(robots)
         return try JSONResponse.ok(pageItems.map(Self.response), headers: paging.headers(total: Int64(robots.count), path: "/api/v2.0/robots"))
     }
 

@@ -18,7 +18,7 @@ struct ScannerHandlers {
         try services.require(context.identity, system: Permission(.scanner, .list))
         let paging = try Pagination(request)
         let all = try await registrations()
-        let page = Array(all.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit))
+        let page = paging.slice(all)
         return try JSONResponse.ok(page, headers: paging.headers(total: Int64(all.count), path: "/api/v2.0/scanners"))
     }
 
@@ -126,7 +126,7 @@ struct ScannerHandlers {
         try await services.require(context.identity, Permission(.scanner, .create), in: project)
         let paging = try Pagination(request)
         let enabled = try await registrations().filter { !$0.disabled }
-        let page = Array(enabled.dropFirst(paging.offsetRequest.offset).prefix(paging.offsetRequest.limit))
+        let page = paging.slice(enabled)
         return try JSONResponse.ok(page, headers: paging.headers(total: Int64(enabled.count), path: "/api/v2.0/projects/\(project.id)/scanner/candidates"))
     }
 

@@ -16,7 +16,7 @@ struct TagHandlers {
         var tags = try await services.artifacts.tags(ofArtifacts: [artifact.id])[artifact.id] ?? []
         if let exact = query.exact["name"] { tags = tags.filter { $0.name == exact } }
         if let part = query.fuzzy["name"] { tags = tags.filter { $0.name.contains(part) } }
-        let pageItems = tags.dropFirst(paging.offsetRequest.offset).prefix(paging.pageSize)
+        let pageItems = paging.slice(tags)
         let path = APIServices.path(of: artifact.repositoryName) + "/artifacts/\(artifact.digest)/tags"
         var shown = pageItems.map(TagResp.init)
         if try flag(request, "with_immutable_status", default: false) {

@@ -14,11 +14,7 @@ extension ArtifactStore {
             SELECT m.id, r.project_id FROM manifests m JOIN repositories r ON r.id = m.repository_id
             WHERE m.artifact_type = \(bind: Self.helmConfigMediaType)
             """)
-        if let projectIDs {
-            query.appendInterpolation(unsafeRaw: " AND r.project_id IN (")
-            query.appendInterpolation(binds: projectIDs)
-            query.appendInterpolation(unsafeRaw: ")")
-        }
+        query.appendIn("r.project_id", projectIDs)
         query.appendInterpolation(unsafeRaw: " ORDER BY m.id")
         let built = query
         return try await database.read { db in
@@ -48,11 +44,7 @@ extension ArtifactStore {
             SELECT r.project_id, COUNT(*) AS n, MAX(m.id) AS newest FROM manifests m JOIN repositories r ON r.id = m.repository_id
             WHERE m.artifact_type = \(bind: Self.helmConfigMediaType)
             """)
-        if let projectIDs {
-            query.appendInterpolation(unsafeRaw: " AND r.project_id IN (")
-            query.appendInterpolation(binds: projectIDs)
-            query.appendInterpolation(unsafeRaw: ")")
-        }
+        query.appendIn("r.project_id", projectIDs)
         query.appendInterpolation(unsafeRaw: " GROUP BY r.project_id")
         let built = query
         return try await database.read { db in

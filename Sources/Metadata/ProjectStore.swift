@@ -67,16 +67,7 @@ public struct ProjectStore: Sendable {
                 filter.appendInterpolation(unsafeRaw: " AND public = ")
                 filter.appendInterpolation(bind: isPublic)
             }
-            if let memberOf {
-                filter.appendInterpolation(unsafeRaw: " AND (public = ")
-                filter.appendInterpolation(bind: true)
-                if !memberOf.isEmpty {
-                    filter.appendInterpolation(unsafeRaw: " OR id IN (")
-                    filter.appendInterpolation(binds: memberOf)
-                    filter.appendInterpolation(unsafeRaw: ")")
-                }
-                filter.appendInterpolation(unsafeRaw: ")")
-            }
+            filter.appendVisible(publicColumn: "public", idColumn: "id", memberOf: memberOf)
             return try await PagedQuery.run(db, columns: Self.columns, from: "projects", filter: filter, orderBy: "name", page: page, Self.project)
         }
     }

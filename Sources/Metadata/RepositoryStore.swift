@@ -33,11 +33,7 @@ public struct RepositoryStore: Sendable {
         return try await database.read { db in
             var query = SQLQueryString("SELECT name FROM repositories WHERE 1 = 1")
             if let after = page.after { query.appendInterpolation(unsafeRaw: " AND name > "); query.appendInterpolation(bind: after) }
-            if let projectIDs {
-                query.appendInterpolation(unsafeRaw: " AND project_id IN (")
-                query.appendInterpolation(binds: projectIDs)
-                query.appendInterpolation(unsafeRaw: ")")
-            }
+            query.appendIn("project_id", projectIDs)
             query.appendInterpolation(unsafeRaw: " ORDER BY name LIMIT ")
             query.appendInterpolation(bind: page.limit)
             return try await db.raw(query).all().map { try $0.decode(column: "name", as: String.self) }

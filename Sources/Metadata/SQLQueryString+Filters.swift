@@ -8,6 +8,28 @@ extension SQLQueryString {
         appendInterpolation(unsafeRaw: " ESCAPE '\\'")
     }
 
+    /// ` AND <column> IN (ids)`; nil ids adds nothing (every row). Callers handle an empty list.
+    mutating func appendIn(_ column: String, _ ids: [Int64]?) {
+        guard let ids else { return }
+        appendInterpolation(unsafeRaw: " AND \(column) IN (")
+        appendInterpolation(binds: ids)
+        appendInterpolation(unsafeRaw: ")")
+    }
+
+    /// ` AND (<public> OR <id> IN memberOf)`: what a caller who is a member of `memberOf` sees;
+    /// nil (a system administrator) adds nothing.
+    mutating func appendVisible(publicColumn: String, idColumn: String, memberOf: [Int64]?) {
+        guard let memberOf else { return }
+        appendInterpolation(unsafeRaw: " AND (\(publicColumn) = ")
+        appendInterpolation(bind: true)
+        if !memberOf.isEmpty {
+            appendInterpolation(unsafeRaw: " OR \(idColumn) IN (")
+            appendInterpolation(binds: memberOf)
+            appendInterpolation(unsafeRaw: ")")
+        }
+        appendInterpolation(unsafeRaw: ")")
+    }
+
     /// ` LIMIT n OFFSET m` for offset paging.
     mutating func appendPage(_ page: OffsetRequest) {
         appendInterpolation(unsafeRaw: " LIMIT ")

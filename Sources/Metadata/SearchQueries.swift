@@ -33,16 +33,7 @@ extension RepositoryStore {
             FROM repositories r JOIN projects p ON p.id = r.project_id WHERE 1 = 1
             """)
         query.appendContains("r.name", text)
-        if let memberOf {
-            query.appendInterpolation(unsafeRaw: " AND (p.public = ")
-            query.appendInterpolation(bind: true)
-            if !memberOf.isEmpty {
-                query.appendInterpolation(unsafeRaw: " OR p.id IN (")
-                query.appendInterpolation(binds: memberOf)
-                query.appendInterpolation(unsafeRaw: ")")
-            }
-            query.appendInterpolation(unsafeRaw: ")")
-        }
+        query.appendVisible(publicColumn: "p.public", idColumn: "p.id", memberOf: memberOf)
         query.appendInterpolation(unsafeRaw: " ORDER BY r.name LIMIT ")
         query.appendInterpolation(bind: limit)
         let built = query
@@ -61,29 +52,21 @@ extension RepositoryStore {
     /// Project and repository counts by visibility, for public projects and `memberOf` (every
     /// project for nil, which also fills the totals and the storage the blobs take).
     public func statistics(visibleTo memberOf: [Int64]?) async throws -> RegistryStatistics {
-        func visible() -> SQLQueryString {
-            guard let memberOf else { return "1 = 1" }
-            var condition = SQLQueryString("(p.public = \(bind: true)")
-            if !memberOf.isEmpty {
-                condition.appendInterpolation(unsafeRaw: " OR p.id IN (")
-                condition.appendInterpolation(binds: memberOf)
-                condition.appendInterpolation(unsafeRaw: ")")
-            }
-            condition.appendInterpolation(unsafeRaw: ")")
-            return condition
-        }
-        let projectsQuery: SQLQueryString = "SELECT p.public, COUNT(*) AS n FROM projects p WHERE \(visible()) GROUP BY p.public"
-        let repositoriesQuery: SQLQueryString = """
-            SELECT p.public, COUNT(*) AS n FROM repositories r JOIN projects p ON p.id = r.project_id WHERE \(visible()) GROUP BY p.public
-            """
+        var projectsQuery: SQLQueryString = "SELECT p.public, COUNT(*) AS n FROM projects p WHERE 1 = 1"
+        projectsQuery.appendVisible(publicColumn: "p.public", idColumn: "p.id", memberOf: memberOf)
+        projectsQuery.appendInterpolation(unsafeRaw: " GROUP BY p.public")
+        var repositoriesQuery: SQLQueryString = "SELECT p.public, COUNT(*) AS n FROM repositories r JOIN projects p ON p.id = r.project_id WHERE 1 = 1"
+        repositoriesQuery.appendVisible(publicColumn: "p.public", idColumn: "p.id", memberOf: memberOf)
+        repositoriesQuery.appendInterpolation(unsafeRaw: " GROUP BY p.public")
+        let (projects, repositories) = (projectsQuery, repositoriesQuery)
         let everything = memberOf == nil
         return try await database.read { db in
             var statistics = RegistryStatistics()
-            for row in try await db.raw(projectsQuery).all() {
+            for row in try await db.raw(projects).all() {
                 let n = try row.decode(column: "n", as: Int64.self)
                 if try row.decode(column: "public", as: Bool.self) { statistics.publicProjects = n } else { statistics.privateProjects = n }
             }
-            for row in try await db.raw(repositoriesQuery).all() {
+            for row in try await db.raw(repositories).all() {
                 let n = try row.decode(column: "n", as: Int64.self)
                 if try row.decode(column: "public", as: Bool.self) { statistics.publicRepositories = n } else { statistics.privateRepositories = n }
             }

@@ -27,13 +27,7 @@ public enum OutgoingHTTP {
         if !insecure && ca.isEmpty { return client }
         let key = insecure ? "insecure" : ca
         if let known = endpointClients.withLockedValue({ $0[key] }) { return known }
-        let roots: [NIOSSLCertificate]
-        do {
-            roots = insecure ? [] : try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8))
-        } catch {
-            throw RemoteError.badLocation("the CA certificate is not a PEM certificate: \(error)")
-        }
-        guard insecure || !roots.isEmpty else { throw RemoteError.badLocation("the CA certificate holds no PEM certificate") }
+        let roots = insecure ? [] : try certificates(ca)
         return endpointClients.withLockedValue { clients in
             if let known = clients[key] { return known }
             let made = make(redirects: true, verifyCertificates: !insecure, roots: roots)
@@ -44,11 +38,16 @@ public enum OutgoingHTTP {
 
     /// Checks that `pem` holds at least one PEM certificate, without making a client.
     public static func validateCertificate(_ pem: String) throws {
+        _ = try certificates(pem)
+    }
+
+    static func certificates(_ pem: String) throws -> [NIOSSLCertificate] {
         let roots: [NIOSSLCertificate]
         do { roots = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)) } catch {
             throw RemoteError.badLocation("the CA certificate is not a PEM certificate: \(error)")
         }
         guard !roots.isEmpty else { throw RemoteError.badLocation("the CA certificate holds no PEM certificate") }
+        return roots
     }
 
     static func make(redirects: Bool, verifyCertificates: Bool, roots: [NIOSSLCertificate] = []) -> HTTPClient {
