@@ -132,6 +132,7 @@ let package = Package(
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "RemoteRegistryTests", dependencies: [
             "RemoteRegistry", "BerthServer", "BerthTestSupport", "OCI",

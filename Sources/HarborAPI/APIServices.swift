@@ -34,6 +34,7 @@ public struct APIServices: Sendable {
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
     public let labels: LabelStore
+    public let signatureKeys: SignatureKeyStore
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()
@@ -78,6 +79,7 @@ public struct APIServices: Sendable {
         self.advisories = AdvisoryStore(database: database)
         self.allowlists = CVEAllowlistStore(database: database)
         self.labels = LabelStore(database: database)
+        self.signatureKeys = SignatureKeyStore(database: database)
         self.sealer = sealer
         self.registryEndpoints = RegistryEndpointStore(database: database, sealer: sealer)
         self.replicationPolicies = ReplicationPolicyStore(database: database)

@@ -65,12 +65,29 @@ struct ArtifactHandlers {
         return JSONResponse.created(location: APIServices.path(of: target) + "/artifacts/\(source.digest)")
     }
 
+    /// `GET .../artifacts/{reference}/accessories`: signatures, SBOMs and other referrers of the
+    /// artifact, oldest first; `q=type=signature.cosign` picks one kind.
+    func accessories(_ request: Request, context: some APIContext) async throws -> Response {
+        let project = try await services.namedProject(context)
+        try await services.require(context.identity, Permission(.accessory, .list), in: project)
+        let name = try APIServices.repositoryName(context, in: project)
+        let artifact = try await services.artifact(context, in: name)
+        let paging = try Pagination(request)
+        var found = (try await services.artifacts.accessories(ofArtifacts: [artifact.id])[artifact.id] ?? []).map(ArtifactPresenter.accessory)
+        if let type = HarborQuery(request).exact["type"] { found = found.filter { $0.type == type } }
+        return try JSONResponse.ok(paging.slice(found), headers: paging.headers(
+            total: Int64(found.count), path: APIServices.path(of: name) + "/artifacts/\(artifact.digest)/accessories"))
+    }
+
     static func options(_ request: Request) throws -> ArtifactPresenter.Options {
-        ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
+        // Accepted as Harbor accepts it; signatures are accessories now (`with_accessory`).
+        _ = try flag(request, "with_signature", default: false)
+        return ArtifactPresenter.Options(withTags: try flag(request, "with_tag", default: true),
                                   withLabels: try flag(request, "with_label", default: false),
                                   withImmutableStatus: try flag(request, "with_immutable_status", default: false),
                                   withScanOverview: try flag(request, "with_scan_overview", default: false),
-                                  withSBOMOverview: try flag(request, "with_sbom_overview", default: false))
+                                  withSBOMOverview: try flag(request, "with_sbom_overview", default: false),
+                                  withAccessories: try flag(request, "with_accessory", default: false))
     }
 
     static func parseSource(_ from: String) throws -> (RepositoryName, Reference) {

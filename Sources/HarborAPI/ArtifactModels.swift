@@ -51,6 +51,22 @@ struct ArtifactResp: Encodable {
     var addition_links: [String: AdditionLink]?
     var scan_overview: [String: NativeReportSummaryResp]?
     var sbom_overview: SBOMOverviewResp?
+    var accessories: [AccessoryResp]?
+}
+
+/// Swagger's `Accessory`: a signature, SBOM or other referrer shown under the artifact it is for.
+/// Its `id` is its own artifact id (Berth keeps no separate accessory table).
+struct AccessoryResp: Encodable {
+    let id: Int64
+    let artifact_id: Int64
+    let subject_artifact_id: Int64
+    let subject_artifact_digest: String
+    let subject_artifact_repo: String
+    let size: Int64
+    let digest: String
+    let type: String
+    let icon: String
+    let creation_time: String
 }
 
 /// Swagger's `SBOMOverview`: the SBOM generation of an image (an index's: of its images).

@@ -21,6 +21,7 @@ struct ArtifactPresenter {
         var withImmutableStatus = false
         var withScanOverview = false
         var withSBOMOverview = false
+        var withAccessories = false
     }
 
     func present(_ records: [ArtifactRecord], options: Options) async throws -> [ArtifactResp] {
@@ -28,6 +29,7 @@ struct ArtifactPresenter {
         let labels = options.withLabels ? try await services.labels.labels(ofArtifacts: records.map(\.id)) : [:]
         let overviews = options.withScanOverview ? try await ScanOverviewPresenter(services: services).overviews(records) : [:]
         let sboms = options.withSBOMOverview ? try await ScanOverviewPresenter(services: services).sbomOverviews(records) : [:]
+        let accessories = options.withAccessories ? try await services.artifacts.accessories(ofArtifacts: records.map(\.id)) : [:]
         var result: [ArtifactResp] = []
         for record in records {
             var artifact = try await present(record, tags: options.withTags ? tags[record.id] ?? [] : nil)
@@ -42,6 +44,7 @@ struct ArtifactPresenter {
             }
             if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
             if options.withSBOMOverview { artifact.sbom_overview = sboms[record.id] }
+            if options.withAccessories { artifact.accessories = (accessories[record.id] ?? []).map(Self.accessory) }
             result.append(artifact)
         }
         return result
@@ -51,12 +54,10 @@ struct ArtifactPresenter {
         let manifest = try? Manifest(bytes: record.payload, contentType: record.mediaType)
         var type = "UNKNOWN"
         var mediaType = record.mediaType
-        var size = Int64(record.payload.count)
         var extra: [String: JSONValue] = [:]
         var references: [ReferenceResp]?
         if let manifest, manifest.kind == .index {
             type = "IMAGE"
-            size += manifest.manifests.reduce(0) { $0 + $1.size }
             let children = try await services.artifacts.childIDs(of: record.id)
             references = manifest.manifests.map { child in
                 ReferenceResp(parent_id: record.id, child_id: children[child.digest], child_digest: child.digest,
@@ -65,7 +66,6 @@ struct ArtifactPresenter {
             }
         } else if let manifest, let config = manifest.config {
             mediaType = config.mediaType
-            size += config.size + manifest.layers.reduce(0) { $0 + $1.size }
             if record.artifactType == SBOMGenerationJob.artifactType {
                 type = "SBOM"
             } else if MediaType.imageConfigTypes.contains(config.mediaType) {
@@ -79,10 +79,30 @@ struct ArtifactPresenter {
         return ArtifactResp(
             id: record.id, type: type, media_type: mediaType, manifest_media_type: record.mediaType,
             artifact_type: record.artifactType ?? mediaType, project_id: record.projectID, repository_id: record.repositoryID,
-            repository_name: record.repositoryName.value, digest: record.digest.description, size: size, icon: "",
+            repository_name: record.repositoryName.value, digest: record.digest.description,
+            size: Self.size(of: record, manifest), icon: ArtifactIcon.forArtifact(type: type).digest,
             push_time: Timestamp.rfc3339(millis: record.pushedAt), pull_time: Timestamp.pullTime(record.pulledAt),
             extra_attrs: extra, annotations: record.annotations ?? [:], references: references,
             tags: tags?.map(TagResp.init), labels: nil)
+    }
+
+    /// Harbor's artifact size: the manifest with everything it references (an index: its children's
+    /// manifests; an image: config and layers).
+    static func size(of record: ArtifactRecord, _ manifest: Manifest?) -> Int64 {
+        guard let manifest else { return Int64(record.payload.count) }
+        let referenced = manifest.kind == .index ? manifest.manifests : [manifest.config].compactMap { $0 } + manifest.layers
+        return referenced.reduce(Int64(record.payload.count)) { $0 + $1.size }
+    }
+
+    static func accessory(_ record: AccessoryRecord) -> AccessoryResp {
+        let artifact = record.accessory
+        let manifest = try? Manifest(bytes: artifact.payload, contentType: artifact.mediaType)
+        let type = manifest.map(AccessoryType.of) ?? .subjectAccessory
+        return AccessoryResp(
+            id: artifact.id, artifact_id: artifact.id, subject_artifact_id: record.subjectID,
+            subject_artifact_digest: record.subjectDigest.description, subject_artifact_repo: artifact.repositoryName.value,
+            size: size(of: artifact, manifest), digest: artifact.digest.description, type: type.rawValue,
+            icon: ArtifactIcon.forAccessory(type).digest, creation_time: Timestamp.rfc3339(millis: artifact.pushedAt))
     }
 
     /// The tags with `immutable` set where a rule of the project protects them.

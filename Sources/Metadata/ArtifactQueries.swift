@@ -49,14 +49,17 @@ extension ArtifactStore {
         }
     }
 
-    /// Artifacts of a repository, newest first by default. Untagged children of an index are left
-    /// out unless `filter.includeChildren`, as Harbor lists them under their index instead.
+    /// Artifacts of a repository, newest first by default. Untagged children of an index and
+    /// accessories of an artifact in the repository are left out unless `filter.includeChildren`,
+    /// as Harbor lists them under their index or subject instead.
     public func artifacts(repositoryID: Int64, filter: ArtifactFilter, page: OffsetRequest) async throws -> Page<ArtifactRecord> {
         var condition = SQLQueryString(" WHERE m.repository_id = \(bind: repositoryID)")
         if !filter.includeChildren {
             condition.appendInterpolation(unsafeRaw: """
                  AND (NOT EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_id = m.id)
                       OR EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id))
+                 AND (m.subject_digest IS NULL
+                      OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))
                 """)
         }
         if let digest = filter.digest {

@@ -13,6 +13,8 @@ public struct ArtifactStore: Sendable {
     @discardableResult
     public func put(_ record: ManifestRecord, tag: Tag?, in repository: RepositoryName, projectID: Int64) async throws -> Int64 {
         let now = WallClock.nowMillis()
+        // cosign's legacy signature tag names the signed manifest: the signature is its accessory.
+        let subject = record.subject ?? tag.flatMap { AccessoryType.legacyCosignSubject(ofTag: $0.value) }
         let annotations = try record.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
@@ -37,9 +39,10 @@ public struct ArtifactStore: Sendable {
             guard let idRow = try await db.raw("""
                 INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, payload, subject_digest, annotations, created_at, held)
                 VALUES (\(bind: repo.id), \(bind: record.digest.description), \(bind: record.mediaType), \(bind: record.artifactType),
-                        \(bind: Int64(record.payload.count)), \(bind: Data(record.payload)), \(bind: record.subject?.description),
+                        \(bind: Int64(record.payload.count)), \(bind: Data(record.payload)), \(bind: subject?.description),
                         \(bind: annotations), \(bind: now), \(bind: tag != nil))
-                ON CONFLICT (repository_id, digest) DO UPDATE SET held = manifests.held OR excluded.held
+                ON CONFLICT (repository_id, digest) DO UPDATE SET held = manifests.held OR excluded.held,
+                    subject_digest = COALESCE(manifests.subject_digest, excluded.subject_digest)
                 RETURNING id
                 """).first() else {
                 throw MetadataError.manifestUnknown(record.digest.description)
@@ -114,7 +117,8 @@ public struct ArtifactStore: Sendable {
         }
     }
 
-    /// Deletes a manifest and every tag pointing at it. Refused while an index lists it.
+    /// Deletes a manifest, every tag pointing at it and its accessories (and, as Harbor does, the
+    /// children of an index that nothing else holds). Refused while an index lists it.
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws {
         try await database.write { db in
             guard let row = try await db.raw("""
@@ -128,10 +132,7 @@ public struct ArtifactStore: Sendable {
                 """).first() {
                 throw MetadataError.manifestReferenced(by: try Digest(parsing: parent.decode(column: "digest", as: String.self)))
             }
-            try await db.raw("DELETE FROM tags WHERE manifest_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM manifest_blobs WHERE manifest_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM manifest_references WHERE parent_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM manifests WHERE id = \(bind: id)").run()
+            _ = try await Self.deleteManifests([id], in: db)
         }
     }
 

@@ -328,6 +328,15 @@ enum Migrations {
             // Chart repositories list artifacts by type.
             "CREATE INDEX manifests_artifact_type ON manifests(artifact_type)",
         ]),
+        // Public keys a project trusts to sign its images (the cosign content-trust gate).
+        (15, [
+            """
+            CREATE TABLE signature_keys (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                name {name} NOT NULL, public_key TEXT NOT NULL, fingerprint TEXT NOT NULL, creation_time BIGINT NOT NULL,
+                UNIQUE (project_id, name))
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

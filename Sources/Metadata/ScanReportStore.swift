@@ -81,6 +81,10 @@ public struct GateInputs: Sendable {
     public let severity: String?
     /// The artifact's vulnerability report; nil when it has none.
     public let report: GateFindings?
+    /// Project metadata `enable_content_trust_cosign` is "true": pulls need a cosign signature.
+    public var cosignRequired = false
+    /// Project metadata `enable_content_trust` is "true": pulls need a notation signature.
+    public var notationRequired = false
 }
 
 /// A report as the pull gate sees it, with the allowlist in force for its project.
@@ -186,17 +190,19 @@ public struct ScanReportStore: Sendable {
         }
     }
 
-    /// Everything the pull gate reads, in one statement and without decoding a report: the
+    /// Everything the pull gates read, in one statement and without decoding a report: the
     /// project's gate settings, the status and stored findings of the artifact's report (nil when
-    /// it has none), and the allowlist in force (the project's when `reuse_sys_cve_allowlist` is
+    /// it has none), the content-trust switches, and the allowlist in force (the project's when `reuse_sys_cve_allowlist` is
     /// "false", else the system's). A pull in a project without a gate costs this one statement.
     public func gateInputs(projectID: Int64, manifestID: Int64) async throws -> GateInputs {
         try await database.read { db in
             guard let row = try await db.raw("""
                 SELECT pv.value AS prevent_vul, sv.value AS severity, rs.value AS reuse, s.uuid, s.findings, t.status,
-                    a.project_id AS allowlist_owner, a.items, a.expires_at
+                    a.project_id AS allowlist_owner, a.items, a.expires_at, cc.value AS trust_cosign, cn.value AS trust_notation
                 FROM (SELECT 1 AS one) base
                 LEFT JOIN project_metadata pv ON pv.project_id = \(bind: projectID) AND pv.name = 'prevent_vul'
+                LEFT JOIN project_metadata cc ON cc.project_id = \(bind: projectID) AND cc.name = 'enable_content_trust_cosign'
+                LEFT JOIN project_metadata cn ON cn.project_id = \(bind: projectID) AND cn.name = 'enable_content_trust'
                 LEFT JOIN project_metadata sv ON sv.project_id = \(bind: projectID) AND sv.name = 'severity'
                 LEFT JOIN project_metadata rs ON rs.project_id = \(bind: projectID) AND rs.name = 'reuse_sys_cve_allowlist'
                 LEFT JOIN scan_reports s ON s.manifest_id = \(bind: manifestID) AND s.scan_type = 'vulnerability'
@@ -215,8 +221,11 @@ public struct ScanReportStore: Sendable {
                                      cveIDs: (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? [])
                     })
             }
-            return GateInputs(preventVul: try row.decode(column: "prevent_vul", as: String?.self) == "true",
-                              severity: try row.decode(column: "severity", as: String?.self), report: report)
+            var inputs = GateInputs(preventVul: try row.decode(column: "prevent_vul", as: String?.self) == "true",
+                                    severity: try row.decode(column: "severity", as: String?.self), report: report)
+            inputs.cosignRequired = try row.decode(column: "trust_cosign", as: String?.self) == "true"
+            inputs.notationRequired = try row.decode(column: "trust_notation", as: String?.self) == "true"
+            return inputs
         }
     }
 

@@ -27,7 +27,8 @@ struct ManifestHandlers {
             throw RegistryError(.manifestUnknown, "manifest \(reference) is \(manifest.mediaType), which the Accept header does not allow")
         }
         if let project = context.registry.project {
-            try await backend.vulnerabilityGate.check(manifest, repository: repository, project: project, identity: context.identity)
+            try await backend.pullGates.check(manifest, repository: repository, project: project, identity: context.identity,
+                                              userAgent: request.headers[.userAgent])
         }
         if request.method == .get {
             // Buffered: a pull costs no database write here (AuditRecorder flushes in batches).

@@ -16,7 +16,7 @@ public struct RegistryBackend: Sendable {
     public let policy: any AccessPolicy
     /// Shared with the Harbor API; buffers pulls so that serving a manifest writes nothing.
     public let audit: AuditRecorder
-    let vulnerabilityGate: VulnerabilityGate
+    let pullGates: PullGates
     /// Told of every stored manifest and deletion (auto-scan, replication); nil when nothing listens.
     public let events: (any ArtifactEventObserver)?
     /// Serves proxy-cache projects from their upstream; nil when the binary has none.
@@ -36,8 +36,10 @@ public struct RegistryBackend: Sendable {
         self.audit = audit
         self.events = events
         self.pullThrough = pullThrough
-        self.vulnerabilityGate = VulnerabilityGate(reports: ScanReportStore(database: database),
-                                                   artifacts: artifacts,
-                                                   policy: policy)
+        self.pullGates = PullGates(
+            reports: ScanReportStore(database: database),
+            contentTrust: ContentTrustGate(artifacts: artifacts, blobs: blobs, signatureKeys: SignatureKeyStore(database: database)),
+            vulnerabilities: VulnerabilityGate(artifacts: artifacts),
+            policy: policy)
     }
 }

@@ -72,11 +72,13 @@ extension Harness {
     }
 
     /// An artifact whose `subject` is `subject` (a signature or SBOM stand-in), pushed by digest.
-    func pushReferrer(_ repository: String, subject: Digest, subjectSize: Int) async throws -> Digest {
+    @discardableResult
+    func pushReferrer(_ repository: String, subject: Digest, subjectSize: Int,
+                      artifactType: String = "application/vnd.example.signature") async throws -> Digest {
         let empty = try await pushBlob(Array("{}".utf8), to: repository)
         let payload = try await pushBlob(Array("signature of \(subject)".utf8), to: repository)
         let manifest = Array("""
-            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"application/vnd.example.signature",\
+            {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)","artifactType":"\(artifactType)",\
             "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"\(empty)","size":2},\
             "layers":[{"mediaType":"application/octet-stream","digest":"\(payload)","size":\("signature of \(subject)".utf8.count)}],\
             "subject":{"mediaType":"\(MediaType.ociManifest)","digest":"\(subject)","size":\(subjectSize)}}
