@@ -5,13 +5,13 @@ import ServiceLifecycle
 /// them (a task cut short is taken back by another node, or by this one at its next start, once its
 /// lease runs out).
 struct BackgroundJobsService: Service {
-    let pool: JobWorkerPool
+    let pools: [JobWorkerPool]
     let scheduler: Scheduler
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await pool.run() }
+                for pool in pools { group.addTask { await pool.run() } }
                 group.addTask { await scheduler.run() }
                 await group.waitForAll()
             }

@@ -19,6 +19,9 @@ public struct BerthConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Job workers of this process and their lease (`jobs.workers`, `jobs.lease_seconds`).
     public var jobs = JobWorkerPool.Settings()
+    /// Workers delivering webhooks (`jobs.webhook_workers`), apart from the others: each waits on
+    /// a receiver for up to 10 s.
+    public var webhookWorkers = 8
     /// Credentials for advisory sources that ask for them (`vulndb.username`, `vulndb.password`):
     /// a registry holding the advisory artifact, or a server holding `all.zip`.
     public var vulndbUsername: String?
@@ -30,7 +33,7 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
-        "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds",
+        "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
         "vulndb.username", "vulndb.password", "secret_key",
     ]
 
@@ -122,6 +125,11 @@ public struct BerthConfiguration: Sendable, Equatable {
                     throw ConfigurationError(key: key, message: "must be a number of workers from 1 to 64 (got '\(value)')")
                 }
                 jobs.concurrency = workers
+            case "jobs.webhook_workers":
+                guard let workers = Int(value), (1...64).contains(workers) else {
+                    throw ConfigurationError(key: key, message: "must be a number of workers from 1 to 64 (got '\(value)')")
+                }
+                webhookWorkers = workers
             case "jobs.lease_seconds":
                 guard let seconds = Int64(value), (5...3600).contains(seconds) else {
                     throw ConfigurationError(key: key, message: "must be 5 to 3600 seconds (got '\(value)')")

@@ -20,6 +20,8 @@ public struct BerthServer: Sendable {
     public let api: APIServices
     /// This process's job workers and the scheduler; they run with the server (`application()`).
     public let jobs: JobWorkerPool
+    /// Workers that only deliver webhooks, so a slow receiver never holds up the others.
+    public let webhookJobs: JobWorkerPool
     public let scheduler: Scheduler
     public let uploadExpiry: UploadExpiry
     /// Set on first start when no admin password was configured.
@@ -59,15 +61,26 @@ public struct BerthServer: Sendable {
                 // Replicated images are scanned on arrival like pushed ones.
                 try? await autoScan.manifestPushed(manifestID: manifestID, projectID: projectID)
             })
+            let webhookPolicies = WebhookPolicyStore(database: database, sealer: sealer)
+            var webhookSettings = configuration.jobs
+            webhookSettings.concurrency = configuration.webhookWorkers
+            let webhookJobs = JobWorkerPool(store: JobStore(database: database),
+                                            kinds: WebhookNotifyType.allCases.map { WebhookDeliveryJob(notifyType: $0, policies: webhookPolicies) },
+                                            settings: webhookSettings, logger: logger)
+            let notifier = WebhookNotifier(policies: webhookPolicies, jobs: JobStore(database: database), wake: { webhookJobs.notify() })
+            let webhookEvents = WebhookEvents(notifier: notifier, database: database, servedURL: { servedAddress.url },
+                                              warn: { [logger] message in logger.warning("\(message)") })
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
                                                                vulndbCredentials: configuration.vulndbCredentials, external: external,
                                                                replication: replication, sealer: sealer),
-                                     settings: configuration.jobs, logger: logger)
+                                     settings: configuration.jobs, logger: logger,
+                                     onFinished: { task, status, result in await webhookEvents.finished(task, status: status, result: result) })
             pool.withLockedValue { $0 = jobs }
             let events = ArtifactEventFanOut([
                 autoScanObserver,
                 ReplicationEventObserver(triggers: ReplicationTriggers(database: database, notify: notify), logger: logger),
+                webhookEvents,
             ])
             let proxy = ProxyCache(database: database, blobs: blobs, sealer: sealer, local: replication.local, audit: audit,
                                    logger: { [logger] message in logger.warning("\(message)") })
@@ -76,9 +89,10 @@ public struct BerthServer: Sendable {
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,
-                                  externalURL: configuration.externalURL, sealer: sealer, events: events)
+                                  externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
+                                  jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) })
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
-                               jobs: jobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
+                               jobs: jobs, webhookJobs: webhookJobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)
         } catch {
             await database.close()
@@ -97,7 +111,7 @@ public struct BerthServer: Sendable {
 
     public func application() -> some ApplicationProtocol {
         makeApplication(services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
-                               BackgroundJobsService(pool: jobs, scheduler: scheduler)]) { _ in }
+                               BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler)]) { _ in }
     }
 
     /// The same routes served on a socket, without the background services (workers, upload

@@ -17,7 +17,7 @@ struct ReplicationEventObserver: ArtifactEventObserver {
         }
     }
 
-    func artifactDeleted(repository: RepositoryName, reference: String) async {
+    func artifactDeleted(repository: RepositoryName, reference: String, operatorName: String?) async {
         do {
             try await triggers.deleted(repository, reference: reference)
         } catch {

@@ -28,13 +28,17 @@ public struct APIServices: Sendable {
     public let schedules: ScheduleStore
     /// This process's workers: woken when a job is enqueued, and the job types they run.
     public let jobPool: JobWorkerPool?
-    public var jobTypes: [String] { jobPool?.jobTypes ?? [] }
+    /// The job types this process runs: its pool's, and webhook deliveries' (their own workers).
+    public var jobTypes: [String] { (jobPool?.jobTypes ?? []) + (webhooks == nil ? [] : WebhookNotifyType.allCases.map(\.jobType)) }
     public let scanReports: ScanReportStore
     public let scanRequester: ScanRequester
     public let advisories: AdvisoryStore
     public let allowlists: CVEAllowlistStore
     public let labels: LabelStore
     public let signatureKeys: SignatureKeyStore
+    public let webhookPolicies: WebhookPolicyStore
+    /// Queues webhook deliveries; told when a project's policies change. nil in a bare API.
+    public let webhooks: WebhookNotifier?
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()
@@ -52,7 +56,8 @@ public struct APIServices: Sendable {
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
                 storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil,
-                sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil) {
+                sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil,
+                webhooks: WebhookNotifier? = nil, jobEnded: JobWorkerPool.FinishObserver? = nil) {
         self.database = database
         self.externalURL = externalURL
         self.users = UserStore(database: database)
@@ -75,7 +80,7 @@ public struct APIServices: Sendable {
         self.schedules = ScheduleStore(database: database)
         self.jobPool = jobPool
         self.scanReports = ScanReportStore(database: database)
-        self.scanRequester = ScanRequester(database: database, notify: { jobPool?.notify() })
+        self.scanRequester = ScanRequester(database: database, notify: { jobPool?.notify() }, stoppedWhilePending: jobEnded)
         self.advisories = AdvisoryStore(database: database)
         self.allowlists = CVEAllowlistStore(database: database)
         self.labels = LabelStore(database: database)
@@ -85,6 +90,8 @@ public struct APIServices: Sendable {
         self.replicationPolicies = ReplicationPolicyStore(database: database)
         self.replicationTriggers = ReplicationTriggers(database: database, notify: { jobPool?.notify() })
         self.events = events
+        self.webhookPolicies = WebhookPolicyStore(database: database, sealer: sealer)
+        self.webhooks = webhooks
     }
 
     /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.

@@ -36,7 +36,8 @@ struct ArtifactHandlers {
         try await services.immutableRules.refuseDeleting(tags, in: artifact.repositoryName.value, projectID: project.id)
         try await services.artifacts.deleteArtifact(id: artifact.id)
         await services.recordAudit(context.identity, "delete", "artifact", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
-        await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: artifact.digest.description)
+        await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: artifact.digest.description,
+                                              operatorName: context.identity.name)
         return JSONResponse.empty(.ok)
     }
 

@@ -184,8 +184,11 @@ enum JSONValue: Codable, Equatable, Sendable {
 }
 
 extension Timestamp {
+    /// Go's zero time, which Harbor shows for a time that never came (never pulled, not ended).
+    static let zero = "0001-01-01T00:00:00.000Z"
+
     /// Harbor shows Go's zero time for an artifact never pulled.
     static func pullTime(_ millis: Int64?) -> String {
-        millis.map(rfc3339(millis:)) ?? "0001-01-01T00:00:00.000Z"
+        millis.map(rfc3339(millis:)) ?? zero
     }
 }

@@ -48,7 +48,7 @@ struct TagHandlers {
             throw APIError.notFound("tag \(name) not found on \(artifact.digest)")
         }
         await services.recordAudit(context.identity, "delete", "tag", "\(artifact.repositoryName):\(name)", projectID: project.id)
-        await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: name)
+        await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: name, operatorName: context.identity.name)
         return JSONResponse.empty(.ok)
     }
 }

@@ -380,6 +380,31 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Executions of a vendor under any of several vendor types (a webhook policy's `WEBHOOK` and
+    /// `SLACK` deliveries), newest first.
+    public func executions(vendorTypes: [String], vendorID: Int64, page: OffsetRequest) async throws -> Page<JobExecution> {
+        try await database.read { db in
+            var filter = SQLQueryString(" WHERE vendor_id = \(bind: vendorID) AND vendor_type IN (")
+            filter.appendInterpolation(binds: vendorTypes)
+            filter.appendInterpolation(unsafeRaw: ")")
+            return try await PagedQuery.run(db, columns: "*", from: "job_executions", filter: filter, orderBy: "id DESC",
+                                            page: page, Self.execution)
+        }
+    }
+
+    /// The start of the newest execution of the vendor whose parameters hold `fragment` (a
+    /// canonical-JSON member such as `"event_type":"PUSH_ARTIFACT"`); nil when none has.
+    public func latestStart(vendorTypes: [String], vendorID: Int64, parametersContaining fragment: String) async throws -> Int64? {
+        try await database.read { db in
+            var query = SQLQueryString("SELECT MAX(start_time) AS latest FROM job_executions WHERE vendor_id = \(bind: vendorID) AND vendor_type IN (")
+            query.appendInterpolation(binds: vendorTypes)
+            query.appendInterpolation(unsafeRaw: ") AND parameters LIKE ")
+            query.appendInterpolation(bind: "%" + LikePattern.escape(fragment) + "%")
+            query.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            return try await db.raw(query).first()?.decode(column: "latest", as: Int64?.self)
+        }
+    }
+
     /// The vendor's executions still pending or running, oldest first.
     public func activeExecutions(vendorType: String, vendorID: Int64) async throws -> [JobExecution] {
         try await database.read { db in

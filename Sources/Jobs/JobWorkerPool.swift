@@ -30,7 +30,14 @@ public final class JobWorkerPool: Sendable {
     /// Idle workers waiting for `notify()`, by a number of their own so cancellation can find them.
     private let wake = NIOLockedValueBox<(next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
 
-    public init(store: JobStore, kinds: [any JobKind], settings: Settings = Settings(), logger: Logger) {
+    /// Told when a task ended for good (not when it is retried): webhooks' scan, replication and
+    /// retention events. Called after the end is stored; must be quick.
+    public typealias FinishObserver = @Sendable (_ task: JobTask, _ status: TaskStatus, _ result: String?) async -> Void
+    private let onFinished: FinishObserver?
+
+    public init(store: JobStore, kinds: [any JobKind], settings: Settings = Settings(), logger: Logger,
+                onFinished: FinishObserver? = nil) {
+        self.onFinished = onFinished
         self.store = store
         self.settings = settings
         self.logger = logger
@@ -214,7 +221,9 @@ public final class JobWorkerPool: Sendable {
             outcome = .failure(message: message, retryAt: retry)
         }
         do {
-            try await store.finish(taskID: task.id, workerID: workerID, outcome: outcome, log: context.drainLog(), result: context.result)
+            let status = try await store.finish(taskID: task.id, workerID: workerID, outcome: outcome, log: context.drainLog(),
+                                                result: context.result)
+            if let status, status != .pending, let onFinished { await onFinished(task, status, context.result) }
         } catch {
             // The lease runs out and the reaper decides; the task is never left Running.
             logger.warning("recording a job's end failed", metadata: ["task": "\(task.id)", "error": "\(error)"])

@@ -337,6 +337,17 @@ enum Migrations {
                 UNIQUE (project_id, name))
             """,
         ]),
+        // Webhook policies (Harbor's notification policies); targets are JSON with their auth
+        // headers sealed. Deliveries are job executions (vendor WEBHOOK or SLACK, vendor id the policy).
+        (16, [
+            """
+            CREATE TABLE webhook_policies (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                name {name} NOT NULL, description TEXT NOT NULL, targets TEXT NOT NULL, event_types TEXT NOT NULL,
+                creator TEXT NOT NULL, enabled BOOLEAN NOT NULL, creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL,
+                UNIQUE (project_id, name))
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

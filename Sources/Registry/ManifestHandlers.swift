@@ -35,6 +35,10 @@ struct ManifestHandlers {
             backend.audit.recordPull(
                 Self.event(context, operation: "pull", repository: repository, reference: reference),
                 repository: repository.value, manifestID: manifest.id)
+            if let project = context.registry.project {
+                backend.events?.manifestPulled(PulledManifest(projectID: project.id, repository: repository, digest: manifest.digest,
+                                                              reference: reference.description, operatorName: context.identity.name))
+            }
         }
         return Self.response(mediaType: manifest.mediaType, size: manifest.size, digest: manifest.digest, payload: manifest.payload)
     }
@@ -73,6 +77,9 @@ struct ManifestHandlers {
             blobs: manifest.requiredBlobs, children: manifest.requiredManifests)
         try await backend.immutableRules.refuseMoving(tags.map(\.value), to: digest.description, in: repository.value, projectID: project.id)
         if let excess = try await backend.quotas.excess(projectID: project.id, addingManifest: digest, size: Int64(bytes.count)) {
+            await backend.events?.quotaExceeded(QuotaRefusal(projectID: project.id, repository: repository,
+                                                             reference: tags.first?.value ?? digest.description,
+                                                             message: excess.message, operatorName: context.identity.name))
             throw RegistryError(.denied, excess.message)
         }
         let manifestID = try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id)
@@ -84,7 +91,8 @@ struct ManifestHandlers {
             await backend.audit.record(Self.event(context, operation: "push", repository: repository, reference: reference))
         }
         await backend.events?.manifestPushed(PushedManifest(manifestID: manifestID, projectID: project.id, repository: repository,
-                                                            digest: digest, tags: tags.map(\.value), subject: manifest.subjectDigest))
+                                                            digest: digest, tags: tags.map(\.value), subject: manifest.subjectDigest,
+                                                            operatorName: context.identity.name))
         var headers = HTTPFields()
         headers[.location] = "/v2/\(repository)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description
@@ -107,7 +115,7 @@ struct ManifestHandlers {
             }
         }
         await backend.audit.record(Self.event(context, operation: "delete", repository: repository, reference: reference))
-        await backend.events?.artifactDeleted(repository: repository, reference: reference.description)
+        await backend.events?.artifactDeleted(repository: repository, reference: reference.description, operatorName: context.identity.name)
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }
 

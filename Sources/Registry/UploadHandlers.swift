@@ -97,11 +97,17 @@ struct UploadHandlers {
         try await backend.blobs.append(upload, body: request.body, expectedOffset: offset)
         guard let project = context.registry.project else { throw RegistryError(.unknown, "request has no project") }
         let references = backend.blobReferences, quotas = backend.quotas
-        try await backend.blobs.completeUpload(upload, digest: digest) { size, publish in
-            if let excess = try await quotas.excess(projectID: project.id, adding: [(digest, size)]) {
-                throw RegistryError(.denied, excess.message)
+        do {
+            try await backend.blobs.completeUpload(upload, digest: digest) { size, publish in
+                if let excess = try await quotas.excess(projectID: project.id, adding: [(digest, size)]) {
+                    throw RegistryError(.denied, excess.message)
+                }
+                try await references.link(digest, size: size, to: repository, projectID: project.id, publish: publish)
             }
-            try await references.link(digest, size: size, to: repository, projectID: project.id, publish: publish)
+        } catch let refusal as RegistryError where refusal.code == .denied {
+            await backend.events?.quotaExceeded(QuotaRefusal(projectID: project.id, repository: repository, reference: digest.description,
+                                                             message: refusal.message, operatorName: context.identity.name))
+            throw refusal
         }
         try await backend.uploadSessions.delete(id: upload.value)
         return created(repository: repository, digest: digest)

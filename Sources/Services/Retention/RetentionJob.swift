@@ -30,6 +30,9 @@ public struct RetentionJob: JobKind {
     public struct Result: Codable, Sendable, Equatable {
         public var total: Int
         public var retained: Int
+        /// `repository:tag` (or `repository@digest` when untagged) of each deleted artifact; the
+        /// TAG_RETENTION webhook lists them. None on a dry run.
+        public var deleted: [String]?
     }
 
     let store: RetentionStore
@@ -85,7 +88,9 @@ public struct RetentionJob: JobKind {
         for (candidate, rule) in decision.retained { context.log(Self.row(candidate, "RETAIN", "rule \(rule)")) }
         for candidate in decision.immutable { context.log(Self.row(candidate, "IMMUTABLE", "an immutable tag rule protects it")) }
         for candidate in decision.deleted { context.log(Self.row(candidate, dryRun ? "DEL (dry run)" : "DEL", "no rule retains it")) }
-        context.report(CanonicalJSON.string(Result(total: candidates.count, retained: decision.retained.count + decision.immutable.count)))
+        let deleted = dryRun ? nil : decision.deleted.map { $0.tags.first.map { "\(repository):\($0)" } ?? "\(repository)@\($0.digest)" }
+        context.report(CanonicalJSON.string(Result(total: candidates.count, retained: decision.retained.count + decision.immutable.count,
+                                                   deleted: deleted)))
     }
 
     /// Harbor matches repository selectors against the name without its project.

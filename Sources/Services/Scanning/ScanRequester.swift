@@ -15,12 +15,17 @@ public struct ScanRequester: Sendable {
     /// Wakes this process's workers after an enqueue (nil in tools that only enqueue).
     let notify: @Sendable () -> Void
 
-    public init(database: MetadataDatabase, notify: @escaping @Sendable () -> Void = {}) {
+    /// Told of a scan stopped before a worker took it (a running one is told by its worker).
+    let stoppedWhilePending: JobWorkerPool.FinishObserver?
+
+    public init(database: MetadataDatabase, notify: @escaping @Sendable () -> Void = {},
+                stoppedWhilePending: JobWorkerPool.FinishObserver? = nil) {
         artifacts = ArtifactStore(database: database)
         reports = ScanReportStore(database: database)
         jobs = JobStore(database: database)
         registrations = ScannerRegistrationStore(database: database)
         self.notify = notify
+        self.stoppedWhilePending = stoppedWhilePending
     }
 
     /// What a scan of this artifact means.
@@ -110,7 +115,9 @@ public struct ScanRequester: Sendable {
         for image in try await scannableImages(record) {
             for report in try await reports.reports(manifestIDs: [image.id], scanType: kind.rawValue)[image.id] ?? [] {
                 guard let task = report.taskID, !(TaskStatus(rawValue: report.status)?.isFinal ?? true) else { continue }
-                if try await jobs.stopTask(task) { stopped = true }
+                guard try await jobs.stopTask(task) else { continue }
+                stopped = true
+                if let ended = try await jobs.task(task), ended.status == .stopped { await stoppedWhilePending?(ended, .stopped, nil) }
             }
         }
         return stopped

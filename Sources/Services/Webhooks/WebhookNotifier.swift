@@ -1,0 +1,79 @@
+import Foundation
+import Jobs
+import Metadata
+import NIOConcurrencyHelpers
+
+/// Turns events into deliveries: for every enabled policy of the event's project that lists its
+/// type, one job execution per target (vendor `WEBHOOK` or `SLACK`, vendor id the policy, trigger
+/// `EVENT`, Harbor's `extra_attrs` of event type and payload) with one delivery task. Nothing is
+/// sent here: the request that caused the event only writes the queue, so a slow or dead receiver
+/// never slows a push or a pull.
+///
+/// Each process keeps the policies it read for a few seconds, so a pull in a project without
+/// webhooks costs no query; a change made through this process's API is seen at once, one made on
+/// another node within `cacheMillis`.
+public final class WebhookNotifier: Sendable {
+    public static let cacheMillis: Int64 = 5_000
+
+    let policies: WebhookPolicyStore
+    let jobs: JobStore
+    let wake: @Sendable () -> Void
+    private let cache = NIOLockedValueBox<[Int64: (readAt: Int64, policies: [WebhookPolicyRecord])]>([:])
+
+    public init(policies: WebhookPolicyStore, jobs: JobStore, wake: @escaping @Sendable () -> Void) {
+        self.policies = policies
+        self.jobs = jobs
+        self.wake = wake
+    }
+
+    /// The enabled policies of the project listening for `type`; empty on a database error.
+    public func listeners(_ type: WebhookEventType, projectID: Int64) async -> [WebhookPolicyRecord] {
+        let now = WallClock.nowMillis()
+        if let cached = cache.withLockedValue({ $0[projectID] }), now - cached.readAt < Self.cacheMillis {
+            return cached.policies.filter { $0.eventTypes.contains(type.rawValue) }
+        }
+        guard let read = try? await policies.enabled(projectID: projectID) else { return [] }
+        cache.withLockedValue { $0[projectID] = (now, read) }
+        return read.filter { $0.eventTypes.contains(type.rawValue) }
+    }
+
+    /// Drops what this process knows of a project's policies (after they change).
+    public func forget(projectID: Int64) {
+        _ = cache.withLockedValue { $0.removeValue(forKey: projectID) }
+    }
+
+    /// Queues the event's deliveries; returns how many were queued.
+    @discardableResult
+    public func notify(_ event: WebhookEvent) async throws -> Int {
+        var queued = 0
+        for policy in await listeners(event.type, projectID: event.projectID) {
+            for (index, target) in policy.targets.enumerated() {
+                guard let notifyType = WebhookNotifyType(rawValue: target.type) else { continue }
+                let format = WebhookPayloadFormat(rawValue: target.payload_format ?? "") ?? .harborDefault
+                let payload = WebhookPayload.make(event, notifyType: notifyType, format: format, policyID: policy.id)
+                let delivery = WebhookDeliveryParameters(policy_id: policy.id, project_id: policy.projectID, target: index,
+                                                         event_type: event.type.rawValue, content_type: payload.contentType,
+                                                         payload: payload.body)
+                try await jobs.enqueue(vendorType: notifyType.jobType, vendorID: policy.id, trigger: .event,
+                                       parameters: CanonicalJSON.string(["event_type": event.type.rawValue, "payload": payload.body]),
+                                       tasks: [TaskSpec(jobType: notifyType.jobType, parameters: CanonicalJSON.string(delivery),
+                                                        maxAttempts: WebhookDeliveryJob.attempts)])
+                queued += 1
+            }
+        }
+        if queued > 0 { wake() }
+        return queued
+    }
+}
+
+/// What a delivery task carries: which target of which policy, and the exact body to send. The
+/// target's address and auth header are read from the policy when sending, so no secret sits in
+/// the job tables.
+public struct WebhookDeliveryParameters: Codable, Sendable, Equatable {
+    public let policy_id: Int64
+    public let project_id: Int64
+    public let target: Int
+    public let event_type: String
+    public let content_type: String
+    public let payload: String
+}
