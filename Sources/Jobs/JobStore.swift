@@ -24,6 +24,35 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// One execution to create with `enqueue(_:)`.
+    public struct NewExecution: Sendable {
+        public let vendorType: String
+        public let vendorID: Int64
+        public let trigger: JobTrigger
+        public let parameters: String
+        public let tasks: [TaskSpec]
+
+        public init(vendorType: String, vendorID: Int64, trigger: JobTrigger, parameters: String, tasks: [TaskSpec]) {
+            self.vendorType = vendorType
+            self.vendorID = vendorID
+            self.trigger = trigger
+            self.parameters = parameters
+            self.tasks = tasks
+        }
+    }
+
+    /// Creates several executions and their tasks in one transaction (an event's deliveries to
+    /// every target: one commit, not one per target).
+    public func enqueue(_ executions: [NewExecution], now: Int64 = WallClock.nowMillis()) async throws {
+        guard !executions.isEmpty else { return }
+        try await database.write { db in
+            for execution in executions {
+                _ = try await Self.enqueue(vendorType: execution.vendorType, vendorID: execution.vendorID, trigger: execution.trigger,
+                                           parameters: execution.parameters, tasks: execution.tasks, now: now, in: db)
+            }
+        }
+    }
+
     static func enqueue(vendorType: String, vendorID: Int64, trigger: JobTrigger, parameters: String,
                         tasks: [TaskSpec], now: Int64, in db: any SQLDatabase) async throws -> Int64 {
         let status: TaskStatus = tasks.isEmpty ? .success : .pending

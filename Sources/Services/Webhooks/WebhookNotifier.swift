@@ -19,6 +19,8 @@ public final class WebhookNotifier: Sendable {
     let jobs: JobStore
     let wake: @Sendable () -> Void
     private let cache = NIOLockedValueBox<[Int64: (readAt: Int64, policies: [WebhookPolicyRecord])]>([:])
+    private let batch = NIOLockedValueBox<(waiting: [(deliveries: [JobStore.NewExecution], done: CheckedContinuation<Void, any Error>)],
+                                           writing: Bool)>(([], false))
 
     public init(policies: WebhookPolicyStore, jobs: JobStore, wake: @escaping @Sendable () -> Void) {
         self.policies = policies
@@ -45,7 +47,7 @@ public final class WebhookNotifier: Sendable {
     /// Queues the event's deliveries; returns how many were queued.
     @discardableResult
     public func notify(_ event: WebhookEvent) async throws -> Int {
-        var queued = 0
+        var deliveries: [JobStore.NewExecution] = []
         for policy in await listeners(event.type, projectID: event.projectID) {
             for (index, target) in policy.targets.enumerated() {
                 guard let notifyType = WebhookNotifyType(rawValue: target.type) else { continue }
@@ -54,15 +56,48 @@ public final class WebhookNotifier: Sendable {
                 let delivery = WebhookDeliveryParameters(policy_id: policy.id, project_id: policy.projectID, target: index,
                                                          event_type: event.type.rawValue, content_type: payload.contentType,
                                                          payload: payload.body)
-                try await jobs.enqueue(vendorType: notifyType.jobType, vendorID: policy.id, trigger: .event,
-                                       parameters: CanonicalJSON.string(["event_type": event.type.rawValue, "payload": payload.body]),
-                                       tasks: [TaskSpec(jobType: notifyType.jobType, parameters: CanonicalJSON.string(delivery),
-                                                        maxAttempts: WebhookDeliveryJob.attempts)])
-                queued += 1
+                deliveries.append(JobStore.NewExecution(
+                    vendorType: notifyType.jobType, vendorID: policy.id, trigger: .event,
+                    parameters: CanonicalJSON.string(["event_type": event.type.rawValue, "payload": payload.body]),
+                    tasks: [TaskSpec(jobType: notifyType.jobType, parameters: CanonicalJSON.string(delivery),
+                                     maxAttempts: WebhookDeliveryJob.attempts)]))
             }
         }
-        if queued > 0 { wake() }
-        return queued
+        guard !deliveries.isEmpty else { return 0 }
+        try await queue(deliveries)
+        wake()
+        return deliveries.count
+    }
+
+    /// Group commit: the deliveries of events that arrive while a write is in progress go in the
+    /// next write together, and each caller returns once its own are stored. Concurrent pushes
+    /// then share a transaction instead of queueing one each behind SQLite's single writer.
+    private func queue(_ deliveries: [JobStore.NewExecution]) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            let startsWriter = batch.withLockedValue { state in
+                state.waiting.append((deliveries, done))
+                defer { state.writing = true }
+                return !state.writing
+            }
+            if startsWriter { Task { await self.write() } }
+        }
+    }
+
+    private func write() async {
+        while true {
+            let taken = batch.withLockedValue { state in
+                defer { state.waiting = [] }
+                if state.waiting.isEmpty { state.writing = false }
+                return state.waiting
+            }
+            guard !taken.isEmpty else { return }
+            do {
+                try await jobs.enqueue(taken.flatMap(\.deliveries))
+                for waiter in taken { waiter.done.resume() }
+            } catch {
+                for waiter in taken { waiter.done.resume(throwing: error) }
+            }
+        }
     }
 }
 
