@@ -40,7 +40,8 @@ public struct BerthServer: Sendable {
             let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer)
             let blobs = BlobStore(driver: driver)
-            let audit = AuditRecorder(database: database)
+            let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
+            let audit = AuditRecorder(database: database, policy: auditSettings)
             audit.start()
             let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
             let servedAddress = ServedAddress(externalURL: configuration.externalURL, host: configuration.host)
@@ -90,7 +91,8 @@ public struct BerthServer: Sendable {
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,
                                   externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
-                                  jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) })
+                                  jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
+                                  auditSettings: auditSettings)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, webhookJobs: webhookJobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)

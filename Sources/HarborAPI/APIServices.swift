@@ -39,6 +39,9 @@ public struct APIServices: Sendable {
     public let webhookPolicies: WebhookPolicyStore
     /// Queues webhook deliveries; told when a project's policies change. nil in a bare API.
     public let webhooks: WebhookNotifier?
+    /// The audit log's settings as the recorder applies them; nil in a bare API.
+    public let auditSettings: (any AuditSettingsControl)?
+    public let settings: SystemSettingsStore
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()
@@ -57,7 +60,8 @@ public struct APIServices: Sendable {
                 signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
                 storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil,
                 sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil,
-                webhooks: WebhookNotifier? = nil, jobEnded: JobWorkerPool.FinishObserver? = nil) {
+                webhooks: WebhookNotifier? = nil, jobEnded: JobWorkerPool.FinishObserver? = nil,
+                auditSettings: (any AuditSettingsControl)? = nil) {
         self.database = database
         self.externalURL = externalURL
         self.users = UserStore(database: database)
@@ -92,6 +96,8 @@ public struct APIServices: Sendable {
         self.events = events
         self.webhookPolicies = WebhookPolicyStore(database: database, sealer: sealer)
         self.webhooks = webhooks
+        self.auditSettings = auditSettings
+        self.settings = SystemSettingsStore(database: database)
     }
 
     /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.

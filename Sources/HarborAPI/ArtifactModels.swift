@@ -150,6 +150,29 @@ struct AuditLogResp: Encodable {
     }
 }
 
+/// Harbor 2.13's `AuditLogExt`.
+struct AuditLogExtResp: Encodable {
+    let id: Int64
+    let username: String
+    let resource: String
+    let resource_type: String
+    let operation: String
+    let operation_description: String
+    let operation_result: Bool
+    let op_time: String
+
+    init(_ entry: AuditLogEntry) {
+        id = entry.id
+        username = entry.event.username
+        resource = entry.event.resource
+        resource_type = entry.event.resourceType
+        operation = entry.event.operation == "push" ? "create" : entry.event.operation
+        operation_description = entry.event.describedOperation
+        operation_result = entry.event.succeeded
+        op_time = Timestamp.rfc3339(millis: entry.event.time)
+    }
+}
+
 /// Any JSON value, for `extra_attrs`, whose shape comes from the image config.
 enum JSONValue: Codable, Equatable, Sendable {
     case null

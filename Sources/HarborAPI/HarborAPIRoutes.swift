@@ -150,6 +150,12 @@ public enum HarborAPIRoutes {
         let logs = AuditLogHandlers(services: services)
         api.get("audit-logs", use: logs.list)
         api.get("projects/:project_name_or_id/logs", use: logs.projectLogs)
+        api.get("auditlog-exts", use: logs.listExt)
+        api.get("auditlog-exts/events", use: logs.eventTypes)
+        api.get("projects/:project_name_or_id/auditlog-exts", use: logs.projectLogsExt)
+        let configurations = ConfigurationHandlers(services: services)
+        api.get("configurations", use: configurations.get)
+        api.put("configurations", use: configurations.put)
 
         for job in [SystemJob.garbageCollection, SystemJob.purgeAudit, SystemJob.vulnerabilityDatabase] {
             let handlers = SystemJobHandlers(services: services, job: job)

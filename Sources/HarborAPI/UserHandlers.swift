@@ -56,6 +56,7 @@ struct UserHandlers {
         let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
         let body = try await JSONBody.decode(UserProfile.self, from: request)
         _ = try await services.users.updateProfile(id: user.id, email: body.email, realname: body.realname, comment: body.comment)
+        await recordUpdate(context, user, "update user with name: \(user.username)")
         return JSONResponse.empty(.ok)
     }
 
@@ -66,6 +67,7 @@ struct UserHandlers {
         if isSelf || !context.identity.isAdmin {
             // Changing one's own password needs the old one, administrators included.
             guard let old = body.old_password, PasswordHasher.verify(old, against: user.passwordHash) else {
+                await recordUpdate(context, user, "change password of user with name: \(user.username)", succeeded: false)
                 throw APIError.forbidden("the old password is wrong")
             }
         }
@@ -74,6 +76,7 @@ struct UserHandlers {
             throw APIError.badRequest("the new password must differ from the old one")
         }
         _ = try await services.users.updatePassword(id: user.id, passwordHash: try PasswordHasher.hash(body.new_password))
+        await recordUpdate(context, user, "change password of user with name: \(user.username)")
         return JSONResponse.empty(.ok)
     }
 
@@ -84,6 +87,9 @@ struct UserHandlers {
         let body = try await JSONBody.decode(UserSysAdminFlag.self, from: request)
         if Self.userID(context.identity) == id { throw APIError.forbidden("administrators cannot change their own admin flag") }
         guard try await services.users.setAdmin(id: id, isAdmin: body.sysadmin_flag) else { throw APIError.notFound("user \(id) not found") }
+        if let user = try await services.users.find(id: id) {
+            await recordUpdate(context, user, "\(body.sysadmin_flag ? "grant" : "revoke") administrator of user with name: \(user.username)")
+        }
         return JSONResponse.empty(.ok)
     }
 
@@ -107,6 +113,12 @@ struct UserHandlers {
         }
         guard let user = try await services.users.find(id: id) else { throw APIError.notFound("user \(id) not found") }
         return user
+    }
+
+    /// An `update_user` line of the audit log.
+    private func recordUpdate(_ context: some APIContext, _ user: User, _ description: String, succeeded: Bool = true) async {
+        await services.audit.record(AuditEvent(projectID: nil, operation: "update", resourceType: "user", resource: user.username,
+                                               username: context.identity.name ?? "anonymous", description: description, succeeded: succeeded))
     }
 
     static func userID(_ identity: Identity) -> Int64? {

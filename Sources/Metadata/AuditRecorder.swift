@@ -24,13 +24,22 @@ public final class AuditRecorder: Sendable {
     private let flushing = AsyncLock()
     private let timer = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    public init(database: MetadataDatabase) {
+    /// Which lines are kept and forwarded; nil keeps every line in the database.
+    private let policy: (any AuditPolicy)?
+
+    public init(database: MetadataDatabase, policy: (any AuditPolicy)? = nil) {
         self.database = database
         self.logger = database.logger
+        self.policy = policy
     }
 
     /// Records a change. A failure to write is logged, not thrown: the change itself succeeded.
     public func record(_ event: AuditEvent) async {
+        if let policy {
+            guard await policy.admits(event) else { return }
+            await policy.forward([event])
+            guard await policy.keepsInDatabase else { return }
+        }
         do {
             try await AuditLogStore(database: database).insert([event])
         } catch {
@@ -59,8 +68,17 @@ public final class AuditRecorder: Sendable {
                 return buffer
             }
             guard !pulls.isEmpty else { return }
+            // Pull counts and times are kept whatever the audit settings say; the lines may not be.
+            var lines = pulls.map(\.event)
+            if let policy {
+                var admitted: [AuditEvent] = []
+                for line in lines where await policy.admits(line) { admitted.append(line) }
+                await policy.forward(admitted)
+                lines = await policy.keepsInDatabase ? admitted : []
+            }
+            let kept = lines
             do {
-                try await database.write { db in try await Self.write(pulls, in: db) }
+                try await database.write { db in try await Self.write(pulls, lines: kept, in: db) }
             } catch {
                 // Keep the lines for the next attempt, within bounds.
                 pending.withLockedValue { buffer in
@@ -109,8 +127,8 @@ public final class AuditRecorder: Sendable {
         }
     }
 
-    private static func write(_ pulls: [Pull], in db: any SQLDatabase) async throws {
-        try await AuditLogStore.insert(pulls.map(\.event), in: db)
+    private static func write(_ pulls: [Pull], lines: [AuditEvent], in db: any SQLDatabase) async throws {
+        try await AuditLogStore.insert(lines, in: db)
         var perRepository: [String: Int64] = [:]
         var lastPull: [Int64: Int64] = [:]
         for pull in pulls {

@@ -348,6 +348,13 @@ enum Migrations {
                 UNIQUE (project_id, name))
             """,
         ]),
+        // Harbor 2.13's audit log ext: a description and a result per line; and the system
+        // settings the API's /configurations changes (the audit log's first).
+        (17, [
+            "ALTER TABLE audit_logs ADD COLUMN operation_description TEXT",
+            "ALTER TABLE audit_logs ADD COLUMN operation_result BOOLEAN NOT NULL DEFAULT TRUE",
+            "CREATE TABLE system_settings (name {name} PRIMARY KEY, value TEXT NOT NULL, update_time BIGINT NOT NULL)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
