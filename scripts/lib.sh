@@ -29,7 +29,7 @@ start_postgres() {
     chown postgres "$PG_DIR"
     runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
     runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=1000 ${BERTH_PG_EXTRA_OPTIONS:-}" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=2500 ${BERTH_PG_EXTRA_OPTIONS:-}" start >/dev/null
     PG_BIN=$bin
     BERTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     export BERTH_TEST_POSTGRES_URL

@@ -27,6 +27,8 @@ public struct Harness: Sendable {
             configuration.dataDirectory = directory + "/data"
             configuration.databaseURL = url
             configuration.adminPassword = password
+            // Hundreds of servers run at once in a test run; two delivery workers each are plenty.
+            configuration.webhookWorkers = 2
             if live {
                 configuration.host = "127.0.0.1"
                 configuration.port = 0

@@ -257,5 +257,6 @@ struct RetentionMetadata: Encodable {
                      params: template == .always ? [] : [.init(type: "int", unit: template.unit, required: true)])
         },
         scope_selectors: [.init(display_text: "Repositories", kind: "doublestar", decorations: ["repoMatches", "repoExcludes"])],
-        tag_selectors: [.init(display_text: "Tags", kind: "doublestar", decorations: ["matches", "excludes"])])
+        tag_selectors: [.init(display_text: "Tags", kind: "doublestar", decorations: ["matches", "excludes"]),
+                        .init(display_text: "Labels", kind: "label", decorations: ["withLabels", "withoutLabels"])])
 }

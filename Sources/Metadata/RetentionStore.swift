@@ -20,13 +20,16 @@ public struct RetentionCandidate: Sendable, Equatable {
     public let tags: [String]
     public let pushedAt: Int64
     public let pulledAt: Int64?
+    /// Names of the labels the artifact carries (for label selectors).
+    public let labels: [String]
 
-    public init(id: Int64, digest: String, tags: [String], pushedAt: Int64, pulledAt: Int64?) {
+    public init(id: Int64, digest: String, tags: [String], pushedAt: Int64, pulledAt: Int64?, labels: [String] = []) {
         self.id = id
         self.digest = digest
         self.tags = tags
         self.pushedAt = pushedAt
         self.pulledAt = pulledAt
+        self.labels = labels
     }
 }
 
@@ -115,9 +118,17 @@ public struct RetentionStore: Sendable {
                 }
                 if let tag = try row.decode(column: "tag", as: String?.self) { byID[id]!.tags.append(tag) }
             }
+            var labels: [Int64: [String]] = [:]
+            for row in try await db.raw("""
+                SELECT al.manifest_id, l.name FROM artifact_labels al JOIN labels l ON l.id = al.label_id
+                JOIN manifests m ON m.id = al.manifest_id WHERE m.repository_id = \(bind: repositoryID)
+                """).all() {
+                labels[try row.decode(column: "manifest_id", as: Int64.self), default: []].append(try row.decode(column: "name", as: String.self))
+            }
             return order.map { id in
                 let entry = byID[id]!
-                return RetentionCandidate(id: id, digest: entry.digest, tags: entry.tags, pushedAt: entry.pushed, pulledAt: entry.pulled)
+                return RetentionCandidate(id: id, digest: entry.digest, tags: entry.tags, pushedAt: entry.pushed, pulledAt: entry.pulled,
+                                          labels: labels[id] ?? [])
             }
         }
     }

@@ -14,6 +14,27 @@ public struct Selector: Codable, Sendable, Equatable {
     }
 
     public static let doublestarKind = "doublestar"
+    /// Retention's label selectors: `withLabels` (the artifact carries every label named in the
+    /// comma-separated pattern) and `withoutLabels` (it carries none of them), as in Harbor.
+    public static let labelKind = "label"
+    public static let labelDecorations = ["withLabels", "withoutLabels"]
+
+    var isLabelSelector: Bool { kind == Self.labelKind }
+
+    /// The label names of a label selector.
+    public var labelNames: [String] {
+        pattern.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether an artifact carrying `labels` passes this label selector.
+    func selects(labels: Set<String>) -> Bool {
+        let names = labelNames
+        switch decoration {
+        case "withLabels": return names.allSatisfy(labels.contains)
+        case "withoutLabels": return !names.contains(where: labels.contains)
+        default: return false
+        }
+    }
 
     public var kind: String
     public var decoration: String
@@ -41,7 +62,14 @@ public struct Selector: Codable, Sendable, Equatable {
         return parsed.untagged ?? false
     }
 
-    public func validate(repository: Bool) throws(SelectorError) {
+    public func validate(repository: Bool, allowLabels: Bool = false) throws(SelectorError) {
+        if allowLabels, !repository, kind == Self.labelKind {
+            guard Self.labelDecorations.contains(decoration) else {
+                throw SelectorError(message: "invalid label selector decoration \"\(decoration)\"; expected withLabels or withoutLabels")
+            }
+            guard !labelNames.isEmpty else { throw SelectorError(message: "a label selector names at least one label") }
+            return
+        }
         guard kind == Self.doublestarKind else {
             throw SelectorError(message: "unsupported selector kind \"\(kind)\"; only \"doublestar\" is supported")
         }

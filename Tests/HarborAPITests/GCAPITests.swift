@@ -114,14 +114,17 @@ import Testing
     /// The server's own pool runs in the background during these tests, as it does in production.
     @Test func poolsWorkersQueuesAndJobs() async throws {
         try await Harness.run { h in
-            let jobs = h.server.jobs
-            try await eventually("the pool to register") { try await h.api(.get, "/jobservice/pools").array().count == 1 }
+            let jobs = h.server.jobs, webhooks = h.server.webhookJobs
+            // The job workers' pool, and the webhook deliveries' own.
+            try await eventually("the pools to register") { try await h.api(.get, "/jobservice/pools").array().count == 2 }
             let pools = try await h.api(.get, "/jobservice/pools").array()
-            #expect(pools.first?["worker_pool_id"] as? String == jobs.poolID && pools.first?["concurrency"] as? Int == jobs.settings.concurrency)
+            let main = pools.first { $0["worker_pool_id"] as? String == jobs.poolID }
+            #expect(main?["concurrency"] as? Int == jobs.settings.concurrency)
+            #expect(pools.contains { $0["worker_pool_id"] as? String == webhooks.poolID && $0["concurrency"] as? Int == webhooks.settings.concurrency })
             let workers = try await h.api(.get, "/jobservice/pools/\(jobs.poolID)/workers").array()
             #expect(workers.map { $0["id"] as? String } == (0..<jobs.settings.concurrency).map { "\(jobs.poolID):\($0)" })
             #expect(try await h.api(.get, "/jobservice/pools/nobody/workers").status == .notFound)
-            #expect(try await h.api(.get, "/jobservice/pools/all/workers").array().count == jobs.settings.concurrency)
+            #expect(try await h.api(.get, "/jobservice/pools/all/workers").array().count == jobs.settings.concurrency + webhooks.settings.concurrency)
 
             #expect(try await h.api(.put, "/jobservice/queues/GARBAGE_COLLECTION", json: #"{"action":"pause"}"#).status == .ok)
             let started = try await h.api(.post, "/system/gc/schedule", json: #"{"schedule":{"type":"Manual"}}"#)

@@ -57,6 +57,37 @@ import Testing
         }
     }
 
+    /// Label selectors (`withLabels`, `withoutLabels`) beside the tag selector: "keep everything
+    /// labelled release" keeps exactly the labelled artifacts.
+    @Test func labelSelectorsChooseByTheArtifactsLabels() async throws {
+        try await Harness.run { h in
+            for i in 0..<4 { _ = try await h.pushImage("library/app", tag: "t\(i)", layer: "app \(i)") }
+            for name in ["release", "qa"] {
+                #expect(try await h.api(.post, "/labels", json: #"{"name":"\#(name)","scope":"g"}"#).status == .created)
+            }
+            let labels = try await h.api(.get, "/labels?scope=g").array()
+            let release = try #require(labels.first { $0["name"] as? String == "release" }?["id"] as? Int)
+            let qa = try #require(labels.first { $0["name"] as? String == "qa" }?["id"] as? Int)
+            for (tag, label) in [("t0", release), ("t2", release), ("t2", qa), ("t3", qa)] {
+                #expect(try await h.api(.post, "/projects/library/repositories/app/artifacts/\(tag)/labels", json: #"{"id":\#(label)}"#).status == .ok)
+            }
+            let selectors = #"[{"kind":"doublestar","decoration":"matches","pattern":"**"},{"kind":"label","decoration":"withLabels","pattern":"release"},{"kind":"label","decoration":"withoutLabels","pattern":"qa"}]"#
+            let rule = #"{"disabled":false,"action":"retain","template":"always","params":{},"tag_selectors":\#(selectors),"scope_selectors":{"repository":[{"kind":"doublestar","decoration":"repoMatches","pattern":"**"}]}}"#
+            let bad = rule.replacingOccurrences(of: "withoutLabels", with: "withSomeLabels")
+            let refused = try await h.api(.post, "/retentions", json: Self.policy(projectID: try await Self.libraryID(h), rules: bad))
+            #expect(refused.status == .badRequest && refused.text.contains("withLabels or withoutLabels"), "\(refused.text)")
+            let created = try await h.api(.post, "/retentions", json: Self.policy(projectID: try await Self.libraryID(h), rules: rule))
+            #expect(created.status == .created, "\(created.text)")
+            let policy = try #require(created.header("Location")?.split(separator: "/").last.map(String.init))
+            let result = try await run(h, policy: policy, dryRun: false)
+            #expect(result.tasks.first?["retained"] as? Int == 1)
+            let tags = try await h.request(.get, "/v2/library/app/tags/list").text
+            #expect(tags.contains("\"t0\"") && !tags.contains("\"t1\"") && !tags.contains("\"t2\"") && !tags.contains("\"t3\""), "\(tags)")
+            let metadatas = try await h.api(.get, "/retentions/metadatas").text
+            #expect(metadatas.contains("withoutLabels"))
+        }
+    }
+
     @Test func immutableTagsAreKeptAndSaySo() async throws {
         try await Harness.run { h in
             for i in 0..<3 { _ = try await h.pushImage("library/app", tag: "t\(i)", layer: "app \(i)") }

@@ -15,7 +15,7 @@ public struct RetentionDecision: Sendable {
         var keptBy: [Int64: Int] = [:]
         for (number, rule) in rules {
             guard let template = RetentionTemplate(rawValue: rule.template) else { continue }
-            let selected = candidates.filter { TagCandidate.selectsArtifact(tags: $0.tags, selectors: rule.tag_selectors).selected }
+            let selected = candidates.filter { TagCandidate.selectsArtifact(tags: $0.tags, labels: Set($0.labels), selectors: rule.tag_selectors).selected }
             for id in template.retain(selected, parameter: rule.parameter ?? 0, now: now) where keptBy[id] == nil {
                 keptBy[id] = number
             }

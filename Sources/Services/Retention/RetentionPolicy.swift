@@ -93,7 +93,7 @@ public struct RetentionRule: Codable, Sendable, Equatable {
                 throw SelectorError(message: "template \(template) needs params.\(template), a number from 1 to \(kind.maximumParameter)")
             }
         }
-        try RuleSelectors.validate(tags: tag_selectors, scopes: scope_selectors)
+        try RuleSelectors.validate(tags: tag_selectors, scopes: scope_selectors, allowLabels: true)
     }
 
     func sameSelection(as other: RetentionRule) -> Bool {
