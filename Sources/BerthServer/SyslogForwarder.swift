@@ -26,6 +26,7 @@ final class SyslogForwarder: Sendable {
         continuation.yield((endpoint, events.map(Self.line).joined()))
     }
 
+    static let writeTimeout = TimeAmount.seconds(5)
     static let host = ProcessInfo.processInfo.hostName
     static let pid = ProcessInfo.processInfo.processIdentifier
 
@@ -57,7 +58,12 @@ final class SyslogForwarder: Sendable {
                         channel = try await connect(endpoint)
                         connectedTo = endpoint
                     }
-                    try await channel!.writeAndFlush(ByteBuffer(string: text)).get()
+                    // A receiver that stops reading must not stall every later line: the write
+                    // gets `writeTimeout`, then the connection is dropped.
+                    let open = channel!
+                    let timeout = open.eventLoop.scheduleTask(in: Self.writeTimeout) { open.close(promise: nil) }
+                    defer { timeout.cancel() }
+                    try await open.writeAndFlush(ByteBuffer(string: text)).get()
                     break
                 } catch {
                     channel = nil

@@ -88,7 +88,8 @@ struct ArtifactHandlers {
                                   withImmutableStatus: try flag(request, "with_immutable_status", default: false),
                                   withScanOverview: try flag(request, "with_scan_overview", default: false),
                                   withSBOMOverview: try flag(request, "with_sbom_overview", default: false),
-                                  withAccessories: try flag(request, "with_accessory", default: false))
+                                  withAccessories: try flag(request, "with_accessory", default: false),
+                                  withInheritedAccessories: try flag(request, "with_inherited_accessory", default: false))
     }
 
     static func parseSource(_ from: String) throws -> (RepositoryName, Reference) {

@@ -52,6 +52,8 @@ struct ArtifactResp: Encodable {
     var scan_overview: [String: NativeReportSummaryResp]?
     var sbom_overview: SBOMOverviewResp?
     var accessories: [AccessoryResp]?
+    /// Signatures of the indexes listing the artifact (`with_inherited_accessory`): they cover it.
+    var inherited_accessories: [AccessoryResp]?
 }
 
 /// Swagger's `Accessory`: a signature, SBOM or other referrer shown under the artifact it is for.

@@ -22,6 +22,7 @@ struct ArtifactPresenter {
         var withScanOverview = false
         var withSBOMOverview = false
         var withAccessories = false
+        var withInheritedAccessories = false
     }
 
     func present(_ records: [ArtifactRecord], options: Options) async throws -> [ArtifactResp] {
@@ -30,6 +31,7 @@ struct ArtifactPresenter {
         let overviews = options.withScanOverview ? try await ScanOverviewPresenter(services: services).overviews(records) : [:]
         let sboms = options.withSBOMOverview ? try await ScanOverviewPresenter(services: services).sbomOverviews(records) : [:]
         let accessories = options.withAccessories ? try await services.artifacts.accessories(ofArtifacts: records.map(\.id)) : [:]
+        let inherited = options.withInheritedAccessories ? try await inheritedSignatures(records) : [:]
         var result: [ArtifactResp] = []
         for record in records {
             var artifact = try await present(record, tags: options.withTags ? tags[record.id] ?? [] : nil)
@@ -45,6 +47,7 @@ struct ArtifactPresenter {
             if options.withScanOverview { artifact.scan_overview = overviews[record.id] }
             if options.withSBOMOverview { artifact.sbom_overview = sboms[record.id] }
             if options.withAccessories { artifact.accessories = (accessories[record.id] ?? []).map(Self.accessory) }
+            if options.withInheritedAccessories { artifact.inherited_accessories = inherited[record.id] ?? [] }
             result.append(artifact)
         }
         return result
@@ -92,6 +95,15 @@ struct ArtifactPresenter {
         guard let manifest else { return Int64(record.payload.count) }
         let referenced = manifest.kind == .index ? manifest.manifests : [manifest.config].compactMap { $0 } + manifest.layers
         return referenced.reduce(Int64(record.payload.count)) { $0 + $1.size }
+    }
+
+    /// The cosign and notation signatures of the indexes listing each artifact.
+    private func inheritedSignatures(_ records: [ArtifactRecord]) async throws -> [Int64: [AccessoryResp]] {
+        let parents = try await services.artifacts.parents(ofArtifacts: records.map(\.id))
+        let ofParents = try await services.artifacts.accessories(ofArtifacts: Array(Set(parents.values.joined())))
+        return parents.mapValues { indexes in
+            indexes.flatMap { ofParents[$0] ?? [] }.map(Self.accessory).filter { $0.type.hasPrefix("signature.") }
+        }
     }
 
     static func accessory(_ record: AccessoryRecord) -> AccessoryResp {

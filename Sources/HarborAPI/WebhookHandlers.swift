@@ -20,13 +20,20 @@ struct WebhookHandlers {
         let query = HarborQuery(request)
         let page = try await services.webhookPolicies.list(projectID: project.id, name: query.exact["name"], nameContains: query.fuzzy["name"],
                                                            page: paging.offsetRequest)
-        return try JSONResponse.ok(page.items.map(WebhookPolicyJSON.init),
+        let reveal = try await mayReveal(context, project)
+        return try JSONResponse.ok(page.items.map { WebhookPolicyJSON($0, revealingAuthHeaders: reveal) },
                                    headers: paging.headers(total: page.total, path: "/api/v2.0/projects/\(project.name)/webhook/policies"))
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await project(request, context, .read)
-        return try JSONResponse.ok(WebhookPolicyJSON(try await policy(context, in: project)))
+        return try JSONResponse.ok(WebhookPolicyJSON(try await policy(context, in: project), revealingAuthHeaders: try await mayReveal(context, project)))
+    }
+
+    /// Auth headers are shown to those who may change the policy (who need them to edit it), and
+    /// masked for those who may only read it.
+    private func mayReveal(_ context: some APIContext, _ project: Project) async throws -> Bool {
+        try await services.policy.can(context.identity, Permission(.notificationPolicy, .update), in: project)
     }
 
     func create(_ request: Request, context: some APIContext) async throws -> Response {
@@ -46,7 +53,15 @@ struct WebhookHandlers {
     func update(_ request: Request, context: some APIContext) async throws -> Response {
         let project = try await project(request, context, .update)
         let stored = try await policy(context, in: project)
-        let body = try await JSONBody.decode(WebhookPolicyJSON.self, from: request)
+        var body = try await JSONBody.decode(WebhookPolicyJSON.self, from: request)
+        // A masked header sent back unchanged keeps the stored one.
+        body.targets = body.targets?.map { target in
+            var target = target
+            if target.auth_header == WebhookPolicyJSON.mask {
+                target.auth_header = stored.targets.first { $0.address == target.address }?.auth_header
+            }
+            return target
+        }
         var policy = try Self.validated(body, into: stored)
         policy.updateTime = WallClock.nowMillis()
         guard try await services.webhookPolicies.update(policy) else { throw APIError.notFound("webhook policy \(stored.id) not found") }
@@ -59,6 +74,8 @@ struct WebhookHandlers {
         let project = try await project(request, context, .delete)
         let policy = try await policy(context, in: project)
         _ = try await services.webhookPolicies.delete(id: policy.id, projectID: project.id)
+        // Its deliveries go too, as in Harbor: queued ones are not sent for a policy that is gone.
+        try await services.jobs.deleteExecutions(vendorTypes: Self.vendorTypes, vendorID: policy.id)
         services.webhooks?.forget(projectID: project.id)
         await services.recordAudit(context.identity, "delete", "notification_policy", "\(project.name)/\(policy.name)", projectID: project.id)
         return JSONResponse.empty(.ok)
@@ -187,20 +204,24 @@ struct WebhookHandlers {
         return policy
     }
 
-    /// An absolute http or https URL with a host; kept as scheme, host, port and path (no user
-    /// info, query or fragment).
+    /// An absolute http or https URL with a host, without user info (credentials go in
+    /// `auth_header`); the fragment is dropped, path and query kept as written (chat services
+    /// carry their tokens there), a trailing `/` trimmed as Harbor does.
     static func address(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let refusal = APIError.badRequest("address must be an http:// or https:// URL with a host, not '\(trimmed.prefix(200))'")
-        guard trimmed.count <= 2048, let components = URLComponents(string: trimmed),
+        guard trimmed.count <= 2048, var components = URLComponents(string: trimmed),
               let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = components.host, !host.isEmpty else { throw refusal }
-        var kept = URLComponents()
-        kept.scheme = scheme
-        kept.host = host
-        kept.port = components.port
-        kept.path = components.path
-        guard let url = kept.string else { throw refusal }
-        return url.hasSuffix("/") ? String(url.dropLast()) : url
+        guard components.user == nil, components.password == nil else {
+            throw APIError.badRequest("address must not carry a user or password; put credentials in auth_header")
+        }
+        components.scheme = scheme
+        components.fragment = nil
+        if components.percentEncodedQuery == nil, components.percentEncodedPath.hasSuffix("/") {
+            components.percentEncodedPath = String(components.percentEncodedPath.dropLast())
+        }
+        guard let url = components.string else { throw refusal }
+        return url
     }
 }

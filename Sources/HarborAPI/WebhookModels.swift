@@ -18,12 +18,19 @@ struct WebhookPolicyJSON: Codable {
     var update_time: String?
     var enabled: Bool?
 
-    init(_ record: WebhookPolicyRecord) {
+    /// What a masked auth header reads as.
+    static let mask = "*****"
+
+    init(_ record: WebhookPolicyRecord, revealingAuthHeaders: Bool) {
         id = record.id
         name = record.name
         description = record.description
         project_id = record.projectID
-        targets = record.targets
+        targets = record.targets.map { target in
+            var target = target
+            if !revealingAuthHeaders, let header = target.auth_header, !header.isEmpty { target.auth_header = Self.mask }
+            return target
+        }
         event_types = record.eventTypes
         creator = record.creator
         creation_time = Timestamp.rfc3339(millis: record.creationTime)

@@ -434,6 +434,18 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Deletes the vendor's executions and their tasks (a deleted webhook policy's deliveries); a
+    /// running task's worker finds its row gone and drops its result. Returns how many went.
+    @discardableResult
+    public func deleteExecutions(vendorTypes: [String], vendorID: Int64) async throws -> Int {
+        try await database.write { db in
+            var query = SQLQueryString("DELETE FROM job_executions WHERE vendor_id = \(bind: vendorID) AND vendor_type IN (")
+            query.appendInterpolation(binds: vendorTypes)
+            query.appendInterpolation(unsafeRaw: ") RETURNING id")
+            return try await db.raw(query).all().count
+        }
+    }
+
     /// The vendor's executions still pending or running, oldest first.
     public func activeExecutions(vendorType: String, vendorID: Int64) async throws -> [JobExecution] {
         try await database.read { db in

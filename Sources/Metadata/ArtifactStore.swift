@@ -13,8 +13,13 @@ public struct ArtifactStore: Sendable {
     @discardableResult
     public func put(_ record: ManifestRecord, tag: Tag?, in repository: RepositoryName, projectID: Int64) async throws -> Int64 {
         let now = WallClock.nowMillis()
-        // cosign's legacy signature tag names the signed manifest: the signature is its accessory.
-        let subject = record.subject ?? tag.flatMap { AccessoryType.legacyCosignSubject(ofTag: $0.value) }
+        // cosign's legacy signature tag names the signed manifest: a cosign signature pushed under
+        // it is that manifest's accessory. Nothing else becomes one by its tag.
+        let subject = record.subject ?? tag.flatMap { tag in
+            AccessoryType.legacyCosignSubject(ofTag: tag.value).flatMap { subject in
+                (try? Manifest(bytes: record.payload, contentType: record.mediaType)).map(AccessoryType.of) == .cosignSignature ? subject : nil
+            }
+        }
         let annotations = try record.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await database.write { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)

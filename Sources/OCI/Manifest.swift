@@ -46,8 +46,12 @@ public struct Manifest: Sendable {
     /// signatures and attestations (image configs over simplesigning, DSSE or in-toto layers),
     /// buildx attestation manifests, SBOMs and other accessories are artifacts, not images: the
     /// scanner does not read them and the vulnerability gate does not hold them back.
-    public var isContainerImage: Bool {
-        kind == .image && subject == nil && MediaType.imageConfigTypes.contains(config?.mediaType ?? "")
+    public var isContainerImage: Bool { subject == nil && isRunnable }
+
+    /// An image config over filesystem layers, whatever its `subject`: something a runtime could
+    /// start. Signatures, attestations and SBOMs are not.
+    public var isRunnable: Bool {
+        kind == .image && MediaType.imageConfigTypes.contains(config?.mediaType ?? "")
             && layers.allSatisfy { MediaType.isFilesystemLayer($0.mediaType) }
     }
 

@@ -105,6 +105,20 @@ import Testing
                                                 legacyTag: false, subjectMediaType: MediaType.ociIndex)
             #expect(try await h.request(.get, "/v2/trusted/multi/manifests/v1").status == .ok)
             #expect(try await h.request(.get, "/v2/trusted/multi/manifests/\(index.children[1])").status == .ok)
+            // The child shows the index's signature as inherited, not as its own.
+            let child = try await h.api(.get, "/projects/trusted/repositories/multi/artifacts/\(index.children[1])?with_accessory=true&with_inherited_accessory=true").object()
+            let inherited = try #require(child["inherited_accessories"] as? [[String: Any]])
+            #expect((child["accessories"] as? [Any])?.isEmpty == true && inherited.count == 1, "\(child)")
+            #expect(inherited.first?["subject_artifact_digest"] as? String == index.index.description && inherited.first?["type"] as? String == "signature.cosign")
+            #expect(try await h.api(.get, "/projects/trusted/repositories/multi/artifacts/\(index.children[1])").object()["inherited_accessories"] == nil)
+            // An image that merely names a subject is still an image: the gate holds it.
+            let withSubject = try await h.pushRunnableImage("trusted/app", subject: image.digest, subjectSize: image.bytes.count)
+            #expect(try await h.request(.get, "/v2/trusted/app/manifests/\(withSubject)").status == .preconditionFailed)
+            // Nor does cosign's legacy tag make an image a signature.
+            let disguised = try await h.pushImage("trusted/app", tag: "sha256-\(image.digest.hex).sig", layer: "disguised")
+            #expect(try await h.request(.get, "/v2/trusted/app/manifests/\(disguised.digest)").status == .preconditionFailed)
+            let listed = try await h.api(.get, "/projects/trusted/repositories/app/artifacts?page_size=50").array().compactMap { $0["digest"] as? String }
+            #expect(listed.contains(disguised.digest.description), "\(listed)")
 
             // Notation's switch asks for a notation signature as well.
             #expect(try await h.api(.put, "/projects/trusted", json: #"{"metadata":{"enable_content_trust":"true"}}"#).status == .ok)
@@ -150,6 +164,17 @@ import Testing
 }
 
 extension Harness {
+    /// An ordinary image (image config, a tar layer) that names `subject`: runnable, so gated.
+    func pushRunnableImage(_ repository: String, subject: OCI.Digest, subjectSize: Int) async throws -> OCI.Digest {
+        let config = Array(#"{"architecture":"amd64","os":"linux"}"#.utf8), layer = Array("runnable".utf8)
+        let configDigest = try await pushBlob(config, to: repository), layerDigest = try await pushBlob(layer, to: repository)
+        let manifest = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":{"mediaType":"\#(MediaType.ociConfig)","digest":"\#(configDigest)","size":\#(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(layerDigest)","size":\#(layer.count)}],"subject":{"mediaType":"\#(MediaType.ociManifest)","digest":"\#(subject)","size":\#(subjectSize)}}"#.utf8)
+        let digest = OCI.Digest.of(manifest)
+        let response = try await putManifest(manifest, repository: repository, reference: digest.description)
+        #expect(response.status == .created, "\(response.text)")
+        return digest
+    }
+
     /// A cosign signature of `subject` made with `key`: a simple-signing payload naming
     /// `signedDigest` (the subject unless a test forges one), signed over its bytes. Pushed as an
     /// OCI 1.1 referrer, or as cosign's legacy `sha256-<hex>.sig` tag without a subject field.

@@ -145,9 +145,28 @@ def test_webhook_policies_validate_and_answer_in_harbors_shapes(berth):
                          json={"role_id": 2, "member_user": {"username": "dev"}}).status_code == 201
     assert requests.get(base, auth=("dev", "Dev-Passw0rd")).status_code == 403
     assert requests.get(base).status_code == 401
+    # Maintainers may read policies, with auth headers masked.
+    assert requests.post(f"{api}/users", auth=a, json={"username": "keeper", "email": "keeper@example.com", "realname": "Keeper",
+                                                       "password": "Keeper-Passw0rd"}).status_code == 201
+    assert requests.post(f"{api}/projects/shapes/members", auth=a,
+                         json={"role_id": 4, "member_user": {"username": "keeper"}}).status_code == 201
+    assert requests.get(base, auth=("keeper", "Keeper-Passw0rd")).json()[0]["targets"][0]["auth_header"] == "*****"
+    assert requests.get(f"{base}/1", auth=a).json()["targets"][0]["auth_header"] == "Bearer x"
+    assert requests.post(base, auth=("keeper", "Keeper-Passw0rd"), json={**good, "name": "k"}).status_code == 403
+    # A query string (chat services' tokens) is kept; credentials in the URL are refused.
+    chat = {**good, "name": "chat", "targets": [{"type": "slack", "address": "https://hooks.example.com/services/T1/B2?token=abc"}]}
+    assert requests.post(base, auth=a, json=chat).status_code == 201
+    assert next(p for p in requests.get(base, auth=a).json() if p["name"] == "chat")["targets"][0]["address"] == chat["targets"][0]["address"]
+    refused = requests.post(base, auth=a, json={**good, "name": "x", "targets": [{"type": "http", "address": "http://u:p@example.com/x"}]})
+    assert refused.status_code == 400 and "auth_header" in refused.text
     updated = requests.put(f"{base}/1", auth=a, json={**good, "name": "ci-renamed", "enabled": False})
     assert updated.status_code == 200, updated.text
     assert requests.get(f"{base}/1", auth=a).json()["name"] == "ci-renamed"
+    # A masked header sent back keeps the stored one.
+    kept = requests.get(f"{base}/1", auth=a).json()
+    kept["targets"][0]["auth_header"] = "*****"
+    assert requests.put(f"{base}/1", auth=a, json=kept).status_code == 200
+    assert requests.get(f"{base}/1", auth=a).json()["targets"][0]["auth_header"] == "Bearer x"
     assert requests.delete(f"{base}/1", auth=a).status_code == 200
     assert requests.get(f"{base}/1", auth=a).status_code == 404
 
@@ -218,6 +237,7 @@ def test_every_event_type_reaches_the_receiver_once_in_each_format(berth, berth_
         retention_id = retention.headers["Location"].rsplit("/", 1)[1]
         assert requests.post(f"{api}/retentions/{retention_id}/executions", auth=a, json={"dry_run": False}).status_code == 201
 
+        wait_for(lambda: "TAG_RETENTION" in received(), what="the retention run")
         assert requests.delete(f"{api}/projects/hooks/repositories/broken/artifacts/v1", auth=a).status_code == 200
 
         # The quota: nearly full after one more push (a warning), then a push that does not fit.

@@ -28,13 +28,19 @@ public struct WebhookDeliveryJob: JobKind {
 
     public func run(_ context: JobContext) async throws {
         let delivery = try JSONDecoder().decode(WebhookDeliveryParameters.self, from: Data(context.parameters.utf8))
+        // The target is the one the event was queued for: a policy since disabled, or whose targets
+        // changed, is not sent someone else's payload.
         guard let policy = try await policies.find(id: delivery.policy_id, projectID: delivery.project_id),
-              delivery.target < policy.targets.count else {
-            context.log("the webhook policy or its target was deleted: nothing sent")
+              let target = policy.targets.first(where: { $0.type == delivery.target_type && $0.address == delivery.address }) else {
+            context.log("the webhook policy or this target of it was deleted or changed: nothing sent")
             return
         }
-        let target = policy.targets[delivery.target]
-        context.log("attempt \(context.task.attempt) of \(context.task.maxAttempts): POST \(target.address) (\(delivery.event_type), \(delivery.payload.utf8.count) bytes)")
+        guard policy.enabled else {
+            context.log("the webhook policy was disabled: nothing sent")
+            return
+        }
+        let shown = WebhookSender.redacted(target.address)
+        context.log("attempt \(context.task.attempt) of \(context.task.maxAttempts): POST \(shown) (\(delivery.event_type), \(delivery.payload.utf8.count) bytes)")
         let started = Date()
         let answer: WebhookSender.Answer
         do {
@@ -42,12 +48,12 @@ public struct WebhookDeliveryJob: JobKind {
                                                   authorization: target.type == "slack" ? nil : target.auth_header,
                                                   skipCertificateCheck: target.skip_cert_verify ?? false, timeout: Self.timeout)
         } catch {
-            throw WebhookDeliveryError(description: "not delivered to \(target.address): \(error)")
+            throw WebhookDeliveryError(description: "not delivered to \(shown): \(error)")
         }
         let millis = Int(Date().timeIntervalSince(started) * 1000)
-        context.log("the receiver answered \(answer.status) in \(millis) ms\(answer.body.isEmpty ? "" : ": \(answer.body.prefix(200))")")
+        context.log("the receiver answered \(answer.status) in \(millis) ms")
         guard answer.succeeded else {
-            throw WebhookDeliveryError(description: "\(target.address) answered \(answer.status)")
+            throw WebhookDeliveryError(description: "\(shown) answered \(answer.status)")
         }
     }
 }

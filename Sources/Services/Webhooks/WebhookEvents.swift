@@ -1,6 +1,7 @@
 import Foundation
 import Jobs
 import Metadata
+import NIOConcurrencyHelpers
 import OCI
 import Scanner
 
@@ -15,6 +16,7 @@ public struct WebhookEvents: ArtifactEventObserver {
     /// The address clients use (`http://host:port`), once known.
     let servedURL: @Sendable () -> String?
     let warn: @Sendable (String) -> Void
+    private let pullsInFlight = NIOLockedValueBox(0)
 
     public init(notifier: WebhookNotifier, database: MetadataDatabase, servedURL: @escaping @Sendable () -> String?,
                 warn: @escaping @Sendable (String) -> Void) {
@@ -54,12 +56,25 @@ public struct WebhookEvents: ArtifactEventObserver {
     }
 
     public func manifestPulled(_ pulled: PulledManifest) {
+        // Bounded: when the database cannot keep up with a storm of pulls, their events are
+        // dropped (and counted in the log) rather than piling up as tasks.
+        guard pullsInFlight.withLockedValue({ count in
+            guard count < Self.maximumPullsInFlight else { return false }
+            count += 1
+            return true
+        }) else {
+            warn("a PULL_ARTIFACT webhook event of project \(pulled.projectID) was dropped: \(Self.maximumPullsInFlight) are being queued")
+            return
+        }
         Task {
+            defer { pullsInFlight.withLockedValue { $0 -= 1 } }
             await send(.pullArtifact, projectID: pulled.projectID, operatorName: pulled.operatorName) {
                 try await artifactData(pulled.projectID, pulled.repository, digest: pulled.digest.description, reference: pulled.reference)
             }
         }
     }
+
+    static let maximumPullsInFlight = 1000
 
     public func quotaExceeded(_ refusal: QuotaRefusal) async {
         await send(.quotaExceed, projectID: refusal.projectID, operatorName: refusal.operatorName) {

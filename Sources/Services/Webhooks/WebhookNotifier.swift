@@ -49,13 +49,13 @@ public final class WebhookNotifier: Sendable {
     public func notify(_ event: WebhookEvent) async throws -> Int {
         var deliveries: [JobStore.NewExecution] = []
         for policy in await listeners(event.type, projectID: event.projectID) {
-            for (index, target) in policy.targets.enumerated() {
+            for target in policy.targets {
                 guard let notifyType = WebhookNotifyType(rawValue: target.type) else { continue }
                 let format = WebhookPayloadFormat(rawValue: target.payload_format ?? "") ?? .harborDefault
                 let payload = WebhookPayload.make(event, notifyType: notifyType, format: format, policyID: policy.id)
-                let delivery = WebhookDeliveryParameters(policy_id: policy.id, project_id: policy.projectID, target: index,
-                                                         event_type: event.type.rawValue, content_type: payload.contentType,
-                                                         payload: payload.body)
+                let delivery = WebhookDeliveryParameters(policy_id: policy.id, project_id: policy.projectID, target_type: target.type,
+                                                         address: target.address, event_type: event.type.rawValue,
+                                                         content_type: payload.contentType, payload: payload.body)
                 deliveries.append(JobStore.NewExecution(
                     vendorType: notifyType.jobType, vendorID: policy.id, trigger: .event,
                     parameters: CanonicalJSON.string(["event_type": event.type.rawValue, "payload": payload.body]),
@@ -102,12 +102,13 @@ public final class WebhookNotifier: Sendable {
 }
 
 /// What a delivery task carries: which target of which policy, and the exact body to send. The
-/// target's address and auth header are read from the policy when sending, so no secret sits in
-/// the job tables.
+/// target's auth header is read from the policy when sending, so no secret sits in the job tables
+/// (the address is kept to recognise the target; the API never shows task parameters).
 public struct WebhookDeliveryParameters: Codable, Sendable, Equatable {
     public let policy_id: Int64
     public let project_id: Int64
-    public let target: Int
+    public let target_type: String
+    public let address: String
     public let event_type: String
     public let content_type: String
     public let payload: String
