@@ -89,6 +89,8 @@ def test_audit_log_ext_settings_forwarding_and_listing(berth):
                         json={"old_password": "wrong-one", "new_password": "Alice-Passw0rd2"}).status_code == 403
     assert requests.put(f"{api}/users/{alice}/password", auth=("alice", "Alice-Passw0rd"),
                         json={"old_password": "Alice-Passw0rd", "new_password": "Alice-Passw0rd2"}).status_code == 200
+    # `docker login` asks the token service for a token without scope: Harbor's login_user.
+    assert requests.get(f"{berth.url}/service/token?service=harbor-registry", auth=("alice", "Alice-Passw0rd2")).status_code == 200
     assert requests.post(f"{api}/projects", auth=a, json={"project_name": "audited"}).status_code == 201
     assert requests.post(f"{api}/projects/audited/members", auth=a,
                          json={"role_id": 1, "member_user": {"username": "alice"}}).status_code == 201
@@ -105,7 +107,7 @@ def test_audit_log_ext_settings_forwarding_and_listing(berth):
     lines = ext_lines(berth)
     validate(lines, "AuditLogExt", array=True)
     seen = {(line["operation"], line["resource_type"], line["resource"]): line for line in lines}
-    assert ("create", "user", "alice") in seen
+    assert ("create", "user", "alice") in seen and ("login", "user", "alice") in seen
     assert ("create", "artifact", "audited/app:v1") in seen
     assert ("delete", "artifact", f"audited/app@{digest}") in seen
     assert ("create", "robot", "robot$audited+ci") in seen and ("delete", "robot", "robot$audited+ci") in seen
