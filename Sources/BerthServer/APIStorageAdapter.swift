@@ -1,11 +1,18 @@
 import BlobStore
 import HarborAPI
+import Metadata
 import NIOCore
 import OCI
+import Services
 
 /// The blob store as the Harbor API sees it (`APIStorage`).
 struct APIStorageAdapter: APIStorage {
     let blobs: BlobStore
+    let database: MetadataDatabase
+
+    func store(_ bytes: [UInt8], in repository: RepositoryName, projectID: Int64) async throws -> Digest {
+        try await BlobImport(database: database, blobs: blobs).store(bytes, in: repository, projectID: projectID)
+    }
 
     func read(_ digest: Digest, limit: Int64) async throws -> [UInt8]? {
         guard let size = try await blobs.size(of: digest), size <= limit else { return nil }

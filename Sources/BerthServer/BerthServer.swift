@@ -89,7 +89,7 @@ public struct BerthServer: Sendable {
                                           pullThrough: ProxyPullThrough(cache: proxy))
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
-                                  audit: audit, storage: APIStorageAdapter(blobs: blobs), jobPool: jobs,
+                                  audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,
                                   externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
                                   jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
                                   auditSettings: auditSettings)

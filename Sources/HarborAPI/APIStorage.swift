@@ -1,7 +1,7 @@
 import Hummingbird
 import OCI
 
-/// What the API reads from storage: small blobs (image configs) whole, larger ones (an SBOM
+/// What the API reads from storage (and the one thing it writes: a chart uploaded whole): small blobs (image configs) whole, larger ones (an SBOM
 /// document) and CVE export files streamed in the store's chunks; an export file is removed once
 /// downloaded. A protocol so that the API does not depend on the storage layer.
 public protocol APIStorage: Sendable {
@@ -12,6 +12,9 @@ public protocol APIStorage: Sendable {
     func exportSize(_ executionID: Int64) async throws -> Int64?
     func readExport(_ executionID: Int64, range: Range<Int64>, consume: (ByteBuffer) async throws -> Void) async throws
     func deleteExport(_ executionID: Int64) async throws
+    /// Stores bytes the API was given whole (a chart uploaded through the classic chart API) as a
+    /// blob of the repository, as a finished upload is stored.
+    func store(_ bytes: [UInt8], in repository: RepositoryName, projectID: Int64) async throws -> Digest
 }
 
 extension APIStorage {

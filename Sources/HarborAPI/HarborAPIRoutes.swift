@@ -19,6 +19,11 @@ public enum HarborAPIRoutes {
             .get("index.yaml", use: charts.globalIndex)
             .get(":project/index.yaml", use: charts.projectIndex)
             .get(":project/charts/:filename", use: charts.download)
+        router.group("api/chartrepo")
+            .add(middleware: APIErrorMiddleware<Context>())
+            .add(middleware: CSRFMiddleware<Context>())
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .post(":project/charts", use: ChartUploadHandler(services: services).upload)
 
         // The Pluggable Scanner API, for registries that use Berth as their scanner.
         let adapter = ScannerAdapterHandlers(services: services)

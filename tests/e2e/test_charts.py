@@ -79,3 +79,46 @@ def test_helm_repo_add_and_pull_over_oci_charts(berth):
     values = requests.get(f"{berth.url}/api/v2.0/projects/myproject/repositories/mychart/artifacts/1.0.0/additions/values.yaml",
                           auth=berth.auth, timeout=30)
     assert values.status_code == 200 and values.text == "replicaCount: 3\n"
+
+
+def test_classic_upload_stores_the_chart_as_the_oci_artifact(berth):
+    """`POST /api/chartrepo/{project}/charts` as the helm-push plugin sends it (multipart, a
+    `chart` part): the package becomes the OCI artifact helm push would make, one copy serving
+    the index, the download and OCI pulls."""
+    api, a = f"{berth.url}/api/v2.0", ("admin", ADMIN_PASSWORD)
+    assert requests.post(f"{api}/projects", auth=a, json={"project_name": "uploads"}).status_code == 201
+    tgz = package("webapp", "1.2.3+build.7", "replicas: 3\n")
+    upload = f"{berth.url}/api/chartrepo/uploads/charts"
+    saved = requests.post(upload, auth=a, files={"chart": ("webapp-1.2.3+build.7.tgz", tgz, "application/gzip")}, timeout=30)
+    assert saved.status_code == 201 and saved.json() == {"saved": True}, saved.text
+
+    index = yaml.safe_load(requests.get(f"{berth.url}/chartrepo/uploads/index.yaml", auth=a, timeout=30).text)
+    entry = index["entries"]["webapp"][0]
+    assert entry["version"] == "1.2.3+build.7" and entry["appVersion"] == "2.0"
+    assert entry["digest"] == hashlib.sha256(tgz).hexdigest()
+    pulled = requests.get(f"{berth.url}/chartrepo/uploads/{entry['urls'][0]}", auth=a, timeout=30)
+    assert pulled.content == tgz
+    # The OCI side: helm's media types, the version as the tag with `+` spelled `_`.
+    manifest = requests.get(f"{berth.url}/v2/uploads/webapp/manifests/1.2.3_build.7", auth=a, timeout=30,
+                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).json()
+    assert manifest["config"]["mediaType"] == CONFIG and manifest["layers"][0]["mediaType"] == CONTENT
+    artifact = requests.get(f"{api}/projects/uploads/repositories/webapp/artifacts/1.2.3_build.7", auth=a).json()
+    assert artifact["type"] == "CHART" and artifact["extra_attrs"]["name"] == "webapp"
+    assert requests.get(f"{api}/projects/uploads/repositories/webapp/artifacts/1.2.3_build.7/additions/values.yaml",
+                        auth=a).text == "replicas: 3\n"
+
+    # Bad uploads are refused with a reason and store nothing.
+    broken = io.BytesIO()
+    with tarfile.open(fileobj=broken, mode="w:gz") as tar:
+        info = tarfile.TarInfo("webapp/values.yaml")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    for files, words in [({"chart": ("x.tgz", b"not a package", "application/gzip")}, "Chart.yaml"),
+                         ({"chart": ("x.tgz", broken.getvalue(), "application/gzip")}, "no <chart>/Chart.yaml"),
+                         ({"prov": ("x.prov", b"sig", "text/plain")}, "no 'chart' file part")]:
+        refused = requests.post(upload, auth=a, files=files, timeout=30)
+        assert refused.status_code == 400 and words in refused.text, refused.text
+    assert requests.post(upload, auth=a, data=b"raw", timeout=30).status_code == 400
+    assert requests.post(upload, files={"chart": ("x.tgz", tgz, "application/gzip")}, timeout=30).status_code == 401
+    repositories = requests.get(f"{api}/projects/uploads/repositories", auth=a).json()
+    assert [r["name"] for r in repositories] == ["uploads/webapp"]

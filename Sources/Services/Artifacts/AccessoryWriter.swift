@@ -11,12 +11,12 @@ import OCI
 /// crash leaves at most an upload that expiry removes, never a manifest pointing at nothing.
 struct AccessoryWriter: Sendable {
     let blobs: BlobStore
-    let links: BlobReferenceStore
+    let database: MetadataDatabase
     let artifacts: ArtifactStore
 
     init(database: MetadataDatabase, blobs: BlobStore) {
         self.blobs = blobs
-        links = BlobReferenceStore(database: database)
+        self.database = database
         artifacts = ArtifactStore(database: database)
     }
 
@@ -60,27 +60,8 @@ struct AccessoryWriter: Sendable {
         return digest
     }
 
-    /// Writes bytes as a blob linked to the subject's repository: hashed, made durable and
-    /// published inside the link's transaction, as a finished upload is.
     private func storeBlob(_ bytes: [UInt8], in subject: ArtifactRecord) async throws -> Digest {
-        let digest = Digest.of(bytes)
-        guard let id = UploadID(UUID().uuidString.lowercased()) else { throw ScanJobError("no upload id") }
-        try await blobs.startUpload(id)
-        do {
-            let body = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-                continuation.yield(ByteBuffer(bytes: bytes))
-                continuation.finish()
-            }
-            try await blobs.append(id, body: body)
-            let links = self.links
-            try await blobs.completeUpload(id, digest: digest) { size, publish in
-                try await links.link(digest, size: size, to: subject.repositoryName, projectID: subject.projectID, publish: publish)
-            }
-        } catch {
-            try? await blobs.cancelUpload(id)
-            throw error
-        }
-        return digest
+        try await BlobImport(database: database, blobs: blobs).store(bytes, in: subject.repositoryName, projectID: subject.projectID)
     }
 }
 
