@@ -22,6 +22,8 @@ public struct BerthServer: Sendable {
     public let jobs: JobWorkerPool
     /// Workers that only deliver webhooks, so a slow receiver never holds up the others.
     public let webhookJobs: JobWorkerPool
+    /// Announces pushes and deletions to webhooks from the outbox their transactions wrote.
+    public let outbox: WebhookOutbox
     public let scheduler: Scheduler
     public let uploadExpiry: UploadExpiry
     /// Set on first start when no admin password was configured.
@@ -71,6 +73,7 @@ public struct BerthServer: Sendable {
             let notifier = WebhookNotifier(policies: webhookPolicies, jobs: JobStore(database: database), wake: { webhookJobs.notify() })
             let webhookEvents = WebhookEvents(notifier: notifier, database: database, servedURL: { servedAddress.url },
                                               warn: { [logger] message in logger.warning("\(message)") })
+            let outbox = WebhookOutbox(database: database, events: webhookEvents, warn: { [logger] message in logger.warning("\(message)") })
             let jobs = JobWorkerPool(store: JobStore(database: database),
                                      kinds: JobCatalogue.kinds(database: database, blobs: blobs, uploadExpiry: uploadExpiry,
                                                                vulndbCredentials: configuration.vulndbCredentials, external: external,
@@ -82,6 +85,7 @@ public struct BerthServer: Sendable {
                 autoScanObserver,
                 ReplicationEventObserver(triggers: ReplicationTriggers(database: database, notify: notify), logger: logger),
                 webhookEvents,
+                outbox,
             ])
             let proxy = ProxyCache(database: database, blobs: blobs, sealer: sealer, local: replication.local, audit: audit,
                                    logger: { [logger] message in logger.warning("\(message)") })
@@ -94,7 +98,7 @@ public struct BerthServer: Sendable {
                                   jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
                                   auditSettings: auditSettings)
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
-                               jobs: jobs, webhookJobs: webhookJobs, scheduler: scheduler, uploadExpiry: uploadExpiry,
+                               jobs: jobs, webhookJobs: webhookJobs, outbox: outbox, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)
         } catch {
             await database.close()
@@ -113,7 +117,7 @@ public struct BerthServer: Sendable {
 
     public func application() -> some ApplicationProtocol {
         makeApplication(services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
-                               BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler)]) { _ in }
+                               BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler, outbox: outbox)]) { _ in }
     }
 
     /// The same routes served on a socket, without the background services (workers, upload

@@ -155,7 +155,7 @@ extension ArtifactStore {
 
     /// Deletes an artifact with its tags; children of an index go too when nothing else references
     /// them and they carry no tag (Harbor's rule). Refused while an index references the artifact.
-    public func deleteArtifact(id: Int64) async throws {
+    public func deleteArtifact(id: Int64, announce: OutboxEvent? = nil) async throws {
         try await database.write { db in
             if let parent = try await db.raw("""
                 SELECT p.digest FROM manifest_references mr JOIN manifests p ON p.id = mr.parent_id
@@ -164,6 +164,7 @@ extension ArtifactStore {
                 throw MetadataError.manifestReferenced(by: try Digest(parsing: parent.decode(column: "digest", as: String.self)))
             }
             _ = try await ArtifactStore.deleteManifests([id], in: db)
+            if let announce { try await ArtifactEventStore.append(announce, in: db) }
         }
     }
 

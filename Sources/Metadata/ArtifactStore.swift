@@ -11,7 +11,9 @@ public struct ArtifactStore: Sendable {
     /// Stores a pushed manifest (and moves `tag` to it) in one transaction, after checking that every
     /// blob and child manifest it references is already in the repository.
     @discardableResult
-    public func put(_ record: ManifestRecord, tag: Tag?, in repository: RepositoryName, projectID: Int64) async throws -> Int64 {
+    /// `announce` is written to the webhooks' outbox in the same transaction.
+    public func put(_ record: ManifestRecord, tag: Tag?, in repository: RepositoryName, projectID: Int64,
+                    announce: OutboxEvent? = nil) async throws -> Int64 {
         let now = WallClock.nowMillis()
         // cosign's legacy signature tag names the signed manifest: a cosign signature pushed under
         // it is that manifest's accessory. Nothing else becomes one by its tag.
@@ -72,6 +74,7 @@ public struct ArtifactStore: Sendable {
                 try await db.raw("UPDATE manifests SET held = TRUE WHERE id = \(bind: try linked[0].decode(column: "child_id", as: Int64.self))").run()
             }
             try await db.raw("UPDATE repositories SET updated_at = \(bind: now) WHERE id = \(bind: repo.id)").run()
+            if let announce { try await ArtifactEventStore.append(announce, in: db) }
             if let tag {
                 try await db.raw("""
                     INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)
@@ -124,7 +127,7 @@ public struct ArtifactStore: Sendable {
 
     /// Deletes a manifest, every tag pointing at it and its accessories (and, as Harbor does, the
     /// children of an index that nothing else holds). Refused while an index lists it.
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws {
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName, announce: OutboxEvent? = nil) async throws {
         try await database.write { db in
             guard let row = try await db.raw("""
                 SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id
@@ -138,6 +141,7 @@ public struct ArtifactStore: Sendable {
                 throw MetadataError.manifestReferenced(by: try Digest(parsing: parent.decode(column: "digest", as: String.self)))
             }
             _ = try await Self.deleteManifests([id], in: db)
+            if let announce { try await ArtifactEventStore.append(announce, in: db) }
         }
     }
 

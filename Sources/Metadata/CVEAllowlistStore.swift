@@ -69,29 +69,3 @@ public struct CVEAllowlistStore: Sendable {
         }
     }
 }
-
-/// Artifact events waiting for delivery (the webhook issue sends them); scanning records
-/// `SCANNING_COMPLETED` here when a scan ends and when re-evaluation changes a result.
-public struct ArtifactEventStore: Sendable {
-    let database: MetadataDatabase
-
-    public init(database: MetadataDatabase) { self.database = database }
-
-    public func record(_ eventType: String, projectID: Int64, repository: String, digest: String, payload: String) async throws {
-        try await database.write { db in
-            try await db.raw("""
-                INSERT INTO artifact_events (event_type, project_id, repository, digest, payload, created_at)
-                VALUES (\(bind: eventType), \(bind: projectID), \(bind: repository), \(bind: digest), \(bind: payload), \(bind: WallClock.nowMillis()))
-                """).run()
-        }
-    }
-
-    public func events(type: String) async throws -> [(repository: String, digest: String, payload: String)] {
-        try await database.read { db in
-            try await db.raw("SELECT repository, digest, payload FROM artifact_events WHERE event_type = \(bind: type) ORDER BY id").all().map {
-                (try $0.decode(column: "repository", as: String.self), try $0.decode(column: "digest", as: String.self),
-                 try $0.decode(column: "payload", as: String.self))
-            }
-        }
-    }
-}

@@ -355,6 +355,13 @@ enum Migrations {
             "ALTER TABLE audit_logs ADD COLUMN operation_result BOOLEAN NOT NULL DEFAULT TRUE",
             "CREATE TABLE system_settings (name {name} PRIMARY KEY, value TEXT NOT NULL, update_time BIGINT NOT NULL)",
         ]),
+        // The artifact events table becomes the webhooks' outbox: pushes and deletions write their
+        // event in their own transaction; a dispatcher claims rows for a while, queues their
+        // deliveries and deletes them.
+        (18, [
+            "ALTER TABLE artifact_events ADD COLUMN claimed_until BIGINT",
+            "CREATE INDEX artifact_events_type ON artifact_events(event_type, id)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

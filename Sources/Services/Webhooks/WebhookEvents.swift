@@ -5,10 +5,10 @@ import NIOConcurrencyHelpers
 import OCI
 import Scanner
 
-/// Builds Harbor's webhook events from what happens in this process and hands them to the
-/// `WebhookNotifier`: pushes, pulls, deletions and quota refusals from the registry and the API
-/// (an `ArtifactEventObserver`), and scans, replication tasks and retention runs as their jobs end
-/// (`finished`). An event is built only when some policy of its project listens for it, so a
+/// Builds Harbor's webhook events and hands them to the `WebhookNotifier`: pushes and deletions
+/// from the outbox their transaction wrote (`announce`, run by `WebhookOutbox`); pulls, quota
+/// warnings and refusals from the registry and the API (an `ArtifactEventObserver`); scans,
+/// replication tasks and retention runs as their jobs end (`finished`). An event is built only when some policy of its project listens for it, so a
 /// project without webhooks pays one cached lookup. Pulls are handed off to a task of their own.
 public struct WebhookEvents: ArtifactEventObserver {
     let notifier: WebhookNotifier
@@ -28,11 +28,9 @@ public struct WebhookEvents: ArtifactEventObserver {
 
     private var projects: ProjectStore { ProjectStore(database: database) }
 
+    /// PUSH_ARTIFACT comes from the outbox (`announce`); the quota warning is told here.
     public func manifestPushed(_ pushed: PushedManifest) async {
         let reference = pushed.tags.first ?? pushed.digest.description
-        await send(.pushArtifact, projectID: pushed.projectID, operatorName: pushed.operatorName) {
-            try await artifactData(pushed.projectID, pushed.repository, digest: pushed.digest.description, reference: reference)
-        }
         await send(.quotaWarning, projectID: pushed.projectID, operatorName: pushed.operatorName) {
             guard let quota = try await QuotaStore(database: database).quota(projectID: pushed.projectID),
                   quota.hard > 0, quota.used * 100 >= quota.hard * Self.quotaWarningPercent else { return nil }
@@ -47,12 +45,17 @@ public struct WebhookEvents: ArtifactEventObserver {
     /// Harbor warns once a project's storage passes 85% of its quota.
     static let quotaWarningPercent: Int64 = 85
 
-    public func artifactDeleted(repository: RepositoryName, reference: String, operatorName: String?) async {
-        // Deleting a tag is not an artifact deletion (Harbor sends no webhook for it).
-        guard (try? Digest(parsing: reference)) != nil, let project = try? await projects.find(name: repository.projectName) else { return }
-        await send(.deleteArtifact, projectID: project.id, operatorName: operatorName) {
-            try await artifactData(project.id, repository, digest: reference, reference: reference)
-        }
+    /// A push or a deletion from the outbox, written with the change: queues its deliveries, or
+    /// throws (a database error) so that the outbox offers it again.
+    public func announce(_ event: OutboxEvent) async throws {
+        guard let repository = try? RepositoryName(event.repository) else { return }
+        let type: WebhookEventType = event.type == OutboxEvent.deleted ? .deleteArtifact : .pushArtifact
+        guard !(await notifier.listeners(type, projectID: event.projectID)).isEmpty else { return }
+        // A push names its first tag; a deletion, as Harbor's, the artifact by digest.
+        let reference = type == .pushArtifact ? event.details.tags.first ?? event.digest : event.digest
+        guard let data = try await artifactData(event.projectID, repository, digest: event.digest, reference: reference) else { return }
+        try await notifier.notify(WebhookEvent(type: type, projectID: event.projectID, operatorName: event.details.operatorName ?? "anonymous",
+                                               data: data))
     }
 
     public func manifestPulled(_ pulled: PulledManifest) {
