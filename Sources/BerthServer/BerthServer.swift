@@ -90,7 +90,11 @@ public struct BerthServer: Sendable {
             let proxy = ProxyCache(database: database, blobs: blobs, sealer: sealer, local: replication.local, audit: audit,
                                    logger: { [logger] message in logger.warning("\(message)") })
             let backend = RegistryBackend(blobs: blobs, database: database, policy: policy, audit: audit, events: events,
-                                          pullThrough: ProxyPullThrough(cache: proxy))
+                                          pullThrough: ProxyPullThrough(cache: proxy),
+                                          listensFor: { projectID, type in
+                                              guard let type = WebhookEventType(rawValue: type) else { return false }
+                                              return !(await notifier.listeners(type, projectID: projectID)).isEmpty
+                                          })
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,

@@ -106,6 +106,13 @@ public struct APIServices: Sendable {
         return storage
     }
 
+    /// `event` when some webhook listens for it, else nil: only then is it written to the outbox.
+    func outbox(_ event: OutboxEvent) async -> OutboxEvent? {
+        guard let webhooks, let type = WebhookEventType(rawValue: event.type),
+              !(await webhooks.listeners(type, projectID: event.projectID)).isEmpty else { return nil }
+        return event
+    }
+
     /// Writes an audit line for a change made by `identity`.
     func recordAudit(_ identity: Identity, _ operation: String, _ resourceType: String, _ resource: String, projectID: Int64?) async {
         await audit.record(AuditEvent(projectID: projectID, operation: operation, resourceType: resourceType,

@@ -34,9 +34,9 @@ struct ArtifactHandlers {
         let artifact = try await services.artifact(context, in: try APIServices.repositoryName(context, in: project))
         let tags = try await services.immutableRules.tags(ofDigest: artifact.digest.description, in: artifact.repositoryName.value)
         try await services.immutableRules.refuseDeleting(tags, in: artifact.repositoryName.value, projectID: project.id)
-        try await services.artifacts.deleteArtifact(id: artifact.id, announce: OutboxEvent(
+        try await services.artifacts.deleteArtifact(id: artifact.id, announce: await services.outbox(OutboxEvent(
             type: OutboxEvent.deleted, projectID: project.id, repository: artifact.repositoryName.value, digest: artifact.digest.description,
-            details: .init(tags: tags, operatorName: context.identity.name)))
+            details: .init(tags: tags, operatorName: context.identity.name))))
         await services.recordAudit(context.identity, "delete", "artifact", "\(artifact.repositoryName)@\(artifact.digest)", projectID: project.id)
         await services.events?.artifactDeleted(repository: artifact.repositoryName, reference: artifact.digest.description,
                                               operatorName: context.identity.name)

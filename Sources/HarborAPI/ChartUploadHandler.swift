@@ -59,8 +59,8 @@ struct ChartUploadHandler {
             ManifestRecord(digest: digest, mediaType: parsed.mediaType, artifactType: parsed.artifactType, payload: manifest,
                            subject: nil, annotations: nil, blobs: parsed.requiredBlobs, children: []),
             tag: tag, in: repository, projectID: project.id,
-            announce: OutboxEvent(type: OutboxEvent.pushed, projectID: project.id, repository: repository.value, digest: digest.description,
-                                  details: .init(tags: [tag.value], operatorName: context.identity.name)))
+            announce: await services.outbox(OutboxEvent(type: OutboxEvent.pushed, projectID: project.id, repository: repository.value,
+                                                        digest: digest.description, details: .init(tags: [tag.value], operatorName: context.identity.name))))
         await services.recordAudit(context.identity, "push", "artifact", "\(repository):\(tag)", projectID: project.id)
         await services.events?.manifestPushed(PushedManifest(manifestID: id, projectID: project.id, repository: repository, digest: digest,
                                                              tags: [tag.value], operatorName: context.identity.name))

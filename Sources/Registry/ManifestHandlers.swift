@@ -82,8 +82,9 @@ struct ManifestHandlers {
                                                              message: excess.message, operatorName: context.identity.name))
             throw RegistryError(.denied, excess.message)
         }
-        let announce = OutboxEvent(type: OutboxEvent.pushed, projectID: project.id, repository: repository.value, digest: digest.description,
-                                   details: .init(tags: tags.map(\.value), operatorName: context.identity.name))
+        let announce = await backend.outbox(OutboxEvent(
+            type: OutboxEvent.pushed, projectID: project.id, repository: repository.value, digest: digest.description,
+            details: .init(tags: tags.map(\.value), operatorName: context.identity.name)))
         let manifestID = try await backend.artifacts.put(record, tag: tags.first, in: repository, projectID: project.id, announce: announce)
         for tag in tags.dropFirst() {
             try await backend.artifacts.put(record, tag: tag, in: repository, projectID: project.id)
@@ -109,9 +110,9 @@ struct ManifestHandlers {
         case .digest(let digest):
             let tags = try await backend.immutableRules.tags(ofDigest: digest.description, in: repository.value)
             try await backend.immutableRules.refuseDeleting(tags, in: repository.value, projectID: project.id)
-            try await backend.artifacts.deleteManifest(digest, in: repository, announce: OutboxEvent(
+            try await backend.artifacts.deleteManifest(digest, in: repository, announce: await backend.outbox(OutboxEvent(
                 type: OutboxEvent.deleted, projectID: project.id, repository: repository.value, digest: digest.description,
-                details: .init(tags: tags, operatorName: context.identity.name)))
+                details: .init(tags: tags, operatorName: context.identity.name))))
         case .tag(let tag):
             try await backend.immutableRules.refuseDeleting([tag.value], in: repository.value, projectID: project.id)
             guard try await backend.artifacts.deleteTag(tag, in: repository) else {

@@ -21,9 +21,14 @@ public struct RegistryBackend: Sendable {
     public let events: (any ArtifactEventObserver)?
     /// Serves proxy-cache projects from their upstream; nil when the binary has none.
     public let pullThrough: (any PullThroughCache)?
+    /// Whether a project has webhooks listening for an outbox event type (`PUSH_ARTIFACT`,
+    /// `DELETE_ARTIFACT`): only then does a push or deletion write its event. nil: never.
+    public let listensFor: (@Sendable (_ projectID: Int64, _ eventType: String) async -> Bool)?
 
     public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy, audit: AuditRecorder,
-                events: (any ArtifactEventObserver)? = nil, pullThrough: (any PullThroughCache)? = nil) {
+                events: (any ArtifactEventObserver)? = nil, pullThrough: (any PullThroughCache)? = nil,
+                listensFor: (@Sendable (_ projectID: Int64, _ eventType: String) async -> Bool)? = nil) {
+        self.listensFor = listensFor
         self.blobs = blobs
         self.blobReferences = BlobReferenceStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -41,5 +46,13 @@ public struct RegistryBackend: Sendable {
             contentTrust: ContentTrustGate(artifacts: artifacts, blobs: blobs, signatureKeys: SignatureKeyStore(database: database)),
             vulnerabilities: VulnerabilityGate(artifacts: artifacts),
             policy: policy)
+    }
+}
+
+extension RegistryBackend {
+    /// `event` when some webhook listens for it, else nil (nothing written).
+    func outbox(_ event: OutboxEvent) async -> OutboxEvent? {
+        guard let listensFor, await listensFor(event.projectID, event.type) else { return nil }
+        return event
     }
 }
