@@ -145,6 +145,7 @@ public struct BerthServer: Sendable {
     }
 
     public func close() async {
+        await outbox.events.drainPulls()
         await backend.audit.close()
         await database.close()
     }

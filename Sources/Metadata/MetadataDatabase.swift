@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresKit
@@ -14,6 +15,10 @@ import SQLiteKit
 public final class MetadataDatabase: Sendable {
     public let kind: SQLDialectKind
     private let backend: Backend
+    /// Operations in flight, and whether `close` began: a task that outlives its server (a
+    /// pull's webhook event, a late flush) gets an error instead of a request that a closing
+    /// PostgreSQL pool would never serve, and closing waits for the operations already running.
+    private let operations = NIOLockedValueBox<(closed: Bool, active: Int)>((false, 0))
     let logger: Logger
 
     enum Backend: Sendable {
@@ -61,7 +66,18 @@ public final class MetadataDatabase: Sendable {
         self.logger = logger
     }
 
+    private func enter() throws {
+        try operations.withLockedValue { state in
+            guard !state.closed else { throw MetadataError.invalidConfiguration("the metadata database is closed") }
+            state.active += 1
+        }
+    }
+
+    private func leave() { operations.withLockedValue { $0.active -= 1 } }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try enter()
+        defer { leave() }
         switch backend {
         case .sqlite(let connections):
             return try await body(connections.reader())
@@ -74,6 +90,8 @@ public final class MetadataDatabase: Sendable {
 
     /// Runs `body` in a transaction: all of its writes land, or none.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try enter()
+        defer { leave() }
         switch backend {
         case .sqlite(let connections):
             // IMMEDIATE takes the write lock up front instead of failing on upgrade later.
@@ -115,7 +133,13 @@ public final class MetadataDatabase: Sendable {
         }
     }
 
+    /// Refuses new operations, waits (at most 10 s) for those running, then closes the pool.
     public func close() async {
+        operations.withLockedValue { $0.closed = true }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while operations.withLockedValue({ $0.active }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         switch backend {
         case .sqlite(let connections):
             await connections.close()

@@ -79,6 +79,15 @@ public struct WebhookEvents: ArtifactEventObserver {
 
     static let maximumPullsInFlight = 1000
 
+    /// Waits (at most `seconds`) for the pull events being queued: the server calls it before
+    /// closing the database.
+    public func drainPulls(seconds: Int = 5) async {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while pullsInFlight.withLockedValue({ $0 }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     public func quotaExceeded(_ refusal: QuotaRefusal) async {
         await send(.quotaExceed, projectID: refusal.projectID, operatorName: refusal.operatorName) {
             let digest = (try? Digest(parsing: refusal.reference))?.description

@@ -14,7 +14,7 @@ public final class WebhookOutbox: ArtifactEventObserver {
     static let pollMillis: Int64 = 1_000
 
     let store: ArtifactEventStore
-    let events: WebhookEvents
+    public let events: WebhookEvents
     let warn: @Sendable (String) -> Void
     private let dirty = NIOLockedValueBox(true)
 
