@@ -427,9 +427,8 @@ public struct JobStore: Sendable {
         try await database.read { db in
             var query = SQLQueryString("SELECT MAX(start_time) AS latest FROM job_executions WHERE vendor_id = \(bind: vendorID) AND vendor_type IN (")
             query.appendInterpolation(binds: vendorTypes)
-            query.appendInterpolation(unsafeRaw: ") AND parameters LIKE ")
-            query.appendInterpolation(bind: "%" + LikePattern.escape(fragment) + "%")
-            query.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            query.appendInterpolation(unsafeRaw: ")")
+            query.appendContains("parameters", fragment)
             return try await db.raw(query).first()?.decode(column: "latest", as: Int64?.self)
         }
     }

@@ -2,7 +2,7 @@ import SQLKit
 
 extension SQLQueryString {
     /// ` AND <column> LIKE '%text%'`, with the user's text matched literally.
-    mutating func appendContains(_ column: String, _ text: String) {
+    public mutating func appendContains(_ column: String, _ text: String) {
         appendInterpolation(unsafeRaw: " AND \(column) LIKE ")
         appendInterpolation(bind: "%" + LikePattern.escape(text) + "%")
         appendInterpolation(unsafeRaw: " ESCAPE '\\'")

@@ -63,11 +63,7 @@ public struct WebhookPolicyStore: Sendable {
     public func list(projectID: Int64, name: String?, nameContains: String?, page: OffsetRequest) async throws -> Page<WebhookPolicyRecord> {
         var filter = SQLQueryString(" WHERE project_id = \(bind: projectID)")
         if let name { filter.appendInterpolation(unsafeRaw: " AND name = "); filter.appendInterpolation(bind: name) }
-        if let nameContains {
-            filter.appendInterpolation(unsafeRaw: " AND name LIKE ")
-            filter.appendInterpolation(bind: "%" + LikePattern.escape(nameContains) + "%")
-            filter.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
-        }
+        if let nameContains { filter.appendContains("name", nameContains) }
         let final = filter
         return try await database.read { db in
             try await PagedQuery.run(db, columns: "*", from: "webhook_policies", filter: final, orderBy: "id", page: page, record)

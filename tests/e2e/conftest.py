@@ -110,4 +110,4 @@ def wait_for(condition, timeout=60, what="condition"):
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")

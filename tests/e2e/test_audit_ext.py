@@ -10,9 +10,9 @@ import time
 
 import requests
 
-from conftest import free_port
+from conftest import free_port, wait_for
 from test_swagger_schema import validate
-from test_webhooks import push_image, tar_layer, wait_for
+from test_webhooks import push_image, tar_layer
 
 
 class SyslogReceiver:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from conftest import ADMIN_PASSWORD, free_port, run
+from conftest import ADMIN_PASSWORD, free_port, run, wait_for
 from test_scanning import VULNDB
 from test_swagger_schema import validate
 
@@ -62,16 +62,6 @@ class Receiver:
     def at(self, path):
         with self.lock:
             return [(headers, body) for p, headers, body in self.received if p == path]
-
-
-def wait_for(condition, timeout=90, what="the condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
 
 
 def push_blob(berth, repository, data):

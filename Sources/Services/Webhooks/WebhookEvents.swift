@@ -59,6 +59,8 @@ public struct WebhookEvents: ArtifactEventObserver {
     }
 
     public func manifestPulled(_ pulled: PulledManifest) {
+        // The common case, a project without pull webhooks the cache knows of, costs no task.
+        guard notifier.mayListen(.pullArtifact, projectID: pulled.projectID) else { return }
         // Bounded: when the database cannot keep up with a storm of pulls, their events are
         // dropped (and counted in the log) rather than piling up as tasks.
         guard pullsInFlight.withLockedValue({ count in

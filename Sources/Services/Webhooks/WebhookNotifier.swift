@@ -39,6 +39,15 @@ public final class WebhookNotifier: Sendable {
         return read.filter { $0.eventTypes.contains(type.rawValue) }
     }
 
+    /// What this process's cache already says, without a query: false when the project's cached
+    /// policies (still fresh) have no listener for `type`, true otherwise (listening, or unknown).
+    public func mayListen(_ type: WebhookEventType, projectID: Int64) -> Bool {
+        guard let cached = cache.withLockedValue({ $0[projectID] }), WallClock.nowMillis() - cached.readAt < Self.cacheMillis else {
+            return true
+        }
+        return cached.policies.contains { $0.eventTypes.contains(type.rawValue) }
+    }
+
     /// Drops what this process knows of a project's policies (after they change).
     public func forget(projectID: Int64) {
         _ = cache.withLockedValue { $0.removeValue(forKey: projectID) }
