@@ -91,8 +91,13 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The web portal: plain JavaScript and CSS under Sources/Portal/Assets, built into the
+        // binary as string literals by scripts/embed-portal (see docs/architecture.md).
+        .target(name: "Portal", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], exclude: ["Assets"]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry",
+            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
@@ -128,7 +133,7 @@ let package = Package(
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
-        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer"]),
+        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "Portal"]),
         .testTarget(name: "HarborAPITests", dependencies: [
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -25,11 +25,15 @@ public final class Authenticator: Sendable {
     private let robots: RobotStore
     private let signer: TokenSigner
     private let throttle: LoginThrottle
+    /// Portal sessions (`sid` cookies); nil where there is no portal.
+    public let sessions: PortalSessions?
     private let cacheKey = SymmetricKey(size: .bits256)
     private let verified = NIOLockedValueBox<[Data: String]>([:])
 
-    public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle()) {
+    public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle(),
+                sessions: SessionStore? = nil) {
         self.users = users
+        self.sessions = sessions.map(PortalSessions.init)
         self.robots = robots
         self.signer = signer
         self.throttle = throttle

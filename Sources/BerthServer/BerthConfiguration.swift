@@ -29,12 +29,15 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// The key that seals stored credentials (`secret_key`); every node of one service needs the
     /// same. Unset: a random key created in the data directory on first start.
     public var secretKey: String?
+    /// Serve the portal's files from this directory instead of the copies built into the binary
+    /// (`portal.assets_dir`): for working on the portal without rebuilding.
+    public var portalAssetsDirectory: String?
 
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
         "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -145,6 +148,12 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "secret_key":
                 guard value.count >= 16 else { throw ConfigurationError(key: key, message: "must be at least 16 characters") }
                 secretKey = value
+            case "portal.assets_dir":
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ConfigurationError(key: key, message: "must be an existing directory")
+                }
+                portalAssetsDirectory = value
             default:
                 throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
             }

@@ -7,6 +7,7 @@ import Jobs
 import Logging
 import Metadata
 import NIOConcurrencyHelpers
+import Portal
 import Registry
 import ServiceLifecycle
 import Services
@@ -40,7 +41,8 @@ public struct BerthServer: Sendable {
             let driver = try FilesystemDriver(root: configuration.effectiveFilesystemRoot)
             let policy = PermissionEvaluator(members: MemberStore(database: database))
             let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
-            let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer)
+            let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
+                                              sessions: SessionStore(database: database))
             let blobs = BlobStore(driver: driver)
             let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
             let audit = AuditRecorder(database: database, policy: auditSettings)
@@ -115,7 +117,7 @@ public struct BerthServer: Sendable {
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)
-        LandingPage.install(on: router, externalURL: configuration.externalURL)
+        PortalRoutes.install(on: router, assets: PortalAssets(directory: configuration.portalAssetsDirectory))
         return router
     }
 

@@ -17,25 +17,13 @@ public struct CSRFMiddleware<Context: APIContext>: RouterMiddleware {
         case .get, .head, .options:
             return try await next(request, context)
         default:
-            let cookies = Self.cookies(request.headers[values: .cookie])
-            guard cookies["sid"] != nil else { return try await next(request, context) }
-            guard let expected = cookies["__csrf"], !expected.isEmpty, let presented = request.headers[Self.tokenHeader],
+            let cookies = SessionCookies.parse(request.headers[values: .cookie])
+            guard cookies[SessionCookies.session] != nil else { return try await next(request, context) }
+            guard let expected = cookies[SessionCookies.csrf], !expected.isEmpty, let presented = request.headers[Self.tokenHeader],
                   ConstantTime.equal(Array(expected.utf8), Array(presented.utf8)) else {
                 throw APIError.forbidden("CSRF token invalid")
             }
             return try await next(request, context)
         }
-    }
-
-    static func cookies(_ headers: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for header in headers {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                result[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return result
     }
 }

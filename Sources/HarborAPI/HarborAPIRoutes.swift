@@ -11,6 +11,15 @@ public enum HarborAPIRoutes {
             .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
             .get("token", use: token.issue)
 
+        // The portal's login and logout; no CSRF check, since a stale session cookie must not stop a login.
+        let sessions = SessionHandlers(services: services)
+        router.group("c")
+            .add(middleware: APIErrorMiddleware<Context>())
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .post("login", use: sessions.login)
+            .get("log_out", use: sessions.logout)
+            .post("log_out", use: sessions.logout)
+
         // The classic Helm chart repository, over the charts stored as OCI artifacts.
         let charts = ChartRepositoryHandlers(services: services)
         router.group("chartrepo")

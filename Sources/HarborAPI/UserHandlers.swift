@@ -76,6 +76,8 @@ struct UserHandlers {
             throw APIError.badRequest("the new password must differ from the old one")
         }
         _ = try await services.users.updatePassword(id: user.id, passwordHash: try PasswordHasher.hash(body.new_password))
+        // Other browsers logged in as the user are logged out; the one that made the change stays.
+        try await services.authenticator.sessions?.closeAll(userID: user.id, keeping: isSelf ? SessionCookies.session(of: request.head) : nil)
         await recordUpdate(context, user, "change password of user with name: \(user.username)")
         return JSONResponse.empty(.ok)
     }

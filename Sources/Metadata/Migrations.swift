@@ -362,6 +362,17 @@ enum Migrations {
             "ALTER TABLE artifact_events ADD COLUMN claimed_until BIGINT",
             "CREATE INDEX artifact_events_type ON artifact_events(event_type, id)",
         ]),
+        // Portal sessions, in the database so that every node honours them (and a logout or a
+        // password change on one node ends them on all). Only a hash of the cookie is stored.
+        (19, [
+            """
+            CREATE TABLE sessions (
+                token_hash {name} PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX sessions_user ON sessions(user_id)",
+            "CREATE INDEX sessions_expiry ON sessions(expires_at)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -5,7 +5,13 @@ public struct UserStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    static let columns: SQLQueryString = "id, username, password_hash, sysadmin, email, realname, comment, created_at, updated_at"
+    static let columnNames = ["id", "username", "password_hash", "sysadmin", "email", "realname", "comment", "created_at", "updated_at"]
+    static let columns = columns(prefix: "")
+
+    /// The columns `user(_:)` reads, each qualified with `prefix` (`u.`) for joins.
+    static func columns(prefix: String) -> SQLQueryString {
+        SQLQueryString(columnNames.map { prefix + $0 }.joined(separator: ", "))
+    }
 
     public func find(username: String) async throws -> User? {
         try await database.read { db in

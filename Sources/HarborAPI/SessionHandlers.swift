@@ -1,0 +1,62 @@
+import Access
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metadata
+
+/// Harbor's portal login: `POST /c/login` with the form fields `principal` and `password` opens a
+/// session (`sid` and `__csrf` cookies); `/c/log_out` ends it. The API then accepts the cookie
+/// instead of Basic credentials, and the CSRF middleware asks for the token on every change.
+struct SessionHandlers: Sendable {
+    let services: APIServices
+
+    struct LoginForm: Decodable {
+        let principal: String
+        let password: String
+    }
+
+    func login(_ request: Request, context: some APIContext) async throws -> Response {
+        guard let sessions = services.authenticator.sessions else { throw APIError.notFound("this server has no portal sessions") }
+        let body = String(decoding: try await JSONBody.bytes(from: request), as: UTF8.self)
+        let form: LoginForm
+        do { form = try URLEncodedFormDecoder().decode(LoginForm.self, from: body) } catch {
+            throw APIError.badRequest("the login form needs principal and password")
+        }
+        // Robots have no portal: their secrets are for clients.
+        guard !form.principal.hasPrefix(Authenticator.robotPrefix) else { throw APIError.unauthorized("robot accounts cannot log in to the portal") }
+        let result = try await services.authenticator.authenticate(username: form.principal, password: form.password, address: context.remoteAddress)
+        guard case .authenticated(let identity) = result, case .user(let id, let name, _) = identity else {
+            if case .rejected(let message) = result { throw APIError.unauthorized(message) }
+            throw APIError.unauthorized("invalid username or password")
+        }
+        let token = try await sessions.open(userID: id)
+        try? await sessions.purgeExpired()
+        await services.audit.record(AuditEvent(projectID: nil, operation: "login", resourceType: "user", resource: name, username: name,
+                                               description: "user \(name) logged in to the portal"))
+        var headers = HTTPFields()
+        for cookie in SessionCookies.opening(session: token, csrf: PortalSessions.randomToken(), secure: isSecure(request)) {
+            headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
+        headers[.cacheControl] = "no-store"
+        return JSONResponse.empty(.ok, headers: headers)
+    }
+
+    func logout(_ request: Request, context: some APIContext) async throws -> Response {
+        if let sessions = services.authenticator.sessions, let cookie = SessionCookies.session(of: request.head) {
+            try await sessions.close(cookie: cookie)
+            if let name = context.identity.name {
+                await services.audit.record(AuditEvent(projectID: nil, operation: "logout", resourceType: "user", resource: name,
+                                                       username: name, description: "user \(name) logged out of the portal"))
+            }
+        }
+        var headers = HTTPFields()
+        for cookie in SessionCookies.closing { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return JSONResponse.empty(.ok, headers: headers)
+    }
+
+    /// HTTPS as the browser sees it: the external URL's scheme, or a TLS-terminating proxy's word.
+    private func isSecure(_ request: Request) -> Bool {
+        if services.externalURL?.lowercased().hasPrefix("https://") == true { return true }
+        return request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+}

@@ -1,0 +1,68 @@
+import SQLKit
+
+/// Portal login sessions. The cookie holds a random token; the table holds its SHA-256, so a copy
+/// of the database opens no session. A session ends after `idleTimeout` without use; each use
+/// pushes its end forward, written at most once a minute so that a busy page is not a write per
+/// request.
+public struct SessionStore: Sendable {
+    let database: MetadataDatabase
+    /// Harbor's `session_timeout`: 60 minutes.
+    public let idleTimeout: Int64
+
+    public init(database: MetadataDatabase, idleTimeoutMillis: Int64 = 60 * 60 * 1000) {
+        self.database = database
+        self.idleTimeout = idleTimeoutMillis
+    }
+
+    public func create(tokenHash: String, userID: Int64) async throws {
+        let now = WallClock.nowMillis()
+        try await database.write { db in
+            try await db.raw("""
+                INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+                VALUES (\(bind: tokenHash), \(bind: userID), \(bind: now), \(bind: now + idleTimeout))
+                """).run()
+        }
+    }
+
+    /// The session's user while the session lives, else nil.
+    public func user(tokenHash: String) async throws -> User? {
+        let now = WallClock.nowMillis()
+        let found = try await database.read { db in
+            try await db.raw("""
+                SELECT s.expires_at, \(UserStore.columns(prefix: "u.")) FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now)
+                """).first().map { (try $0.decode(column: "expires_at", as: Int64.self), try UserStore.user($0)) }
+        }
+        guard let (expiresAt, user) = found else { return nil }
+        if now + idleTimeout - expiresAt > 60_000 {
+            try await database.write { db in
+                try await db.raw("UPDATE sessions SET expires_at = \(bind: now + idleTimeout) WHERE token_hash = \(bind: tokenHash)").run()
+            }
+        }
+        return user
+    }
+
+    public func delete(tokenHash: String) async throws {
+        try await database.write { db in
+            try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: tokenHash)").run()
+        }
+    }
+
+    /// Ends the user's sessions but `keeping` (the one that changed the password, say).
+    public func deleteAll(userID: Int64, keeping: String? = nil) async throws {
+        try await database.write { db in
+            try await db.raw("""
+                DELETE FROM sessions WHERE user_id = \(bind: userID) AND token_hash <> \(bind: keeping ?? "")
+                """).run()
+        }
+    }
+
+    /// Removes ended sessions; returns how many.
+    @discardableResult
+    public func purgeExpired() async throws -> Int {
+        let now = WallClock.nowMillis()
+        return try await database.write { db in
+            try await db.raw("DELETE FROM sessions WHERE expires_at <= \(bind: now) RETURNING token_hash").all().count
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// Every call the portal makes goes through here: the same /api/v2.0 the CLI users call, with the
+// session cookie, the CSRF token on changes, and Harbor's error body turned into an ApiError.
+
+export class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function cookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return "";
+}
+
+/** Called when a request comes back 401 while the portal thinks it is logged in. */
+let onSessionEnded = () => {};
+export function whenSessionEnds(handler) { onSessionEnded = handler; }
+
+/**
+ * `request("GET", "/projects", {query: {page: 1}})` -> {data, total, headers}.
+ * `body` is sent as JSON, `form` as application/x-www-form-urlencoded; `raw` returns text.
+ */
+export async function request(method, path, { query, body, form, raw, base = "/api/v2.0" } = {}) {
+  const url = new URL(base + path, location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  }
+  const headers = { Accept: "application/json" };
+  let payload;
+  if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+  if (form !== undefined) { headers["Content-Type"] = "application/x-www-form-urlencoded"; payload = new URLSearchParams(form).toString(); }
+  if (method !== "GET" && method !== "HEAD") headers["X-Harbor-CSRF-Token"] = cookie("__csrf");
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
+  } catch (error) {
+    throw new ApiError(0, "The server cannot be reached: " + error.message);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    let code;
+    try {
+      const json = await response.json();
+      const first = json.errors && json.errors[0];
+      if (first) { message = first.message || message; code = first.code; }
+    } catch (_) { /* not JSON: keep the status line */ }
+    if (response.status === 401) onSessionEnded();
+    throw new ApiError(response.status, message, code);
+  }
+  const total = response.headers.get("X-Total-Count");
+  let data = null;
+  if (raw) data = await response.text();
+  else if (response.status !== 204 && (response.headers.get("Content-Type") || "").includes("json")) data = await response.json();
+  return { data, total: total === null ? null : Number(total), headers: response.headers };
+}
+
+export const api = {
+  get: (path, query, options) => request("GET", path, { ...options, query }),
+  post: (path, body, options) => request("POST", path, { ...options, body }),
+  put: (path, body, options) => request("PUT", path, { ...options, body }),
+  patch: (path, body, options) => request("PATCH", path, { ...options, body }),
+  del: (path, options) => request("DELETE", path, options),
+};
+
+/** Path segment of a repository name inside a project: `a/b` -> `a%252Fb` (Harbor's double encoding). */
+export function repoSegment(repositoryName) {
+  return encodeURIComponent(encodeURIComponent(repositoryName));
+}

@@ -1,0 +1,49 @@
+// The logged-in user's own page: profile fields and a password change.
+
+import { api } from "../api.js";
+import { h, clear, field, form, toast } from "../dom.js";
+
+export async function render(view, _match, ctx) {
+  const user = ctx.session.user;
+  if (!user) return ctx.go("/login");
+  const email = h("input", { type: "email", value: user.email || "" });
+  const realname = h("input", { type: "text", value: user.realname || "" });
+  const comment = h("input", { type: "text", value: user.comment || "" });
+  const profileForm = form({
+    fields: { email: field("Email", email), realname: field("Full name", realname), comment: field("Comment", comment) },
+    onSubmit: async () => {
+      await api.put(`/users/${user.user_id}`, { email: email.value, realname: realname.value, comment: comment.value });
+      Object.assign(user, { email: email.value, realname: realname.value, comment: comment.value });
+      toast("Profile saved");
+    },
+  });
+  const oldPassword = h("input", { type: "password", autocomplete: "current-password" });
+  const newPassword = h("input", { type: "password", autocomplete: "new-password" });
+  const repeat = h("input", { type: "password", autocomplete: "new-password" });
+  const passwordFields = {
+    old: field("Current password", oldPassword),
+    next: field("New password", newPassword, "At least 8 characters with an upper-case letter, a lower-case letter and a digit."),
+    repeat: field("Repeat the new password", repeat),
+  };
+  const passwordForm = form({
+    fields: passwordFields,
+    submitLabel: "Change password",
+    errorField: (error) => (/old password/i.test(error.message) ? "old" : error.field || "next"),
+    onSubmit: async () => {
+      if (newPassword.value !== repeat.value) {
+        const error = new Error("The two new passwords differ."); error.field = "repeat"; throw error;
+      }
+      await api.put(`/users/${user.user_id}/password`, { old_password: oldPassword.value, new_password: newPassword.value });
+      oldPassword.value = newPassword.value = repeat.value = "";
+      toast("Password changed; other sessions were logged out");
+    },
+  });
+  clear(view,
+    h("h1", {}, "Your profile"),
+    h("section", { class: "panel" }, h("dl", { class: "kv" },
+      h("dt", {}, "Username"), h("dd", {}, user.username),
+      h("dt", {}, "Administrator"), h("dd", {}, user.sysadmin_flag ? "Yes" : "No"),
+      h("dt", {}, "Member since"), h("dd", {}, new Date(user.creation_time).toLocaleDateString()))),
+    h("section", { class: "panel" }, h("h2", {}, "Details"), profileForm),
+    h("section", { class: "panel" }, h("h2", {}, "Password"), passwordForm));
+}
