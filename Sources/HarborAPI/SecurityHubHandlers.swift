@@ -14,22 +14,34 @@ struct SecurityHubHandlers {
     /// With `tune_count`, totals beyond this read -1 rather than being counted.
     static let tunedCountLimit = 1000
 
+    /// With `project_id` (Berth's addition, for the portal's project page), the counts of that
+    /// project's reports, for anyone who may read its scan results; the lists of dangerous CVEs
+    /// and artifacts stay system-wide and for system administrators.
     func summary(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.require(context.identity, system: Permission(.securityHub, .read))
+        var projectID: Int64?
+        if let raw = request.uri.queryParameters["project_id"] {
+            guard let id = Int64(raw), let project = try await services.projects.find(id: id) else {
+                throw APIError.badRequest("project_id must name a project")
+            }
+            try await services.require(context.identity, Permission(.scan, .read), in: project)
+            projectID = id
+        } else {
+            try services.require(context.identity, system: Permission(.securityHub, .read))
+        }
         let store = SecurityHubStore(database: services.database)
-        let summary = try await store.summary()
+        let summary = try await store.summary(projectID: projectID)
         func count(_ words: String...) -> Int64 { words.reduce(0) { $0 + (summary.bySeverity[$1] ?? 0) } }
         // Harbor has no Negligible bucket: negligible findings count as low.
         var body = SecuritySummaryResp(
             critical_cnt: count("Critical"), high_cnt: count("High"), medium_cnt: count("Medium"), low_cnt: count("Low", "Negligible"),
             none_cnt: count("None"), unknown_cnt: count("Unknown"), total_vuls: summary.bySeverity.values.reduce(0, +),
             scanned_cnt: summary.scanned, total_artifact: summary.totalArtifacts, fixable_cnt: summary.fixable)
-        if try flag(request, "with_dangerous_cve", default: false) {
+        if projectID == nil, try flag(request, "with_dangerous_cve", default: false) {
             body.dangerous_cves = try await store.dangerousCVEs().map {
                 DangerousCVEResp(cve_id: $0.cveID, severity: $0.severity, cvss_score_v3: $0.cvssScoreV3, desc: $0.description, package: $0.package, version: $0.version)
             }
         }
-        if try flag(request, "with_dangerous_artifact", default: false) {
+        if projectID == nil, try flag(request, "with_dangerous_artifact", default: false) {
             body.dangerous_artifacts = try await store.dangerousArtifacts().map {
                 DangerousArtifactResp(project_id: $0.projectID, repository_name: $0.repository, digest: $0.digest,
                                       critical_cnt: $0.critical, high_cnt: $0.high, medium_cnt: $0.medium)

@@ -66,20 +66,36 @@ public struct SecurityHubStore: Sendable {
         v.cvss_score_v3, v.description, v.links, v.cwe_ids, v.vendor_attributes
         """
 
-    public func summary() async throws -> SecuritySummary {
-        try await database.read { db in
+    /// Counts over every stored report, or over one project's (`projectID`, Berth's project view).
+    public func summary(projectID: Int64? = nil) async throws -> SecuritySummary {
+        // The project's manifests, joined in where a project is asked for.
+        let scope: @Sendable (_ table: String, _ alias: String) -> SQLQueryString = { table, alias in
+            guard let projectID else { return "\(unsafeRaw: table) \(unsafeRaw: alias)" }
+            return """
+                \(unsafeRaw: table) \(unsafeRaw: alias) JOIN manifests sm ON sm.id = \(unsafeRaw: alias).manifest_id
+                JOIN repositories sr ON sr.id = sm.repository_id AND sr.project_id = \(bind: projectID)
+                """
+        }
+        return try await database.read { db in
             var bySeverity: [String: Int64] = [:]
-            for row in try await db.raw("SELECT severity_rank, COUNT(*) AS n FROM scan_vulnerabilities GROUP BY severity_rank").all() {
+            for row in try await db.raw("SELECT v.severity_rank, COUNT(*) AS n FROM \(scope("scan_vulnerabilities", "v")) GROUP BY v.severity_rank").all() {
                 let rank = try row.decode(column: "severity_rank", as: Int.self)
                 let word = HarborSeverity.ordered.indices.contains(rank) ? HarborSeverity.ordered[rank] : "Unknown"
                 bySeverity[word, default: 0] += try row.decode(column: "n", as: Int64.self)
             }
-            let fixable = try await db.raw("SELECT COUNT(*) AS n FROM scan_vulnerabilities WHERE fixed_version <> ''").first()?
+            let fixable = try await db.raw("SELECT COUNT(*) AS n FROM \(scope("scan_vulnerabilities", "v")) WHERE v.fixed_version <> ''").first()?
                 .decode(column: "n", as: Int64.self) ?? 0
             let scanned = try await db.raw("""
-                SELECT COUNT(DISTINCT manifest_id) AS n FROM scan_reports WHERE scan_type = 'vulnerability' AND report IS NOT NULL
+                SELECT COUNT(DISTINCT s.manifest_id) AS n FROM \(scope("scan_reports", "s")) WHERE s.scan_type = 'vulnerability' AND s.report IS NOT NULL
                 """).first()?.decode(column: "n", as: Int64.self) ?? 0
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM manifests").first()?.decode(column: "n", as: Int64.self) ?? 0
+            let total: Int64
+            if let projectID {
+                total = try await db.raw("""
+                    SELECT COUNT(*) AS n FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.project_id = \(bind: projectID)
+                    """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            } else {
+                total = try await db.raw("SELECT COUNT(*) AS n FROM manifests").first()?.decode(column: "n", as: Int64.self) ?? 0
+            }
             return SecuritySummary(bySeverity: bySeverity, fixable: fixable, scanned: scanned, totalArtifacts: total)
         }
     }
