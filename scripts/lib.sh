@@ -2,8 +2,8 @@
 
 # Debian packages the tests and benchmarks use: real clients and peers.
 # The build itself needs nothing beyond a fresh machine (tests/build checks it). Scanner tests:
-# rpm, zip, unzip, binutils, zstd.
-BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk rpm zip unzip binutils zstd"
+# rpm, zip, unzip, binutils, zstd. The portal's tests: chromium, chromium-driver (with Selenium).
+BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk rpm zip unzip binutils zstd chromium chromium-driver"
 
 install_test_dependencies() {
     local missing=()
@@ -16,7 +16,7 @@ install_test_dependencies() {
         apt-get update -qq
         apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml bcrypt cryptography 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
+    python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml bcrypt cryptography selenium 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 }
 
 # Starts a throwaway PostgreSQL cluster on a free loopback port; sets PG_DIR and BERTH_TEST_POSTGRES_URL.

@@ -77,6 +77,13 @@ class Portal:
                         return element.find_element(By.CSS_SELECTOR, "input, select, textarea")
                 except StaleElementReferenceException:
                     continue
+            # Toolbar filters are named by aria-label rather than a visible label.
+            for element in driver.find_elements(By.CSS_SELECTOR, "input[aria-label], select[aria-label], textarea[aria-label]"):
+                try:
+                    if element.get_attribute("aria-label") == label and element.is_displayed():
+                        return element
+                except StaleElementReferenceException:
+                    continue
             return False
         return WebDriverWait(self.driver, timeout).until(lookup)
 

@@ -1,0 +1,158 @@
+"""The portal in a real browser (Debian's Chromium through Selenium), on the real binary: the seed's
+project steps done through the pages as a Harbor user would, checked through the API and with
+skopeo. The administration steps (registries, replication, GC) are in test_portal_admin.py, the
+other project tabs in test_portal_project.py. Screenshots land in test-artifacts/portal/.
+"""
+import os
+import subprocess
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from conftest import ADMIN_PASSWORD, run, wait_for
+from portal import Portal
+from test_scanning import VULNDB, build_python_image
+
+API = "/api/v2.0"
+
+
+def login(portal, user="admin", password=ADMIN_PASSWORD):
+    portal.open("/#/login")
+    portal.fill("Username", user)
+    portal.fill("Password", password)
+    portal.click("Log in")
+    portal.rendered("/projects")
+
+
+def test_the_seeds_project_steps_in_the_portal(berth, berth_binary, tmp_path):
+    run(berth_binary, "vulndb", "import", VULNDB,
+        env=dict(os.environ, BERTH_DATA_DIR=berth.data_dir, BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    layout = build_python_image(str(tmp_path / "img"))
+    portal = Portal(berth.url)
+    # Deliberate bad input below: the API answers 400 and 409, which the browser logs.
+    portal.expected_failures = ["/api/v2.0/projects - Failed to load resource: the server responded with a status of 400",
+                                "/api/v2.0/robots - Failed to load resource: the server responded with a status of 409"]
+    try:
+        login(portal)
+        portal.screenshot("projects")
+
+        # A bad name: the API's words beside the field, and no project.
+        portal.click("New project")
+        portal.fill("Project name", "My Project!")
+        portal.click("Create")
+        message = portal.field_error("Project name")
+        assert "project name" in message.lower() or "invalid" in message.lower(), message
+        assert requests.get(f"{berth.url}{API}/projects", auth=berth.auth).json()[-1]["name"] == "library"
+        portal.fill("Project name", "myproject")
+        portal.click("Create")
+        portal.wait_text("myproject")
+        project = requests.get(f"{berth.url}{API}/projects/myproject", auth=berth.auth).json()
+        project_id = project["project_id"]
+        assert project["metadata"]["public"] == "false"
+
+        # Configuration: scan on push, and the severity gate at Critical.
+        portal.go(f"/projects/{project_id}/policy")
+        portal.tick("Automatically scan images on push")
+        portal.tick("Prevent vulnerable images from running")
+        portal.choose("Prevent images with vulnerabilities of this severity and above", "Critical")
+        portal.screenshot("project-configuration")
+        portal.click("Save")
+        portal.wait_text("Configuration saved", css="#toasts")
+        metadata = requests.get(f"{berth.url}{API}/projects/{project_id}", auth=berth.auth).json()["metadata"]
+        assert metadata["auto_scan"] == "true" and metadata["prevent_vul"] == "true" and metadata["severity"] == "critical", metadata
+
+        # Push with skopeo while the repository page is open: the scan result appears in place.
+        portal.go(f"/projects/{project_id}/repositories")
+        run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", f"admin:{ADMIN_PASSWORD}", f"oci:{layout}:v1",
+            f"docker://{berth.host}/myproject/app:v1")
+        wait_for(lambda: requests.get(f"{berth.url}{API}/projects/myproject/repositories/app", auth=berth.auth).ok, what="the repository")
+        portal.go(f"/projects/{project_id}/repositories/app")
+        portal.wait_text("v1")
+        portal.wait_text("fixable", timeout=60)
+        bar = portal.find(".sevbar")
+        assert "vulnerabilities" in bar.get_attribute("aria-label"), bar.get_attribute("aria-label")
+        portal.screenshot("repository")
+
+        # The artifact: the vulnerabilities table, filtered by severity and sorted.
+        portal.driver.find_element(By.CSS_SELECTOR, "main table a.mono").click()
+        portal.rendered()
+        portal.wait_text("CVE-2023-43804")
+        portal.wait_text("Layers and build history")
+        high = portal.driver.find_elements(By.CSS_SELECTOR, "main .sev.High")
+        portal.choose("Severity", "Medium")
+        portal.wait_text("shown")
+        shown = [e.text for e in portal.driver.find_elements(By.CSS_SELECTOR, "main td .sev")]
+        assert shown and set(shown) == {"Medium"}, shown
+        assert high, "the report lists High findings"
+        portal.screenshot("artifact")
+
+        # A robot for CI: Push/Pull, 365 days; its secret is shown once and logs in with skopeo.
+        portal.go(f"/projects/{project_id}/robots")
+        portal.click("New robot account")
+        portal.fill("Name", "ci-pipeline")
+        portal.fill("Expires after (days, -1 for never)", "365")
+        portal.choose("Permissions", "Push and pull")
+        portal.click("Add")
+        secret = portal.find("[data-test=robot-secret] input").get_attribute("value")
+        portal.screenshot("robot-secret")
+        assert len(secret) >= 8
+        run("skopeo", "login", "--tls-verify=false", "-u", "robot$myproject+ci-pipeline", "-p", secret, berth.host,
+            env=dict(os.environ, REGISTRY_AUTH_FILE=str(tmp_path / "auth.json")))
+        run("skopeo", "inspect", "--tls-verify=false", f"docker://{berth.host}/myproject/app:v1",
+            env=dict(os.environ, REGISTRY_AUTH_FILE=str(tmp_path / "auth.json")))
+        portal.click("Done")
+        portal.wait_text("robot$myproject+ci-pipeline")
+        # The same name again: the API's conflict beside the field, and still one robot.
+        portal.click("New robot account")
+        portal.fill("Name", "ci-pipeline")
+        portal.click("Add")
+        assert "exist" in portal.field_error("Name").lower()
+        robots = requests.get(f"{berth.url}{API}/robots", params={"q": f"Level=project,ProjectID={project_id}"}, auth=berth.auth).json()
+        assert [r["name"] for r in robots] == ["robot$myproject+ci-pipeline"]
+        portal.dialog_close()
+
+        # Tag retention: "most recent 10".
+        portal.go(f"/projects/{project_id}/retention")
+        portal.click("Add rule")
+        portal.choose("By artifact count or number of days", "retain the most recently pushed N artifacts")
+        portal.fill("Count (N)", "10")
+        portal.click("Add")
+        portal.wait_text("retain the most recently pushed 10 artifacts")
+        portal.screenshot("project-retention")
+        retention_id = requests.get(f"{berth.url}{API}/projects/{project_id}", auth=berth.auth).json()["metadata"]["retention_id"]
+        rule = requests.get(f"{berth.url}{API}/retentions/{retention_id}", auth=berth.auth).json()["rules"][0]
+        assert rule["template"] == "latestPushedK" and rule["params"]["latestPushedK"] == 10, rule
+
+        # The summary: one repository, and the chart of CVEs by severity.
+        portal.go(f"/projects/{project_id}/summary")
+        assert portal.find("[data-test=repo-count]").text == "1"
+        portal.wait_text("Vulnerabilities by severity")
+        portal.screenshot("project-summary")
+
+        # Logging out ends the session: the API no longer knows the browser.
+        portal.click("Log out")
+        portal.rendered("/login")
+        portal.assert_clean()
+    finally:
+        portal.close()
+
+
+def test_an_anonymous_visitor_sees_public_projects_only(berth):
+    assert requests.post(f"{berth.url}{API}/projects", auth=berth.auth, json={"project_name": "hidden"}).status_code == 201
+    assert requests.post(f"{berth.url}{API}/projects", auth=berth.auth, json={"project_name": "shown", "public": True}).status_code == 201
+    portal = Portal(berth.url, width=390, height=844)
+    try:
+        portal.open("/#/projects")
+        portal.wait_text("shown")
+        names = [a.text for a in portal.driver.find_elements(By.CSS_SELECTOR, "main table td:first-child a")]
+        assert sorted(names) == ["library", "shown"], names
+        controls = {b.text for b in portal.all("main button")} - {"‹", "›"}
+        assert not controls, f"an anonymous visitor has nothing to create or delete: {controls}"
+        portal.screenshot("anonymous-projects-phone")
+        # Harbor's old addresses still lead somewhere.
+        portal.driver.get(berth.url + "/harbor/projects")
+        portal.rendered("/projects")
+        portal.assert_clean()
+    finally:
+        portal.close()
