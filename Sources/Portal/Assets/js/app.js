@@ -29,6 +29,7 @@ const routes = [
 /** What a view may ask of the frame: timers that stop when the view is left, and navigation. */
 function makeContext() {
   const timers = [];
+  const following = new Set();
   let alive = true;
   return {
     session,
@@ -41,6 +42,19 @@ function makeContext() {
         if (alive && again) timers.push(setTimeout(tick, ms));
       };
       timers.push(setTimeout(tick, ms));
+    },
+    /**
+     * Polls fn every `ms` while it returns something true (work still running); asking again
+     * while it polls changes nothing. For "follow this scan / run until it ends".
+     */
+    follow(ms, fn) {
+      if (following.has(fn)) return;
+      following.add(fn);
+      this.every(ms, async () => {
+        const more = Boolean(await fn());
+        if (!more) following.delete(fn);
+        return more;
+      });
     },
     leave() { alive = false; timers.forEach(clearTimeout); },
     get alive() { return alive; },

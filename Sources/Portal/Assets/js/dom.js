@@ -199,13 +199,28 @@ export function confirmDialog(title, message, confirmLabel = "Delete") {
 
 // ---------- copy
 
-/** A read-only text box with a Copy button (the clipboard, or a selection where that is refused). */
+/** Puts `text` on the clipboard; where the browser refuses, copies the selection of `fallback`. */
+async function copyText(text, fallback) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    const input = fallback || document.body.appendChild(h("textarea", { class: "visually-hidden" }, text));
+    input.select();
+    document.execCommand("copy");
+    if (!fallback) input.remove();
+  }
+  toast("Copied");
+}
+
+/** A read-only text box with a Copy button. */
 export function copyBox(text, label = "Copy") {
   const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label });
-  const button = h("button", { type: "button", class: "secondary", onclick: async () => {
-    try { await navigator.clipboard.writeText(text); toast("Copied"); } catch (_) { input.select(); document.execCommand("copy"); toast("Copied"); }
-  } }, label);
-  return h("div", { class: "copy" }, input, button);
+  return h("div", { class: "copy" }, input, h("button", { type: "button", class: "secondary", onclick: () => copyText(text, input) }, label));
+}
+
+/** A compact button that copies `text` (shown as its tooltip), for narrow table cells. */
+export function copyButton(text, label) {
+  return h("button", { type: "button", class: "secondary", title: text, "aria-label": label, dataset: { copy: text }, onclick: () => copyText(text) }, "Copy");
 }
 
 // ---------- vulnerabilities

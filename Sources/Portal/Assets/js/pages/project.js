@@ -2,7 +2,7 @@
 // from the project's own endpoints; the tabs of their own modules are imported below.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, field, form, checkbox, dialog, confirmDialog, toast, formatTime, formatSize, select, copyBox, severityChart, SEVERITIES } from "../dom.js";
+import { h, clear, table, pager, field, form, checkbox, dialog, confirmDialog, toast, formatTime, formatSize, select, copyBox, copyButton, severityChart, SEVERITIES } from "../dom.js";
 import * as members from "./project-members.js";
 import * as labels from "./project-labels.js";
 import * as scanner from "./project-scanner.js";
@@ -95,7 +95,7 @@ async function repositories(panel, project, ctx) {
           { title: "Artifacts", render: (r) => String(r.artifact_count) },
           { title: "Pulls", render: (r) => String(r.pull_count) },
           { title: "Last modified", render: (r) => formatTime(r.update_time) },
-          { title: "Pull command", render: (r) => copyBox(`docker pull ${host}/${r.name}`, "Copy") },
+          { title: "Pull command", render: (r) => copyButton(`docker pull ${host}/${r.name}`, `Copy the pull command of ${r.name}`) },
         ],
         rows: data || [],
         empty: state.name ? "No repository matches." : `No repositories yet. Push one: docker push ${host}/${project.name}/IMAGE:TAG`,
@@ -300,17 +300,15 @@ async function retention(panel, project, ctx) {
       editable ? h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
         policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); loadRuns(); } catch (e) { toast(e.message, "error"); }
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
         } }, "Dry run") : null,
         policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
           if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); loadRuns(); } catch (e) { toast(e.message, "error"); }
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
         } }, "Run now") : null) : null),
     policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
     h("h3", {}, "Runs"), runs);
-  const busy = await loadRuns();
-  if (id) ctx.every(3000, loadRuns);
-  return busy;
+  if (await loadRuns()) ctx.follow(3000, loadRuns);
 }
 
 function addRule(rules, save) {

@@ -3,7 +3,7 @@
 // and the pull command. A scan in progress updates in place.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyBox } from "../dom.js";
+import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton } from "../dom.js";
 import { registryHost, canManage } from "./project.js";
 
 const PAGE_SIZE = 15;
@@ -39,7 +39,7 @@ export async function render(view, { projectId, repository }, ctx) {
           { title: "Labels", render: (a) => (a.labels || []).map((l) => h("span", { class: "badge", style: `background:${l.color || "#e6ecf2"}` }, l.name)) },
           { title: "Push time", render: (a) => formatTime(a.push_time) },
           { title: "Pull time", render: (a) => formatTime(a.pull_time) },
-          { title: "Pull command", render: (a) => copyBox(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, "Copy") },
+          { title: "Pull command", render: (a) => copyButton(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, `Copy the pull command of ${shortDigest(a.digest)}`) },
           { title: "", render: (a) => h("div", { class: "actions" },
             mayChange ? h("button", { type: "button", class: "secondary", "aria-label": `Scan ${shortDigest(a.digest)}`, onclick: () => scan(a) }, "Scan") : null,
             canManage(project, ctx) || (ctx.session.user && project.current_user_role_id === 4)
@@ -56,7 +56,7 @@ export async function render(view, { projectId, repository }, ctx) {
     try {
       await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
       toast("Scan requested");
-      await load();
+      ctx.follow(2000, load);
     } catch (error) { toast(error.message, "error"); }
   }
 
@@ -70,9 +70,8 @@ export async function render(view, { projectId, repository }, ctx) {
     h("h1", {}, repository),
     h("div", { class: "toolbar" }, h("span", { class: "spacer" }), filter),
     list);
-  await load();
   // Scans in progress (or queued) are followed until they end, without a reload.
-  ctx.every(2000, load);
+  if (await load()) ctx.follow(2000, load);
 }
 
 function badges(artifact) {
