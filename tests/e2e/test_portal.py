@@ -156,3 +156,37 @@ def test_an_anonymous_visitor_sees_public_projects_only(berth):
         portal.assert_clean()
     finally:
         portal.close()
+
+
+def test_a_user_changes_their_password_on_their_profile(berth):
+    created = requests.post(f"{berth.url}{API}/users", auth=berth.auth,
+                            json={"username": "erin", "password": "Erin-Passw0rd", "email": "erin@example.com"})
+    assert created.status_code == 201, created.text
+    portal = Portal(berth.url)
+    portal.expected_failures = ["/password - Failed to load resource: the server responded with a status of 403"]
+    try:
+        login(portal, "erin", "Erin-Passw0rd")
+        assert not portal.all("#sidenav a[href='#/admin/users']"), "no administration for a plain user"
+        portal.go("/profile")
+        portal.fill("Full name", "Erin Example")
+        portal.click("Save")
+        portal.wait_text("Profile saved", css="#toasts")
+        portal.fill("Current password", "wrong-one")
+        portal.fill("New password", "Erin-Passw0rd2")
+        portal.fill("Repeat the new password", "Erin-Passw0rd2")
+        portal.click("Change password")
+        assert "old password" in portal.field_error("Current password")
+        portal.fill("Current password", "Erin-Passw0rd")
+        portal.fill("New password", "Erin-Passw0rd2")
+        portal.fill("Repeat the new password", "Erin-Passw0rd2")
+        portal.click("Change password")
+        portal.wait_text("Password changed", css="#toasts")
+        portal.screenshot("profile")
+        assert requests.get(f"{berth.url}{API}/users/current", auth=("erin", "Erin-Passw0rd2")).json()["realname"] == "Erin Example"
+        assert requests.get(f"{berth.url}{API}/users/current", auth=("erin", "Erin-Passw0rd")).status_code == 401
+        # The browser that made the change stays logged in.
+        portal.go("/projects")
+        portal.wait_text("erin", css="#user-menu")
+        portal.assert_clean()
+    finally:
+        portal.close()
