@@ -11,7 +11,7 @@ struct ImmutableRuleHandlers {
     static let maximumRules = 15
 
     func list(_ request: Request, context: some APIContext) async throws -> Response {
-        let project = try await services.namedProject(context)
+        let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.immutableTag, .list), in: project)
         let paging = try Pagination(request)
         let page = try await services.immutableRules.list(projectID: project.id, page: paging.offsetRequest)
@@ -20,7 +20,7 @@ struct ImmutableRuleHandlers {
     }
 
     func create(_ request: Request, context: some APIContext) async throws -> Response {
-        let project = try await services.namedProject(context)
+        let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.immutableTag, .create), in: project)
         let rule = try await JSONBody.decode(ImmutableRuleReq.self, from: request).validated()
         let existing = try await services.immutableRules.list(projectID: project.id, page: OffsetRequest(offset: 0, limit: 100)).items
@@ -34,7 +34,7 @@ struct ImmutableRuleHandlers {
     }
 
     func update(_ request: Request, context: some APIContext) async throws -> Response {
-        let project = try await services.namedProject(context)
+        let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.immutableTag, .update), in: project)
         let id = try context.parameters.requiredID("immutable_rule_id")
         let rule = try await JSONBody.decode(ImmutableRuleReq.self, from: request).validated()
@@ -46,7 +46,7 @@ struct ImmutableRuleHandlers {
     }
 
     func delete(_ request: Request, context: some APIContext) async throws -> Response {
-        let project = try await services.namedProject(context)
+        let project = try await services.project(request, parameter: try context.parameters.required("project_name_or_id"))
         try await services.require(context.identity, Permission(.immutableTag, .delete), in: project)
         let id = try context.parameters.requiredID("immutable_rule_id")
         guard try await services.immutableRules.delete(id: id, projectID: project.id) else {

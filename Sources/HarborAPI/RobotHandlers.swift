@@ -41,7 +41,9 @@ struct RobotHandlers {
             try services.require(context.identity, system: Permission(.robot, .list))
         }
         let paging = try Pagination(request)
-        let robots = try await services.robots.list(projectID: projectID)
+        // Harbor's `Level=system` or `Level=project` narrows the list to robots of that level.
+        let level = query.exact["level"]?.lowercased()
+        let robots = try await services.robots.list(projectID: projectID).filter { level == nil || $0.level == level }
         let pageItems = paging.slice(robots)
         return try JSONResponse.ok(pageItems.map(Self.response), headers: paging.headers(total: Int64(robots.count), path: "/api/v2.0/robots"))
     }

@@ -38,7 +38,7 @@ extension PortalAssets {
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/><path d="M6 20h20l-3 6H9z" fill="#fff"/><rect x="9" y="11" width="6" height="7" fill="#9fd0ff"/><rect x="16" y="7" width="7" height="11" fill="#fff"/></svg>
 
 """####),
-        "css/berth.css": PortalAsset(contentType: "text/css; charset=utf-8", etag: "\"7b00d9fe7fd1e8cb14f4\"", text: ####"""
+        "css/berth.css": PortalAsset(contentType: "text/css; charset=utf-8", etag: "\"4c6243819586d4e37a5f\"", text: ####"""
 /* Berth portal: one stylesheet, no framework. Layout is a top bar, a side navigation that folds
    away under 800 px, and a main column; tables scroll sideways on narrow screens. */
 :root {
@@ -48,6 +48,8 @@ extension PortalAssets {
   --radius: 6px; font-size: 15px;
 }
 * { box-sizing: border-box; }
+/* `hidden` wins over any display a class gives (grid fields, flex rows). */
+[hidden] { display: none !important; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--page); line-height: 1.45; }
 a { color: var(--blue); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, [tabindex]:focus-visible {
@@ -167,6 +169,62 @@ dialog footer { padding: .75rem 1.25rem; border-top: 1px solid var(--line); disp
   .kv { grid-template-columns: 1fr; }
 }
 
+/* ---------- Project tabs: members, labels, scanner, immutability, webhooks, logs
+   (js/pages/project-*.js). Appended; nothing above is changed. */
+.row-actions { display: flex; flex-wrap: wrap; gap: .35rem .9rem; white-space: nowrap; }
+.label-chip { display: inline-block; padding: .05rem .55rem; border-radius: 4px; font-size: .85rem; background: #e6ecf2; color: var(--ink); border: 1px solid rgba(0,0,0,.12); max-width: 100%; overflow-wrap: anywhere; }
+.label-preview { font-size: .85rem; color: var(--muted); }
+input[type=color] { width: 4rem; height: 2.2rem; padding: .15rem; cursor: pointer; }
+.selector-row { display: flex; gap: .5rem; flex-wrap: wrap; }
+.selector-row input { flex: 1; min-width: 10rem; }
+fieldset.group { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem .75rem .75rem; margin: 0; min-width: 0; }
+fieldset.group legend { font-weight: 600; font-size: .92rem; padding: 0 .25rem; }
+fieldset.group.invalid { border-color: var(--danger); }
+fieldset.group .field { gap: 0; }
+.check-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: .35rem .75rem; }
+.rule-list { padding-left: 1.5rem; margin: 0 0 1rem; display: grid; gap: .5rem; }
+.rule-list li { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem .75rem; }
+.rule-list li.disabled > span:first-child { color: var(--muted); }
+.rule-list .row-actions { display: inline-flex; margin-left: .5rem; }
+.wrap { overflow-wrap: anywhere; white-space: normal; }
+details > summary { cursor: pointer; margin: .5rem 0; }
+.panel-title { margin-top: 0; }
+.field.collapsed { display: none; }
+.kv dd.prose { word-break: normal; overflow-wrap: anywhere; }
+@media (max-width: 800px) {
+  .selector-row input { min-width: 0; }
+  .check-grid { grid-template-columns: 1fr; }
+}
+
+/* ---------- Administration (js/pages/admin*.js) ----------
+   Scoped to .admin-view, the wrapper of every administration view and dialog body. Appended;
+   nothing above is changed (.row-actions comes from the project tabs' section). */
+/* Form columns may shrink below a long option's text, so dialogs fit a phone's width. */
+.admin-view .form, .admin-view .field { grid-template-columns: minmax(0, 1fr); }
+.admin-view .field > input, .admin-view .field > select, .admin-view .field > textarea { min-width: 0; max-width: 100%; }
+.admin-view .panel > h2:first-child, .admin-view .panel > p:first-child { margin-top: 0; }
+.admin-view .checklist { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem .75rem; max-height: 14rem; overflow: auto; display: grid; gap: .1rem; min-width: 0; }
+.admin-view .checklist legend { font-weight: 600; font-size: .92rem; padding: 0 .25rem; }
+.admin-view .checklist .field { gap: 0; }
+.admin-view .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin-bottom: .75rem; }
+.admin-view .filters .field { min-width: 10rem; flex: 1 1 10rem; max-width: 16rem; }
+.admin-view .filters .actions { padding-bottom: .1rem; }
+.admin-view .filters input, .admin-view .filters select { width: 100%; min-width: 0; }
+.admin-view .admin-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr)); gap: 0 1rem; }
+/* Grid items would otherwise grow to their tables' width instead of letting them scroll. */
+.admin-view .admin-columns > * { min-width: 0; }
+.admin-view .ping-result { min-height: 1.5rem; }
+.admin-view .ping-result .badge { margin-right: .4rem; }
+.admin-view .allowlist { list-style: none; padding: 0; margin: 0; display: grid; gap: .35rem; }
+.admin-view .spaced { margin-top: 1rem; }
+.admin-view .progress + .muted { font-size: .85rem; }
+/* Job logs wrap in their dialog rather than scroll sideways. */
+.admin-view pre.log { white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (max-width: 800px) {
+  .admin-view .filters .field { max-width: none; }
+  .admin-view .admin-columns { grid-template-columns: 1fr; }
+}
+
 """####),
         "js/api.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"242d9a5bd999c1454b3b\"", text: ####"""
 // Every call the portal makes goes through here: the same /api/v2.0 the CLI users call, with the
@@ -244,7 +302,7 @@ export function repoSegment(repositoryName) {
 }
 
 """####),
-        "js/app.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"230e40a443d30d796af6\"", text: ####"""
+        "js/app.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9dff07453bb07ae7a4bc\"", text: ####"""
 // The portal's frame: who is logged in, the side navigation, and the hash router that draws one
 // view at a time into <main>. Views are modules under pages/; each exports render(view, params, ctx).
 
@@ -276,6 +334,7 @@ const routes = [
 /** What a view may ask of the frame: timers that stop when the view is left, and navigation. */
 function makeContext() {
   const timers = [];
+  const following = new Set();
   let alive = true;
   return {
     session,
@@ -288,6 +347,19 @@ function makeContext() {
         if (alive && again) timers.push(setTimeout(tick, ms));
       };
       timers.push(setTimeout(tick, ms));
+    },
+    /**
+     * Polls fn every `ms` while it returns something true (work still running); asking again
+     * while it polls changes nothing. For "follow this scan / run until it ends".
+     */
+    follow(ms, fn) {
+      if (following.has(fn)) return;
+      following.add(fn);
+      this.every(ms, async () => {
+        const more = Boolean(await fn());
+        if (!more) following.delete(fn);
+        return more;
+      });
     },
     leave() { alive = false; timers.forEach(clearTimeout); },
     get alive() { return alive; },
@@ -401,7 +473,7 @@ async function start() {
 start();
 
 """####),
-        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"63b1fe10dc3396ea06db\"", text: ####"""
+        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9d06eacebce9df27d242\"", text: ####"""
 // Small building blocks every page uses: element creation, tables with paging, forms whose
 // fields show the API's message beside them, dialogs, toasts, and the severity bar.
 
@@ -603,13 +675,28 @@ export function confirmDialog(title, message, confirmLabel = "Delete") {
 
 // ---------- copy
 
-/** A read-only text box with a Copy button (the clipboard, or a selection where that is refused). */
+/** Puts `text` on the clipboard; where the browser refuses, copies the selection of `fallback`. */
+async function copyText(text, fallback) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    const input = fallback || document.body.appendChild(h("textarea", { class: "visually-hidden" }, text));
+    input.select();
+    document.execCommand("copy");
+    if (!fallback) input.remove();
+  }
+  toast("Copied");
+}
+
+/** A read-only text box with a Copy button. */
 export function copyBox(text, label = "Copy") {
   const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label });
-  const button = h("button", { type: "button", class: "secondary", onclick: async () => {
-    try { await navigator.clipboard.writeText(text); toast("Copied"); } catch (_) { input.select(); document.execCommand("copy"); toast("Copied"); }
-  } }, label);
-  return h("div", { class: "copy" }, input, button);
+  return h("div", { class: "copy" }, input, h("button", { type: "button", class: "secondary", onclick: () => copyText(text, input) }, label));
+}
+
+/** A compact button that copies `text` (shown as its tooltip), for narrow table cells. */
+export function copyButton(text, label) {
+  return h("button", { type: "button", class: "secondary", title: text, "aria-label": label, dataset: { copy: text }, onclick: () => copyText(text) }, "Copy");
 }
 
 // ---------- vulnerabilities
@@ -655,12 +742,1539 @@ export function scanOverview(artifact) {
 }
 
 """####),
-        "js/pages/admin.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"61d655b1dfe33c92f632\"", text: ####"""
-// Placeholder until administration is written.
-import { h, clear } from "../dom.js";
+        "js/pages/admin-allowlist.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"abc15a420166c3ff1637\"", text: ####"""
+// The system CVE allowlist: CVEs ignored when deciding whether an image is too vulnerable to
+// pull, in every project that uses the system list, until an optional expiry date.
 
-export async function render(view, { section }) {
-  clear(view, h("h1", {}, section), h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, clear, field, form, checkbox, toast, formatTime } from "../dom.js";
+import { rowButton } from "./admin-shared.js";
+
+export async function render(view) {
+  const { data: allowlist } = await api.get("/system/CVEAllowlist");
+  let ids = (allowlist.items || []).map((item) => item.cve_id);
+  const itemsHolder = h("div");
+  const drawItems = () => clear(itemsHolder, ids.length === 0
+    ? h("p", { class: "muted" }, "The allowlist is empty.")
+    : h("ul", { class: "allowlist", dataset: { test: "allowlist-items" } }, ids.map((id) =>
+      h("li", {}, h("span", { class: "mono" }, id), " ", rowButton("Remove", `Remove ${id}`, () => { ids = ids.filter((other) => other !== id); drawItems(); })))));
+
+  const additions = h("textarea", { rows: 3, placeholder: "CVE-2024-1234, CVE-2023-5678" });
+  const never = checkbox("Never expires", !allowlist.expires_at);
+  const expiry = h("input", { type: "date", value: allowlist.expires_at ? dateValue(allowlist.expires_at) : "", disabled: !allowlist.expires_at });
+  never.input.addEventListener("change", () => { expiry.disabled = never.input.checked; });
+  const addButton = h("button", { type: "button", class: "secondary", onclick: () => {
+    const fresh = additions.value.split(/[\s,]+/).map((id) => id.trim()).filter((id) => id && !ids.includes(id));
+    ids = ids.concat([...new Set(fresh)]);
+    additions.value = "";
+    drawItems();
+  } }, "Add to the list");
+  const fields = {
+    additions: field("CVE IDs to add (separated by commas, spaces or lines)", additions),
+    expiry: field("Expires on", expiry, "The allowlist stops applying at the start of this day."),
+  };
+  const editor = form({
+    fields,
+    submitLabel: "Save allowlist",
+    errorField: (error) => (/expir/i.test(error.message) ? "expiry" : "additions"),
+    onSubmit: async () => {
+      if (!never.input.checked && !expiry.value) throw new Error("Choose an expiry date, or tick Never expires.");
+      await api.put("/system/CVEAllowlist", {
+        items: ids.map((cve_id) => ({ cve_id })),
+        expires_at: never.input.checked ? null : Math.floor(new Date(expiry.value + "T00:00:00").getTime() / 1000),
+      });
+      toast("CVE allowlist saved");
+    },
+  });
+  // The Add button belongs with the text box it reads, "Never expires" with the date it overrides.
+  fields.additions.append(h("div", { class: "actions" }, addButton));
+  fields.expiry.before(never);
+  drawItems();
+  clear(view,
+    h("h1", {}, "CVE allowlist"),
+    h("p", { class: "muted" }, "Vulnerabilities listed here are ignored by the pull gate of projects that use the system allowlist. ",
+      allowlist.update_time && !allowlist.update_time.startsWith("1970") ? `Last changed ${formatTime(allowlist.update_time)}.` : ""),
+    h("section", { class: "panel" }, h("h2", {}, "Allowed CVEs"), itemsHolder),
+    h("section", { class: "panel" }, editor));
+}
+
+/** `YYYY-MM-DD` of seconds since the epoch, in local time (what <input type=date> shows). */
+function dateValue(seconds) {
+  const date = new Date(seconds * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+"""####),
+        "js/pages/admin-audit.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"aa4a66aeb32bac1c8ba1\"", text: ####"""
+// Audit logs: who did what to which resource, newest first, filtered by user, resource and
+// operation (Harbor's `q` terms: user and resource match as substrings, the operation exactly).
+
+import { api } from "../api.js";
+import { h, clear, table, field, select, formatTime } from "../dom.js";
+import { pagedList, searchForm, harborQuery } from "./admin-shared.js";
+
+const OPERATIONS = ["create", "delete", "update", "pull", "push", "login", "logout"];
+
+export async function render(view) {
+  let query = "";
+  const username = h("input", { type: "text", autocomplete: "off" });
+  const resource = h("input", { type: "text", autocomplete: "off" });
+  const operation = select([["", "Any"], ...OPERATIONS.map((o) => [o, o])], "");
+  const list = pagedList({
+    fetchPage: (paging) => api.get("/audit-logs", { ...paging, q: query || undefined, sort: "-op_time" }),
+    draw: (rows) => table({
+      caption: "Audit logs",
+      columns: [
+        { title: "Time", render: (l) => formatTime(l.op_time) },
+        { title: "Username", render: (l) => l.username },
+        { title: "Resource", render: (l) => h("span", { class: "mono" }, l.resource) },
+        { title: "Resource type", render: (l) => l.resource_type },
+        { title: "Operation", render: (l) => l.operation },
+      ],
+      rows,
+      empty: query ? "No log line matches the filters." : "Nothing has been logged yet.",
+    }),
+  });
+  const filters = searchForm("Filter audit logs", [field("Username", username), field("Resource", resource), field("Operation", operation)], () => {
+    query = harborQuery([["username", username.value.trim(), "=~"], ["resource", resource.value.trim(), "=~"], ["operation", operation.value]]);
+    return list.load(1);
+  });
+  clear(view, h("h1", {}, "Audit logs"), filters, list.element);
+  await list.load(1);
+}
+
+"""####),
+        "js/pages/admin-configuration.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"0cd1185e384c371f3b0a\"", text: ####"""
+// System configuration (`/configurations`). Berth takes the audit log's settings so far; any
+// other key the server returns is shown read-only, so nothing it reports is hidden.
+
+import { api } from "../api.js";
+import { h, clear, field, form, checkbox, toast } from "../dom.js";
+
+/** The keys PUT /configurations accepts (ConfigurationHandlers.swift). */
+const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types"];
+
+export async function render(view) {
+  const [{ data: settings }, { data: events }] = await Promise.all([
+    api.get("/configurations"),
+    api.get("/auditlog-exts/events").catch(() => ({ data: [] })),
+  ]);
+  const value = (key) => (settings[key] ? settings[key].value : undefined);
+  const endpoint = h("input", { type: "text", autocomplete: "off", placeholder: "syslog.example.com:514", value: value("audit_log_forward_endpoint") || "" });
+  const skip = checkbox("Do not keep audit logs in the database (forward them only)", value("skip_audit_log_database") === true);
+  const disabled = new Set(String(value("disabled_audit_log_event_types") || "").split(",").map((t) => t.trim()).filter(Boolean));
+  const eventBoxes = (events || []).map((e) => checkbox(e.event_type, disabled.has(e.event_type), { value: e.event_type }));
+  const fields = {
+    endpoint: field("Audit log forward endpoint", endpoint, "host:port of a syslog receiver over TCP; empty to forward nothing."),
+    skip,
+    events: h("fieldset", { class: "checklist" }, h("legend", {}, "Event types not to record"), eventBoxes),
+  };
+  // The fieldset and checkbox are not field() wrappers: errors about them go beside the endpoint
+  // (the one rule between them names it) or to the form's own line.
+  const editor = form({
+    fields,
+    submitLabel: "Save",
+    errorField: (error) => (/endpoint|syslog|connect/i.test(error.message) ? "endpoint" : null),
+    onSubmit: async () => {
+      await api.put("/configurations", {
+        audit_log_forward_endpoint: endpoint.value.trim(),
+        skip_audit_log_database: skip.input.checked,
+        disabled_audit_log_event_types: eventBoxes.filter((b) => b.input.checked).map((b) => b.input.value).join(","),
+      });
+      toast("Configuration saved");
+    },
+  });
+  const others = Object.keys(settings).filter((key) => !EDITABLE.includes(key)).sort();
+  clear(view,
+    h("h1", {}, "Configuration"),
+    h("section", { class: "panel" }, h("h2", {}, "Audit log"), editor),
+    others.length ? h("section", { class: "panel" }, h("h2", {}, "Other settings (read-only)"),
+      h("dl", { class: "kv" }, others.flatMap((key) => [h("dt", {}, key), h("dd", { class: "mono" }, JSON.stringify(settings[key].value))]))) : null);
+}
+
+"""####),
+        "js/pages/admin-gc.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"8d3e178f8624f8bab767\"", text: ####"""
+// Garbage collection: run it now (or as a dry run that only reports), its schedule, and the
+// history of runs with their logs, updated in place while one runs.
+
+import { api } from "../api.js";
+import { h, clear, table, field, checkbox, select, toast, formatTime } from "../dom.js";
+import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, showLog, schedulePanel, jobParameters } from "./admin-shared.js";
+
+const PATH = "/system/gc";
+const PAGE_SIZE = 10;
+
+export async function render(view, _id, ctx) {
+  const { data: scheduled } = await api.get(`${PATH}/schedule`);
+  const saved = jobParameters(scheduled);
+  const untagged = checkbox("Also delete untagged artifacts", Boolean(saved.delete_untagged));
+  const workers = select([1, 2, 3, 4, 5].map((n) => [n, String(n)]), saved.workers || 1);
+  const parameters = (dryRun = false) => ({ delete_untagged: untagged.input.checked, dry_run: dryRun, workers: Number(workers.value) });
+
+  const history = pagedList({ pageSize: PAGE_SIZE, fetchPage: (paging) => api.get(PATH, paging), draw: (runs) => historyTable(runs, refresh) });
+  /** Redraws the history if it changed; answers whether a run is still going (the poll goes on). */
+  const refresh = async (page) => (await history.load(page)).some((run) => isUnfinished(run.job_status));
+  const watch = poller(ctx, refresh);
+
+  async function run(dryRun) {
+    try {
+      // Harbor runs GC now by "scheduling" it Manual.
+      await api.post(`${PATH}/schedule`, { schedule: { type: "Manual" }, parameters: parameters(dryRun) });
+      toast(dryRun ? "Dry run started" : "Garbage collection started");
+      await refresh(1);
+      watch();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  clear(view,
+    h("h1", {}, "Garbage collection"),
+    h("section", { class: "panel" },
+      h("p", { class: "muted" }, "Deletes the blobs no artifact uses any more, freeing storage. Pushes go on while it runs."),
+      h("div", { class: "form" }, untagged, field("Workers", workers, "Blobs deleted at the same time."),
+        h("div", { class: "actions" },
+          h("button", { type: "button", onclick: () => run(false) }, "GC now"),
+          h("button", { type: "button", class: "secondary", onclick: () => run(true) }, "Dry run")))),
+    h("section", { class: "panel" }, h("h2", {}, "Schedule"),
+      await schedulePanel(`${PATH}/schedule`, { parameters: () => parameters(false) })),
+    h("h2", {}, "History"),
+    history.element);
+  if (await refresh(1)) watch();
+}
+
+function historyTable(runs, refresh) {
+  return table({
+    caption: "Garbage collection runs",
+    columns: [
+      { title: "ID", render: (r) => String(r.id) },
+      { title: "Trigger", render: (r) => (r.job_kind === "SCHEDULE" ? "Schedule" : "Manual") },
+      { title: "Dry run", render: (r) => (jobParameters(r).dry_run ? "Yes" : "No") },
+      { title: "Status", render: (r) => h("span", { dataset: { test: "gc-status" } }, statusBadge(r.job_status)) },
+      { title: "Started", render: (r) => formatTime(r.creation_time) },
+      { title: "Updated", render: (r) => formatTime(r.update_time) },
+      { title: "Actions", render: (r) => rowButtons(
+        rowButton("Log", `Log of GC run ${r.id}`, () => showLog(`Log of GC run ${r.id}`, `${PATH}/${r.id}/log`)),
+        isUnfinished(r.job_status) ? rowButton("Stop", `Stop GC run ${r.id}`, async () => { await api.put(`${PATH}/${r.id}`); await refresh(); }) : null) },
+    ],
+    rows: runs,
+    empty: "Garbage collection has not run yet.",
+  });
+}
+
+"""####),
+        "js/pages/admin-jobs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"cf3cdfaeece6e50e909f\"", text: ####"""
+// The job service dashboard: the queue of each job type (pause, resume, stop), the worker pools
+// and what each worker runs, and the schedules. Redrawn in place every few seconds.
+
+import { api } from "../api.js";
+import { h, clear, table, toast, formatTime } from "../dom.js";
+import { rowButton, rowButtons, redrawOnChange, statusBadge } from "./admin-shared.js";
+
+const REFRESH_MS = 4000;
+/** The queue of the schedules themselves (Berth's Scheduler): pausing it holds every schedule. */
+const SCHEDULER = "SCHEDULER";
+
+export async function render(view, _id, ctx) {
+  const queues = h("div");
+  const workers = h("div");
+  const schedules = h("div");
+  const refreshers = [
+    redrawOnChange(queues, fetchQueues, (data) => queuesTable(data, refresh)),
+    redrawOnChange(workers, fetchWorkers, workersTables),
+    redrawOnChange(schedules, fetchSchedules, schedulesSection(refresh)),
+  ];
+  async function refresh() {
+    await Promise.all(refreshers.map((r) => r()));
+    return true;
+  }
+  clear(view,
+    h("h1", {}, "Job service"),
+    h("p", { class: "muted" }, `Refreshed every ${REFRESH_MS / 1000} seconds.`),
+    h("h2", {}, "Queues"),
+    h("div", { class: "toolbar" },
+      queueButton("Pause all", "all", "pause", refresh), queueButton("Resume all", "all", "resume", refresh),
+      queueButton("Stop all", "all", "stop", refresh, ["Stop every job", "Stop every pending and running job of every type?", "Stop all"])),
+    queues,
+    h("h2", {}, "Workers"), workers,
+    h("h2", {}, "Schedules"), schedules);
+  await refresh();
+  ctx.every(REFRESH_MS, refresh);
+}
+
+async function fetchQueues() {
+  return (await api.get("/jobservice/queues")).data || [];
+}
+
+async function fetchWorkers() {
+  const [{ data: pools }, { data: workers }] = await Promise.all([api.get("/jobservice/pools"), api.get("/jobservice/pools/all/workers")]);
+  return { pools: pools || [], workers: workers || [] };
+}
+
+async function fetchSchedules() {
+  const [{ data: list }, { data: status }] = await Promise.all([api.get("/schedules", { page_size: 100 }), api.get("/schedules/all/paused")]);
+  return { list: list || [], paused: Boolean(status && status.paused) };
+}
+
+/** PUT /jobservice/queues/{type} {action}; `confirm` asks first (a stop cannot be undone). */
+function queueButton(text, jobType, action, refresh, confirm, label = text) {
+  return rowButton(text, label, async () => {
+    await api.put(`/jobservice/queues/${encodeURIComponent(jobType)}`, { action });
+    toast(`${jobType === "all" ? "Every queue" : jobType}: ${action} done`);
+    await refresh();
+  }, { confirm, kind: jobType === "all" ? "secondary" : "link" });
+}
+
+function queuesTable(queues, refresh) {
+  return table({
+    caption: "Job queues",
+    columns: [
+      { title: "Job type", render: (q) => q.job_type },
+      { title: "Pending", render: (q) => String(q.count) },
+      { title: "Latency", render: (q) => `${q.latency} s` },
+      { title: "State", render: (q) => (q.paused ? h("span", { class: "badge warn" }, "Paused") : h("span", { class: "badge ok" }, "Active")) },
+      { title: "Actions", render: (q) => rowButtons(
+        q.paused ? queueButton("Resume", q.job_type, "resume", refresh, null, `Resume ${q.job_type}`)
+          : queueButton("Pause", q.job_type, "pause", refresh, null, `Pause ${q.job_type}`),
+        queueButton("Stop", q.job_type, "stop", refresh, ["Stop jobs", `Stop every pending and running ${q.job_type} job?`, "Stop"], `Stop ${q.job_type}`)) },
+    ],
+    rows: queues,
+    empty: "No job types.",
+  });
+}
+
+function workersTables({ pools, workers }) {
+  return [
+    table({
+      caption: "Worker pools",
+      columns: [
+        { title: "Pool", render: (p) => h("span", { class: "mono" }, p.worker_pool_id) },
+        { title: "Host", render: (p) => p.host },
+        { title: "Process", render: (p) => String(p.pid) },
+        { title: "Workers", render: (p) => String(p.concurrency) },
+        { title: "Started", render: (p) => formatTime(p.start_at) },
+      ],
+      rows: pools,
+      empty: "No worker pool is alive.",
+    }),
+    h("div", { class: "spaced" }, table({
+      caption: "Workers",
+      columns: [
+        { title: "Worker", render: (w) => h("span", { class: "mono" }, w.id) },
+        { title: "Job", render: (w) => w.job_name || h("span", { class: "muted" }, "Idle") },
+        { title: "Job ID", render: (w) => w.job_id },
+        { title: "Status", render: (w) => (w.check_in ? statusBadge(w.check_in) : "") },
+        { title: "Started", render: (w) => formatTime(w.start_at) },
+      ],
+      rows: workers,
+      empty: "No workers.",
+    })),
+  ];
+}
+
+function schedulesSection(refresh) {
+  return ({ list, paused }) => [
+    h("p", {}, paused ? "The scheduler is paused: no schedule fires. " : "The scheduler is running. ",
+      paused ? queueButton("Resume the scheduler", SCHEDULER, "resume", refresh)
+        : queueButton("Pause the scheduler", SCHEDULER, "pause", refresh)),
+    table({
+      caption: "Schedules",
+      columns: [
+        { title: "ID", render: (s) => String(s.id) },
+        { title: "Job type", render: (s) => s.vendor_type },
+        { title: "Of", render: (s) => (s.vendor_id > 0 ? String(s.vendor_id) : "") },
+        { title: "Cron", render: (s) => h("span", { class: "mono" }, s.cron) },
+        { title: "Updated", render: (s) => formatTime(s.update_time) },
+      ],
+      rows: list,
+      empty: "Nothing is scheduled.",
+    }),
+  ];
+}
+
+"""####),
+        "js/pages/admin-registries.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b628b7d0d0b9ff737946\"", text: ####"""
+// Registry endpoints: the remote registries replication rules and proxy-cache projects talk to.
+// Creating and editing them, testing the connection with the form's values, deleting them.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, checkbox, select, toast, formatTime } from "../dom.js";
+import { adminDialog, rowButton, rowButtons, connectionTest } from "./admin-shared.js";
+
+const ADAPTER_NAMES = {
+  "docker-hub": "Docker Hub", "docker-registry": "Docker Registry", "github-ghcr": "GitHub Container Registry", harbor: "Harbor", quay: "Quay",
+};
+/** What `credential.access_secret` reads when a secret is stored: it never comes back. */
+const HIDDEN_SECRET = "*****";
+
+function adapterName(type) {
+  return ADAPTER_NAMES[type] || type;
+}
+
+export async function render(view, _id, ctx) {
+  const { data: adapters } = await api.get("/replication/adapters");
+  const list = h("div");
+  async function load() {
+    const { data } = await api.get("/registries", { page_size: 100 });
+    if (!ctx.alive) return;
+    clear(list, table({
+      caption: "Registry endpoints",
+      columns: [
+        { title: "Name", render: (r) => r.name },
+        { title: "Status", render: (r) => healthBadge(r.status) },
+        { title: "Endpoint URL", render: (r) => h("span", { class: "mono" }, r.url) },
+        { title: "Provider", render: (r) => adapterName(r.type) },
+        { title: "Verify certificate", render: (r) => (r.insecure ? "No" : "Yes") },
+        { title: "Access ID", render: (r) => (r.credential && r.credential.access_key) || "" },
+        { title: "Created", render: (r) => formatTime(r.creation_time) },
+        { title: "Description", render: (r) => r.description || "" },
+        { title: "Actions", render: (r) => rowButtons(
+          rowButton("Edit", `Edit registry ${r.name}`, () => openEditor(adapters, r, load)),
+          rowButton("Delete", `Delete registry ${r.name}`, async () => {
+            await api.del(`/registries/${r.id}`);
+            toast(`Registry ${r.name} deleted`);
+            await load();
+          }, { confirm: ["Delete registry endpoint", `Delete ${r.name}? Rules and proxy-cache projects that use it must go first.`] })) },
+      ],
+      rows: data || [],
+      empty: "No registry endpoints yet.",
+    }));
+  }
+  clear(view,
+    h("h1", {}, "Registries"),
+    h("div", { class: "toolbar" }, h("button", { type: "button", onclick: () => openEditor(adapters, null, load) }, "New endpoint")),
+    list);
+  await load();
+}
+
+function healthBadge(status) {
+  if (status === "healthy") return h("span", { class: "badge ok" }, "Healthy");
+  if (status === "unhealthy") return h("span", { class: "badge danger" }, "Unhealthy");
+  return h("span", { class: "badge" }, status || "Unknown");
+}
+
+/** The dialog that creates (`existing` null) or edits a registry endpoint. */
+function openEditor(adapters, existing, reload) {
+  adminDialog(existing ? `Edit ${existing.name}` : "New registry endpoint", (close) => {
+    const credential = (existing && existing.credential) || {};
+    const inputs = {
+      type: select(adapters.map((a) => [a, adapterName(a)]), existing ? existing.type : "docker-registry", { disabled: Boolean(existing) }),
+      name: h("input", { type: "text", autocomplete: "off", value: existing ? existing.name : "" }),
+      description: h("input", { type: "text", value: existing ? existing.description || "" : "" }),
+      url: h("input", { type: "url", autocomplete: "off", placeholder: "https://registry.example.com", value: existing ? existing.url : "" }),
+      key: h("input", { type: "text", autocomplete: "off", value: credential.access_key || "" }),
+      secret: h("input", { type: "password", autocomplete: "new-password",
+        placeholder: credential.access_secret === HIDDEN_SECRET ? "Unchanged: type to replace it" : "" }),
+    };
+    const insecure = checkbox("Skip TLS certificate verification (insecure)", Boolean(existing && existing.insecure));
+    const fields = {
+      type: field("Provider", inputs.type, existing ? "The provider of an endpoint cannot change." : null),
+      name: field("Name", inputs.name),
+      description: field("Description", inputs.description),
+      url: field("Endpoint URL", inputs.url, "http(s)://host[:port], without a path."),
+      key: field("Access ID", inputs.key, "Leave empty for anonymous access."),
+      secret: field("Access secret", inputs.secret),
+    };
+    const values = () => ({
+      url: inputs.url.value.trim(), access_key: inputs.key.value.trim(), access_secret: inputs.secret.value, insecure: insecure.input.checked,
+    });
+    const errorField = (error) => (/\burl\b|address/i.test(error.message) ? "url"
+      : /adapter|type/i.test(error.message) ? "type"
+        : /credential|access_key|access_secret|unauthori[sz]ed|denied|password/i.test(error.message) ? "secret"
+          : /name/i.test(error.message) ? "name" : null);
+    // A stored endpoint is pinged by id, so that its stored secret is used while the field is empty.
+    const test = connectionTest(() => api.post("/registries/ping", { ...(existing ? { id: existing.id } : {}), type: inputs.type.value, ...values() }),
+      "The registry answered and accepted the credentials.");
+    setTimeout(() => (existing ? inputs.name : inputs.type).focus());
+    return form({
+      fields,
+      extra: [insecure, ...test],
+      submitLabel: existing ? "Save" : "Create",
+      cancel: close,
+      errorField,
+      onSubmit: async () => {
+        const { url, access_key, access_secret, insecure: skipVerify } = values();
+        const name = inputs.name.value.trim();
+        if (existing) {
+          // An empty secret keeps the stored one.
+          await api.put(`/registries/${existing.id}`, {
+            name, description: inputs.description.value, url, access_key, access_secret, insecure: skipVerify,
+            credential_type: access_key ? "basic" : "",
+          });
+        } else {
+          await api.post("/registries", {
+            name, type: inputs.type.value, description: inputs.description.value, url, insecure: skipVerify,
+            credential: access_key ? { type: "basic", access_key, access_secret } : undefined,
+          });
+        }
+        close();
+        toast(`Registry ${name} saved`);
+        await reload();
+      },
+    });
+  });
+}
+
+"""####),
+        "js/pages/admin-replication-executions.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"5a0465faf152e2c108a6\"", text: ####"""
+// One replication rule's executions (`#/admin/replications/<policyId>`): status and progress
+// updated in place while a run lasts, each execution's tasks (one per artifact copied or
+// deleted), each task's log, and stopping a run.
+
+import { api } from "../api.js";
+import { h, clear, table, toast, formatTime } from "../dom.js";
+import { statusBadge, isUnfinished, rowButton, rowButtons, redrawOnChange, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
+import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
+
+const PAGE_SIZE = 10;
+
+export async function render(view, policyId, ctx) {
+  const { data: policy } = await api.get(`/replication/policies/${policyId}`);
+  const tasksHolder = h("section", { class: "panel", "aria-live": "polite", hidden: true });
+
+  const executions = pagedList({
+    pageSize: PAGE_SIZE,
+    fetchPage: (paging) => api.get("/replication/executions", { ...paging, policy_id: policyId }),
+    draw: (rows) => executionsTable(rows, { onTasks: select, onStop: stop }),
+  });
+  let refreshTasks = null;
+
+  /** Redraws what changed; answers whether a run shown is still going (the poll goes on). */
+  async function refresh() {
+    const rows = await executions.load();
+    if (refreshTasks) await refreshTasks();
+    return rows.some((e) => isUnfinished(e.status));
+  }
+  const watch = poller(ctx, refresh);
+
+  function select(execution) {
+    tasksHolder.hidden = false;
+    const body = h("div");
+    clear(tasksHolder, h("h2", {}, `Tasks of execution ${execution.id}`), body);
+    refreshTasks = redrawOnChange(body,
+      () => api.get(`/replication/executions/${execution.id}/tasks`, { page_size: 100 }).then(({ data }) => data || []),
+      (tasks) => tasksTable(execution.id, tasks));
+    refreshTasks().catch((error) => toast(error.message, "error"));
+    tasksHolder.scrollIntoView({ block: "nearest" });
+  }
+
+  async function stop(execution) {
+    await api.put(`/replication/executions/${execution.id}`);
+    await refresh();
+  }
+
+  clear(view,
+    h("div", { class: "breadcrumb" }, h("a", { href: "#/admin/replications" }, "Replications"), " / "),
+    h("h1", {}, policy.name),
+    policySummary(policy),
+    h("div", { class: "toolbar" },
+      h("button", { type: "button", onclick: async () => { await startReplication(policy).catch((error) => toast(error.message, "error")); watch(); } }, "Replicate"),
+      h("button", { type: "button", class: "secondary", onclick: () => openRuleEditor(policy, () => ctx.reload()) }, "Edit rule")),
+    h("h2", {}, "Executions"),
+    executions.element,
+    tasksHolder);
+  if (await refresh()) watch();
+}
+
+function policySummary(policy) {
+  const remote = remoteOf(policy);
+  const trigger = policy.trigger || {};
+  return h("section", { class: "panel" }, h("dl", { class: "kv" },
+    h("dt", {}, "Mode"), h("dd", {}, isPull(policy) ? "Pull-based" : "Push-based"),
+    h("dt", {}, isPull(policy) ? "Source registry" : "Destination registry"), h("dd", {}, remote ? `${remote.name} (${remote.url})` : ""),
+    h("dt", {}, "Resources"), h("dd", {}, describeFilters(policy)),
+    h("dt", {}, "Destination namespace"), h("dd", {}, policy.dest_namespace || "(kept)"),
+    h("dt", {}, "Trigger"), h("dd", {}, TRIGGER_WORDS[trigger.type] || "", trigger.type === "scheduled" ? ` (${trigger.trigger_settings.cron})` : ""),
+    h("dt", {}, "Override"), h("dd", {}, policy.override ? "Yes" : "No"),
+    h("dt", {}, "Enabled"), h("dd", {}, policy.enabled ? "Yes" : "No")));
+}
+
+/** How far a run is: a bar of the tasks that ended, and the counts in words. */
+function progress(execution) {
+  const ended = execution.succeed + execution.failed + execution.stopped;
+  // A run that ended without tasks (nothing matched) is complete, not at 0 %.
+  const [done, total] = execution.total || isUnfinished(execution.status) ? [ended, execution.total] : [1, 1];
+  const words = `${execution.succeed} of ${execution.total} succeeded` +
+    (execution.failed ? `, ${execution.failed} failed` : "") + (execution.stopped ? `, ${execution.stopped} stopped` : "") +
+    (execution.in_progress ? `, ${execution.in_progress} in progress` : "");
+  return h("div", {},
+    progressBar(done, total, `Execution ${execution.id} progress`),
+    h("div", { class: "muted" }, words));
+}
+
+function executionsTable(executions, { onTasks, onStop }) {
+  return table({
+    caption: "Executions",
+    columns: [
+      { title: "ID", render: (e) => String(e.id) },
+      { title: "Status", render: (e) => h("div", { dataset: { test: "execution-status" } }, statusBadge(e.status),
+        e.status_text ? h("div", { class: "muted" }, e.status_text) : null) },
+      { title: "Progress", render: progress },
+      { title: "Trigger", render: (e) => TRIGGER_WORDS[e.trigger] || e.trigger },
+      { title: "Started", render: (e) => formatTime(e.start_time) },
+      { title: "Ended", render: (e) => formatTime(e.end_time) },
+      { title: "Actions", render: (e) => rowButtons(
+        rowButton("Tasks", `Tasks of execution ${e.id}`, () => onTasks(e)),
+        isUnfinished(e.status) ? rowButton("Stop", `Stop execution ${e.id}`, () => onStop(e),
+          { confirm: ["Stop execution", `Stop execution ${e.id}? Tasks not yet done are stopped.`, "Stop"] }) : null) },
+    ],
+    rows: executions,
+    empty: "This rule has not run yet.",
+  });
+}
+
+function tasksTable(executionId, tasks) {
+  return table({
+    caption: `Tasks of execution ${executionId}`,
+    columns: [
+      { title: "ID", render: (t) => String(t.id) },
+      { title: "Resource type", render: (t) => t.resource_type },
+      { title: "Source", render: (t) => h("span", { class: "mono" }, t.src_resource) },
+      { title: "Destination", render: (t) => h("span", { class: "mono" }, t.dst_resource) },
+      { title: "Operation", render: (t) => t.operation },
+      { title: "Status", render: (t) => statusBadge(t.status) },
+      { title: "Started", render: (t) => formatTime(t.start_time) },
+      { title: "Ended", render: (t) => formatTime(t.end_time) },
+      { title: "Log", render: (t) => rowButton("Log", `Log of task ${t.id}`,
+        () => showLog(`Log of task ${t.id}`, `/replication/executions/${executionId}/tasks/${t.id}/log`)) },
+    ],
+    rows: tasks,
+    empty: "No tasks: nothing matched the rule's filters, or the run failed before copying (see its status).",
+  });
+}
+
+"""####),
+        "js/pages/admin-replication-rule.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"39413f1965b8b70ce059\"", text: ####"""
+// Replication rules: how one reads (mode, remote registry, filters), starting one, and the
+// editor: pull from a remote registry into Berth or push from Berth to one; which repositories
+// and tags; where they land; when the rule runs.
+
+import { api } from "../api.js";
+import { h, field, form, checkbox, select, toast } from "../dom.js";
+import { adminDialog } from "./admin-shared.js";
+
+export const TRIGGER_WORDS = { manual: "Manual", scheduled: "Scheduled", event_based: "Event based" };
+
+/** Pull when the remote registry is the source (Harbor names the local side id 0, "Local"). */
+export function isPull(policy) {
+  return Boolean(policy.src_registry && policy.src_registry.id > 0);
+}
+
+export function remoteOf(policy) {
+  return isPull(policy) ? policy.src_registry : policy.dest_registry;
+}
+
+function filterValue(policy, type) {
+  const found = (policy.filters || []).find((f) => f.type === type);
+  return found ? [].concat(found.value).join(", ") : "";
+}
+
+export function describeFilters(policy) {
+  const name = filterValue(policy, "name");
+  const tag = filterValue(policy, "tag");
+  return [name ? `name ${name}` : "every repository", tag ? `tag ${tag}` : "every tag"].join(", ");
+}
+
+export async function startReplication(policy) {
+  await api.post("/replication/executions", { policy_id: policy.id });
+  toast(`Replication of ${policy.name} started`);
+}
+
+/** Which field an API error belongs beside, from the words Berth's validation uses. */
+function errorFieldOf(error, pull) {
+  const text = error.message;
+  if (/cron/i.test(text)) return "cron";
+  if (/event_based|trigger/i.test(text)) return "trigger";
+  if (/namespace/i.test(text)) return "namespace";
+  if (/filter name/i.test(text)) return "nameFilter";
+  if (/filter tag/i.test(text)) return "tagFilter";
+  if (/registry/i.test(text)) return pull ? "source" : "destination";
+  if (/name/i.test(text)) return "name";
+  return null;
+}
+
+/** Opens the editor: `existing` null creates a rule; `onSaved()` runs after a save. */
+export async function openRuleEditor(existing, onSaved) {
+  const { data: registries } = await api.get("/registries", { page_size: 100 });
+  adminDialog(existing ? `Edit rule ${existing.name}` : "New replication rule", (close) => {
+    if (!registries || !registries.length) {
+      return h("div", {}, h("p", {}, "A rule replicates from or to a registry endpoint: add one first."),
+        h("div", { class: "actions" }, h("a", { class: "button", href: "#/admin/registries", onclick: close }, "Registries")));
+    }
+    return ruleForm(registries, existing, close, onSaved);
+  });
+}
+
+function ruleForm(registries, existing, close, onSaved) {
+  const policy = existing || { enabled: true, override: true, trigger: { type: "manual" }, filters: [] };
+  const registryOptions = registries.map((r) => [r.id, `${r.name} (${r.url})`]);
+  const remote = existing ? remoteOf(existing) : null;
+  const inputs = {
+    name: h("input", { type: "text", autocomplete: "off", value: policy.name || "" }),
+    description: h("input", { type: "text", value: policy.description || "" }),
+    mode: select([["pull", "Pull-based: from the remote registry into Berth"], ["push", "Push-based: from Berth to the remote registry"]],
+      existing && !isPull(existing) ? "push" : "pull"),
+    source: select(registryOptions, remote ? remote.id : registries[0].id),
+    destination: select(registryOptions, remote ? remote.id : registries[0].id),
+    nameFilter: h("input", { type: "text", autocomplete: "off", value: filterValue(policy, "name"), placeholder: "library/**" }),
+    tagFilter: h("input", { type: "text", autocomplete: "off", value: filterValue(policy, "tag"), placeholder: "v* or {1.25,latest}" }),
+    namespace: h("input", { type: "text", autocomplete: "off", value: policy.dest_namespace || "" }),
+    trigger: select(Object.entries(TRIGGER_WORDS), (policy.trigger && policy.trigger.type) || "manual"),
+    cron: h("input", { type: "text", autocomplete: "off", placeholder: "0 0 3 * * *", value: (policy.trigger && policy.trigger.trigger_settings && policy.trigger.trigger_settings.cron) || "" }),
+  };
+  const fields = {
+    name: field("Name", inputs.name),
+    description: field("Description", inputs.description),
+    mode: field("Replication mode", inputs.mode),
+    source: field("Source registry", inputs.source),
+    destination: field("Destination registry", inputs.destination),
+    nameFilter: field("Name filter", inputs.nameFilter, "Repositories to replicate, such as library/nginx or library/**. Empty: every one."),
+    tagFilter: field("Tag filter", inputs.tagFilter, "Tags to replicate, such as v* or {1.25,latest}. Empty: every tag."),
+    namespace: field("Destination namespace", inputs.namespace, "The project (pull) or namespace (push) the repositories land in; empty keeps theirs."),
+    trigger: field("Trigger mode", inputs.trigger),
+    cron: field("Cron (seconds minutes hours day-of-month month day-of-week)", inputs.cron),
+  };
+  const override = checkbox("Override artifacts of the same name at the destination", policy.override !== false);
+  const deletion = checkbox("Delete remote artifacts when they are deleted here", Boolean(policy.replicate_deletion || policy.deletion));
+  const enabled = checkbox("Enable rule", policy.enabled !== false);
+  const eventOption = inputs.trigger.querySelector('option[value="event_based"]');
+  function showWhatApplies() {
+    const pull = inputs.mode.value === "pull";
+    fields.source.hidden = !pull;
+    fields.destination.hidden = pull;
+    deletion.hidden = pull;
+    // Event-based rules replicate pushes made to Berth: they exist for push rules only.
+    eventOption.disabled = pull;
+    if (pull && inputs.trigger.value === "event_based") inputs.trigger.value = "manual";
+    fields.cron.hidden = inputs.trigger.value !== "scheduled";
+  }
+  inputs.mode.addEventListener("change", showWhatApplies);
+  inputs.trigger.addEventListener("change", showWhatApplies);
+  showWhatApplies();
+  setTimeout(() => inputs.name.focus());
+
+  return form({
+    fields,
+    extra: [override, deletion, enabled],
+    submitLabel: existing ? "Save" : "Create",
+    cancel: close,
+    errorField: (error) => errorFieldOf(error, inputs.mode.value === "pull"),
+    onSubmit: async () => {
+      const pull = inputs.mode.value === "pull";
+      const registry = { id: Number(pull ? inputs.source.value : inputs.destination.value) };
+      // Filters this form does not show (labels, resource type) are kept as they were.
+      const filters = (policy.filters || []).filter((f) => f.type !== "name" && f.type !== "tag");
+      if (inputs.nameFilter.value.trim()) filters.push({ type: "name", value: inputs.nameFilter.value.trim(), decoration: "matches" });
+      if (inputs.tagFilter.value.trim()) filters.push({ type: "tag", value: inputs.tagFilter.value.trim(), decoration: "matches" });
+      const trigger = { type: inputs.trigger.value, trigger_settings: { cron: inputs.trigger.value === "scheduled" ? inputs.cron.value.trim() : "" } };
+      const body = {
+        name: inputs.name.value.trim(), description: inputs.description.value,
+        src_registry: pull ? registry : null, dest_registry: pull ? null : registry,
+        dest_namespace: inputs.namespace.value.trim(), filters, trigger,
+        override: override.input.checked, replicate_deletion: !pull && deletion.input.checked, enabled: enabled.input.checked,
+      };
+      if (existing) await api.put(`/replication/policies/${existing.id}`, body);
+      else await api.post("/replication/policies", body);
+      close();
+      toast(`Replication rule ${body.name} saved`);
+      await onSaved();
+    },
+  });
+}
+
+"""####),
+        "js/pages/admin-replications.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c44eb46f8c665ea4eb00\"", text: ####"""
+// Replications: the rules, and (`#/admin/replications/<id>`) one rule's executions. A rule is
+// run by hand with "Replicate", which opens its executions to follow the run.
+
+import { api } from "../api.js";
+import { h, clear, table, toast } from "../dom.js";
+import { rowButton, rowButtons } from "./admin-shared.js";
+import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
+import * as executions from "./admin-replication-executions.js";
+
+export async function render(view, id, ctx) {
+  if (id) return executions.render(view, id, ctx);
+  const list = h("div");
+  async function load() {
+    const { data } = await api.get("/replication/policies", { page_size: 100 });
+    if (!ctx.alive) return;
+    clear(list, table({
+      caption: "Replication rules",
+      columns: [
+        { title: "Name", render: (p) => h("a", { href: `#/admin/replications/${p.id}` }, p.name) },
+        { title: "Status", render: (p) => (p.enabled ? h("span", { class: "badge ok" }, "Enabled") : h("span", { class: "badge warn" }, "Disabled")) },
+        { title: "Mode", render: (p) => (isPull(p) ? "Pull-based" : "Push-based") },
+        { title: "Remote registry", render: (p) => (remoteOf(p) ? `${remoteOf(p).name} (${remoteOf(p).url})` : "") },
+        { title: "Resources", render: (p) => describeFilters(p) },
+        { title: "Destination namespace", render: (p) => p.dest_namespace || "" },
+        { title: "Trigger", render: (p) => TRIGGER_WORDS[p.trigger && p.trigger.type] || "" },
+        { title: "Actions", render: (p) => rowButtons(
+          rowButton("Replicate", `Replicate ${p.name}`, async () => {
+            await startReplication(p);
+            ctx.go(`/admin/replications/${p.id}`);
+          }),
+          rowButton("Edit", `Edit rule ${p.name}`, () => openRuleEditor(p, load)),
+          rowButton("Delete", `Delete rule ${p.name}`, async () => {
+            await api.del(`/replication/policies/${p.id}`);
+            toast(`Rule ${p.name} deleted`);
+            await load();
+          }, { confirm: ["Delete replication rule", `Delete ${p.name} and the history of its runs?`] })) },
+      ],
+      rows: data || [],
+      empty: "No replication rules yet.",
+    }));
+  }
+  clear(view,
+    h("h1", {}, "Replications"),
+    h("div", { class: "toolbar" }, h("button", { type: "button", onclick: () => openRuleEditor(null, load) }, "New replication rule")),
+    list);
+  await load();
+}
+
+"""####),
+        "js/pages/admin-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b58cc15221960020e301\"", text: ####"""
+// System robot accounts: robots that pull or push in every project or in chosen ones. Created
+// with level "system"; the secret is shown once, and a refresh (PATCH) makes a new one.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, checkbox, toast, formatTime } from "../dom.js";
+import { showSecret } from "./project.js";
+import { adminDialog, rowButton, rowButtons } from "./admin-shared.js";
+
+const PAGE_SIZE = 100;
+
+export async function render(view, _id, ctx) {
+  const list = h("div");
+  async function load() {
+    // `Level=system` is Harbor's filter; the list may also hold project robots, which belong to their projects' pages.
+    const { data } = await api.get("/robots", { q: "Level=system", page_size: PAGE_SIZE });
+    if (!ctx.alive) return;
+    clear(list, table({
+      caption: "System robot accounts",
+      columns: [
+        { title: "Name", render: (r) => r.name },
+        { title: "Status", render: (r) => (r.disable ? h("span", { class: "badge warn" }, "Disabled") : h("span", { class: "badge ok" }, "Enabled")) },
+        { title: "Projects", render: (r) => describeProjects(r.permissions) },
+        { title: "Permissions", render: (r) => describeAccess(r.permissions) },
+        { title: "Created", render: (r) => formatTime(r.creation_time) },
+        { title: "Expires", render: (r) => (r.expires_at === -1 ? "Never" : new Date(r.expires_at * 1000).toLocaleDateString()) },
+        { title: "Description", render: (r) => r.description || "" },
+        { title: "Actions", render: (r) => robotActions(r, load) },
+      ],
+      rows: (data || []).filter((r) => r.level === "system"),
+      empty: "No system robot accounts.",
+    }));
+  }
+  clear(view,
+    h("h1", {}, "Robot accounts"),
+    h("p", { class: "muted" }, "System robot accounts work across projects. Robots of a single project are on that project's Robot accounts tab."),
+    h("div", { class: "toolbar" }, h("button", { type: "button", onclick: () => openCreate(load) }, "New robot account")),
+    list);
+  await load();
+}
+
+function describeProjects(permissions = []) {
+  const names = permissions.filter((p) => p.kind === "project").map((p) => p.namespace);
+  return names.includes("*") ? "All projects" : names.join(", ");
+}
+
+function describeAccess(permissions = []) {
+  const actions = new Set(permissions.flatMap((p) => p.access.map((a) => `${a.action} ${a.resource}`)));
+  return [...actions].join(", ");
+}
+
+function robotActions(robot, reload) {
+  return rowButtons(
+    rowButton(robot.disable ? "Enable" : "Disable", `${robot.disable ? "Enable" : "Disable"} ${robot.name}`, async () => {
+      // The level and duration are sent back as read: only `disable` changes.
+      await api.put(`/robots/${robot.id}`, { description: robot.description, level: robot.level, duration: robot.duration, disable: !robot.disable });
+      toast(`${robot.name} ${robot.disable ? "enabled" : "disabled"}`);
+      await reload();
+    }),
+    rowButton("Refresh secret", `Refresh the secret of ${robot.name}`, async () => {
+      // An empty secret asks the server for a new random one, as Harbor's UI does.
+      const { data } = await api.patch(`/robots/${robot.id}`, { secret: "" });
+      showSecret({ name: robot.name, secret: data.secret });
+    }, { confirm: ["Refresh secret", `Give ${robot.name} a new secret? The old one stops working at once.`, "Refresh"] }),
+    rowButton("Delete", `Delete ${robot.name}`, async () => {
+      await api.del(`/robots/${robot.id}`);
+      toast(`${robot.name} deleted`);
+      await reload();
+    }, { confirm: ["Delete robot account", `Delete ${robot.name}? Clients using its secret stop working.`] }));
+}
+
+async function openCreate(reload) {
+  const { data: projects } = await api.get("/projects", { page_size: 100 });
+  adminDialog("New system robot account", (close) => {
+    const name = h("input", { type: "text", autocomplete: "off" });
+    const description = h("input", { type: "text" });
+    const days = h("input", { type: "number", min: "-1", value: "30" });
+    const scope = h("select", {}, h("option", { value: "all" }, "All projects"), h("option", { value: "chosen" }, "Chosen projects"));
+    const choices = (projects || []).map((p) => checkbox(p.name, false, { value: p.name }));
+    const projectList = h("fieldset", { class: "checklist", hidden: true }, h("legend", {}, "Projects"),
+      choices.length ? choices : h("p", { class: "muted" }, "There are no projects yet."));
+    scope.addEventListener("change", () => { projectList.hidden = scope.value !== "chosen"; });
+    const pull = checkbox("Pull", true);
+    const push = checkbox("Push", false);
+    const fields = {
+      name: field("Name", name, "Clients log in as robot$NAME. Lower-case letters and digits, separated by . _ or -."),
+      description: field("Description", description),
+      days: field("Expires after (days, -1 for never)", days),
+      scope: field("Projects", scope),
+      permissions: h("fieldset", { class: "checklist" }, h("legend", {}, "Permissions in those projects"), pull, push),
+    };
+    setTimeout(() => name.focus());
+    const element = form({
+      fields,
+      submitLabel: "Add",
+      cancel: close,
+      errorField: (error) => ("field" in error ? error.field : /duration|days/i.test(error.message) ? "days" : /permission|access|project/i.test(error.message) ? "scope" : "name"),
+      onSubmit: async () => {
+        const access = [pull.input.checked && "pull", push.input.checked && "push"].filter(Boolean).map((action) => ({ resource: "repository", action }));
+        if (!access.length) throw Object.assign(new Error("Choose Pull, Push or both."), { field: null });
+        const namespaces = scope.value === "all" ? ["*"] : choices.filter((c) => c.input.checked).map((c) => c.input.value);
+        if (!namespaces.length) throw Object.assign(new Error("Choose at least one project."), { field: "scope" });
+        const { data } = await api.post("/robots", {
+          name: name.value.trim(), description: description.value, duration: Number(days.value), level: "system", disable: false,
+          permissions: namespaces.map((namespace) => ({ kind: "project", namespace, access })),
+        });
+        close();
+        showSecret(data);
+        await reload();
+      },
+    });
+    // Projects are chosen between the scope and the permissions; the form() only knows real fields.
+    fields.scope.after(projectList);
+    return element;
+  });
+}
+
+"""####),
+        "js/pages/admin-scanners.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"355181f9740e5bd7101e\"", text: ####"""
+// Interrogation services: the scanner registrations (the built-in scanner and external
+// adapters), and scanning every artifact at once ("scan all"): now, and on a schedule.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, checkbox, select, toast } from "../dom.js";
+import { adminDialog, rowButton, rowButtons, redrawOnChange, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
+
+/** The registration of the scanner built into Berth: it cannot be changed or removed. */
+const BUILTIN = "berth-builtin-scanner";
+const AUTH_TYPES = [["", "None"], ["Basic", "Basic"], ["Bearer", "Bearer"], ["X-ScannerAdapter-API-Key", "API key (X-ScannerAdapter-API-Key)"]];
+
+export async function render(view, _id, ctx) {
+  const list = h("div");
+  async function load() {
+    const { data } = await api.get("/scanners", { page_size: 100 });
+    if (!ctx.alive) return;
+    clear(list, registrationsTable(data || [], load));
+  }
+  clear(view,
+    h("h1", {}, "Interrogation services"),
+    h("h2", {}, "Scanners"),
+    h("div", { class: "toolbar" }, h("button", { type: "button", onclick: () => openCreate(load) }, "New scanner")),
+    list,
+    await scanAllPanel(ctx),
+    h("section", { class: "panel" }, h("h2", {}, "Scan-all schedule"), await schedulePanel("/system/scanAll/schedule")));
+  await load();
+}
+
+function registrationsTable(registrations, reload) {
+  return table({
+    caption: "Scanners",
+    columns: [
+      { title: "Name", render: (s) => [s.name, " ", s.is_default ? h("span", { class: "badge info" }, "Default") : null] },
+      { title: "Endpoint", render: (s) => h("span", { class: "mono" }, s.url) },
+      { title: "Health", render: (s) => (s.health === "healthy" ? h("span", { class: "badge ok" }, "Healthy") : h("span", { class: "badge" }, s.health || "Not checked")) },
+      { title: "Enabled", render: (s) => (s.disabled ? h("span", { class: "badge warn" }, "Disabled") : "Yes") },
+      { title: "Authorization", render: (s) => s.auth || "None" },
+      { title: "Description", render: (s) => s.description },
+      { title: "Actions", render: (s) => rowButtons(
+        s.is_default || s.disabled ? null : rowButton("Set as default", `Make ${s.name} the default scanner`, async () => {
+          await api.patch(`/scanners/${s.uuid}`, { is_default: true });
+          toast(`${s.name} is the default scanner`);
+          await reload();
+        }),
+        s.uuid === BUILTIN ? null : rowButton(s.disabled ? "Enable" : "Disable", `${s.disabled ? "Enable" : "Disable"} ${s.name}`, async () => {
+          await api.put(`/scanners/${s.uuid}`, { name: s.name, url: s.url, auth: s.auth, disabled: !s.disabled });
+          await reload();
+        }),
+        s.uuid === BUILTIN ? null : rowButton("Delete", `Delete scanner ${s.name}`, async () => {
+          await api.del(`/scanners/${s.uuid}`);
+          toast(`Scanner ${s.name} deleted`);
+          await reload();
+        }, { confirm: ["Delete scanner", `Delete ${s.name}? Projects using it fall back to the default scanner.`] })) },
+    ],
+    rows: registrations,
+    empty: "No scanners.",
+  });
+}
+
+function openCreate(reload) {
+  adminDialog("New scanner", (close) => {
+    const inputs = {
+      name: h("input", { type: "text", autocomplete: "off" }),
+      description: h("input", { type: "text" }),
+      url: h("input", { type: "url", autocomplete: "off", placeholder: "http://harbor-scanner-trivy:8080" }),
+      auth: select(AUTH_TYPES, ""),
+      credential: h("input", { type: "password", autocomplete: "new-password" }),
+    };
+    const fields = {
+      name: field("Name", inputs.name),
+      description: field("Description", inputs.description),
+      url: field("Endpoint URL", inputs.url),
+      auth: field("Authorization", inputs.auth),
+      credential: field("Credential", inputs.credential, "user:password for Basic; the token or key otherwise."),
+    };
+    const skipVerify = checkbox("Skip TLS certificate verification", false);
+    const internal = checkbox("Use the internal registry address", false);
+    const showCredential = () => { fields.credential.hidden = !inputs.auth.value; };
+    inputs.auth.addEventListener("change", showCredential);
+    showCredential();
+    const settings = () => ({ name: inputs.name.value.trim(), url: inputs.url.value.trim(), auth: inputs.auth.value, access_credential: inputs.credential.value });
+    const errorField = (error) => (/url|adapter|answered|connect/i.test(error.message) ? "url" : /credential/i.test(error.message) ? "credential"
+      : /auth/i.test(error.message) ? "auth" : /name/i.test(error.message) ? "name" : null);
+    const test = connectionTest(() => api.post("/scanners/ping", settings()), "The adapter answered with its metadata.");
+    setTimeout(() => inputs.name.focus());
+    return form({
+      fields,
+      extra: [skipVerify, internal, ...test],
+      submitLabel: "Add",
+      cancel: close,
+      errorField,
+      onSubmit: async () => {
+        await api.post("/scanners", {
+          ...settings(), description: inputs.description.value, skip_certVerify: skipVerify.input.checked, use_internal_addr: internal.input.checked,
+        });
+        close();
+        toast(`Scanner ${inputs.name.value.trim()} added`);
+        await reload();
+      },
+    });
+  });
+}
+
+/** "Scan now" over every artifact, with the latest scan-all's counts updated while it runs. */
+async function scanAllPanel(ctx) {
+  const metrics = h("div", { "aria-live": "polite" });
+  const refresh = redrawOnChange(metrics, async () => (await api.get("/scans/all/metrics")).data, drawMetrics);
+  const refreshNow = async () => Boolean((await refresh()).ongoing);
+  const watch = poller(ctx, refreshNow);
+  const scanNow = h("button", { type: "button", onclick: async () => {
+    try {
+      // As Harbor's UI does: scan all now is a "Manual" schedule.
+      await api.post("/system/scanAll/schedule", { schedule: { type: "Manual" } });
+      toast("Scanning every artifact");
+      await refreshNow();
+      watch();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  } }, "Scan now");
+  const stop = h("button", { type: "button", class: "secondary", onclick: async () => {
+    try { await api.post("/system/scanAll/stop"); toast("Scan all stopping"); await refreshNow(); } catch (error) { toast(error.message, "error"); }
+  } }, "Stop scan all");
+  const panel = h("section", { class: "panel" }, h("h2", {}, "Vulnerability scan of every artifact"),
+    h("div", { class: "actions" }, scanNow, stop), metrics);
+  if (await refreshNow()) watch();
+  return panel;
+}
+
+function drawMetrics(stats) {
+  // Only an existing scan-all execution has a trigger.
+  if (!stats.trigger) return h("p", { class: "muted", dataset: { test: "scan-all-metrics" } }, "No scan-all has run yet.");
+  const counts = Object.entries(stats.metrics || {}).filter(([, n]) => n > 0);
+  return h("div", { dataset: { test: "scan-all-metrics" } },
+    h("p", {}, stats.ongoing ? "Scanning: " : "Last scan-all: ", `${stats.completed} of ${stats.total} artifacts done`,
+      stats.trigger ? ` (${stats.trigger.toLowerCase()})` : "", "."),
+    progressBar(stats.completed, stats.total, "Scan-all progress"),
+    h("div", { class: "cards" }, counts.map(([status, n]) => figureCard(statusWords(status), n))));
+}
+
+"""####),
+        "js/pages/admin-security.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7dab8c6bf30f8cd03fcf\"", text: ####"""
+// The security hub: every stored vulnerability report at once. Totals, counts by severity, the
+// most dangerous CVEs and artifacts, and the searchable list of vulnerabilities.
+
+import { api } from "../api.js";
+import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES } from "../dom.js";
+import { pagedList, figureCard, searchForm, harborQuery } from "./admin-shared.js";
+
+export async function render(view) {
+  const { data: summary } = await api.get("/security/summary", { with_dangerous_cve: true, with_dangerous_artifact: true });
+  const counts = { Critical: summary.critical_cnt, High: summary.high_cnt, Medium: summary.medium_cnt, Low: summary.low_cnt, Unknown: summary.unknown_cnt };
+  const vulnerabilities = vulnerabilityList();
+  clear(view,
+    h("h1", {}, "Security hub"),
+    h("div", { class: "cards" },
+      figureCard("Artifacts", summary.total_artifact, "total-artifacts"),
+      figureCard("Scanned artifacts", summary.scanned_cnt, "scanned-artifacts"),
+      figureCard("Vulnerabilities", summary.total_vuls, "total-vulnerabilities"),
+      figureCard("Fixable", summary.fixable_cnt, "fixable")),
+    h("section", { class: "panel" }, h("h2", {}, "Vulnerabilities by severity"), severityChart(counts)),
+    h("div", { class: "admin-columns" },
+      h("section", {}, h("h2", {}, "Most dangerous CVEs"), dangerousCVEs(summary.dangerous_cves || [])),
+      h("section", {}, h("h2", {}, "Most dangerous artifacts"), dangerousArtifacts(summary.dangerous_artifacts || []))),
+    h("h2", {}, "Vulnerabilities"),
+    vulnerabilities.element);
+  await vulnerabilities.load(1);
+}
+
+function severityTag(severity) {
+  return h("span", { class: `sev ${severity}` }, severity);
+}
+
+/** `#/projects/…/artifacts/…` for a repository named with its project (`proj/app`). */
+function artifactLink(projectId, repositoryName, digest) {
+  const inProject = repositoryName.slice(repositoryName.indexOf("/") + 1);
+  return h("a", { href: `#/projects/${projectId}/repositories/${encodeURIComponent(inProject)}/artifacts/${encodeURIComponent(digest)}`, class: "mono" },
+    `${repositoryName}@${shortDigest(digest)}`);
+}
+
+function cveLink(id, links) {
+  return links && links.length ? h("a", { href: links[0], rel: "noopener noreferrer", target: "_blank" }, id) : id;
+}
+
+function dangerousCVEs(cves) {
+  return table({
+    caption: "Most dangerous CVEs",
+    columns: [
+      { title: "CVE", render: (c) => c.cve_id },
+      { title: "Severity", render: (c) => severityTag(c.severity) },
+      { title: "CVSS 3", render: (c) => (c.cvss_score_v3 ?? "") },
+      { title: "Package", render: (c) => `${c.package} ${c.version}` },
+    ],
+    rows: cves,
+    empty: "No vulnerabilities found.",
+  });
+}
+
+function dangerousArtifacts(artifacts) {
+  return table({
+    caption: "Most dangerous artifacts",
+    columns: [
+      { title: "Artifact", render: (a) => artifactLink(a.project_id, a.repository_name, a.digest) },
+      { title: "Critical", render: (a) => String(a.critical_cnt) },
+      { title: "High", render: (a) => String(a.high_cnt) },
+      { title: "Medium", render: (a) => String(a.medium_cnt) },
+    ],
+    rows: artifacts,
+    empty: "No vulnerable artifacts.",
+  });
+}
+
+/** The filters `/security/vul` takes in `q`, all exact matches. */
+const FILTERS = [["cve_id", "CVE ID"], ["package", "Package"], ["repository_name", "Repository name"]];
+
+function vulnerabilityList() {
+  let query = "";
+  const inputs = Object.fromEntries(FILTERS.map(([key]) => [key, h("input", { type: "text", autocomplete: "off" })]));
+  const severity = select([["", "Any"], ...SEVERITIES.map((s) => [s, s]), ["None", "None"]], "");
+  const list = pagedList({
+    fetchPage: (paging) => api.get("/security/vul", { ...paging, q: query || undefined, with_tag: true }),
+    draw: (rows) => table({
+      caption: "Vulnerabilities",
+      columns: [
+        { title: "CVE", render: (v) => cveLink(v.cve_id, v.links) },
+        { title: "Artifact", render: (v) => artifactLink(v.project_id, v.repository_name, v.digest) },
+        { title: "Tags", render: (v) => (v.tags || []).map((t) => h("span", { class: "badge" }, t)) },
+        { title: "Severity", render: (v) => severityTag(v.severity) },
+        { title: "CVSS 3", render: (v) => (v.cvss_v3_score ?? "") },
+        { title: "Package", render: (v) => v.package },
+        { title: "Version", render: (v) => v.version },
+        { title: "Fixed in", render: (v) => v.fixed_version || h("span", { class: "muted" }, "not fixed") },
+      ],
+      rows,
+      empty: query ? "No vulnerability matches the filters." : "No vulnerabilities found.",
+    }),
+  });
+  const filters = searchForm("Filter vulnerabilities", [...FILTERS.map(([key, label]) => field(label, inputs[key])), field("Severity", severity)], () => {
+    query = harborQuery([...FILTERS.map(([key]) => [key, inputs[key].value.trim()]), ["severity", severity.value]]);
+    return list.load(1);
+  });
+  return { element: h("div", {}, filters, list.element), load: list.load };
+}
+
+"""####),
+        "js/pages/admin-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"84483822abca2cbc4d30\"", text: ####"""
+// What several administration sections share: status words for jobs, a log viewer, Harbor's
+// schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
+
+import { api } from "../api.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime } from "../dom.js";
+import { scheduleForm } from "./project.js";
+
+// ---------- statuses
+
+/** Harbor's status names (job service: Pending..Stopped; replication: InProgress, Succeed, Failed) in words. */
+const STATUS_WORDS = {
+  Pending: ["Pending", "info"], Running: ["Running", "info"], InProgress: ["In progress", "info"],
+  Success: ["Succeeded", "ok"], Succeed: ["Succeeded", "ok"],
+  Error: ["Failed", "danger"], Failed: ["Failed", "danger"], Stopped: ["Stopped", "warn"],
+};
+
+export function statusWords(status) {
+  return (STATUS_WORDS[status] || [status || "Unknown"])[0];
+}
+
+export function statusBadge(status) {
+  const kind = (STATUS_WORDS[status] || [])[1] || "";
+  return h("span", { class: `badge ${kind}`, dataset: { status } }, statusWords(status));
+}
+
+export function isUnfinished(status) {
+  return status === "Pending" || status === "Running" || status === "InProgress";
+}
+
+// ---------- dialogs and buttons
+
+/** A dialog whose body carries the administration styles (dialogs live outside <main>). */
+export function adminDialog(title, content) {
+  return dialog(title, (close) => h("div", { class: "admin-view" }, content(close)));
+}
+
+/** Shows a job's log (plain text from `path`) in a scrollable, keyboard-focusable <pre>. */
+export function showLog(title, path) {
+  adminDialog(title, (close) => {
+    const log = h("pre", { class: "log", tabindex: "0", "aria-label": title }, "Loading…");
+    api.get(path, undefined, { raw: true })
+      .then(({ data }) => { log.textContent = data || "(the log is empty)"; })
+      .catch((error) => { log.textContent = error.message; });
+    return h("div", {}, log, h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")));
+  });
+}
+
+/**
+ * A button in a table row: `label` names it for screen readers ("Delete user bob"), failures
+ * become an error toast, and `confirm: [title, message, confirmLabel]` asks first.
+ */
+export function rowButton(text, label, action, { confirm, kind = "link" } = {}) {
+  return h("button", { type: "button", class: kind, "aria-label": label, onclick: async (event) => {
+    const button = event.currentTarget; // read before any await: it is null once the event is over
+    if (confirm && !(await confirmDialog(...confirm))) return;
+    button.disabled = true;
+    try { await action(); } catch (error) { toast(error.message, "error"); } finally { button.disabled = false; }
+  } }, text);
+}
+
+export function rowButtons(...buttons) {
+  return h("span", { class: "row-actions" }, buttons);
+}
+
+/**
+ * "Test connection" for a form: runs `ping()` and says in words whether the other side
+ * answered (`success`) or why not. Answers [the button's row, the result line].
+ */
+export function connectionTest(ping, success) {
+  const result = h("div", { role: "status", class: "ping-result", dataset: { test: "ping-result" } });
+  const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+    button.disabled = true;
+    clear(result, h("span", { class: "muted" }, "Testing…"));
+    try {
+      await ping();
+      clear(result, h("span", { class: "badge ok" }, "Connection OK"), " ", success);
+    } catch (error) {
+      clear(result, h("span", { class: "badge danger" }, "Connection failed"), " ", error.message);
+    } finally {
+      button.disabled = false;
+    }
+  } }, "Test connection");
+  return [h("div", { class: "actions" }, button), result];
+}
+
+/** A progress bar of `done` out of `total`, named for screen readers. */
+export function progressBar(done, total, label) {
+  const percent = total ? Math.round((100 * done) / total) : 0;
+  return h("span", { class: "progress", role: "progressbar", "aria-valuenow": percent, "aria-valuemin": 0, "aria-valuemax": 100, "aria-label": label },
+    h("span", { style: `width:${percent}%` }));
+}
+
+/** A search box that calls `onChange(text)` once typing pauses. */
+export function searchBox(label, onChange) {
+  const input = h("input", { type: "search", placeholder: label, "aria-label": label });
+  let debounce;
+  input.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => onChange(input.value.trim()), 250);
+  });
+  return input;
+}
+
+// ---------- lists
+
+/**
+ * A list paged by the server: `fetchPage({page, page_size})` answers {data, total} and
+ * `draw(rows)` returns the table. `load(page)` shows a page (1 after a filter changed; the
+ * current one when omitted, as polls do) and answers its rows.
+ */
+export function pagedList({ fetchPage, draw, pageSize = 15 }) {
+  const element = h("div");
+  let current = 1;
+  const redraw = redrawOnChange(element,
+    async () => {
+      const { data, total } = await fetchPage({ page: current, page_size: pageSize });
+      return { page: current, rows: data || [], total };
+    },
+    ({ page, rows, total }) => [draw(rows), pager({ page, pageSize, total, onPage: (next) => load(next).catch((error) => toast(error.message, "error")) })]);
+  async function load(page = current) {
+    current = page;
+    return (await redraw()).rows;
+  }
+  return { element, load };
+}
+
+/**
+ * A filter form (`fields` are field() wrappers) with a Search button; `onSearch()` runs on
+ * submit and its failure shows on the form's line.
+ */
+export function searchForm(label, fields, onSearch) {
+  const problem = h("div", { class: "form-error", role: "alert", hidden: true });
+  const element = h("form", { class: "filters", role: "search", "aria-label": label }, fields,
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Search")), problem);
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    try { await onSearch(); } catch (error) { problem.textContent = error.message; problem.hidden = false; }
+  });
+  return element;
+}
+
+/** Harbor's `q` from [key, value, operator] terms ("=" exact, "=~" substring), empty values left out. */
+export function harborQuery(terms) {
+  return terms.filter(([, value]) => value)
+    // Terms are separated by commas: a value cannot hold one.
+    .map(([key, value, operator = "="]) => `${key}${operator}${String(value).replaceAll(",", " ")}`)
+    .join(",");
+}
+
+/**
+ * Redraws `holder` with `draw(data)` only when `fetch()` answers something new, so a poll does
+ * not take the keyboard focus away from a button the user is on. Returns the data.
+ */
+export function redrawOnChange(holder, fetch, draw) {
+  let last;
+  return async () => {
+    const data = await fetch();
+    const text = JSON.stringify(data);
+    if (text !== last) {
+      last = text;
+      clear(holder, draw(data));
+    }
+    return data;
+  };
+}
+
+/**
+ * Polls `refresh` (which answers whether something still runs) every `ms` while it does; the
+ * returned `start()` may be called again after starting a job: one poll at a time.
+ */
+export function poller(ctx, refresh, ms = 2000) {
+  let polling = false;
+  return function start() {
+    if (polling) return;
+    polling = true;
+    ctx.every(ms, async () => {
+      const busy = await refresh();
+      if (!busy) polling = false;
+      return busy;
+    });
+  };
+}
+
+// ---------- schedules
+
+/** The crons of scheduleForm's presets, by Harbor's schedule type. */
+const PRESET_TYPES = { "0 0 * * * *": "Hourly", "0 0 0 * * *": "Daily", "0 0 0 * * 0": "Weekly" };
+
+/** Harbor's `schedule` object for a cron from scheduleForm ("" meaning none). */
+function scheduleOf(cron) {
+  if (!cron) return { type: "None" };
+  return { type: PRESET_TYPES[cron] || "Custom", cron };
+}
+
+function describeSchedule(current) {
+  if (!current || !current.schedule || current.schedule.type === "None") return "No schedule: it runs only when started by hand.";
+  const { type, cron, next_scheduled_time: next } = current.schedule;
+  return `${type} (${cron})${next ? `; next run ${formatTime(next)}` : ""}.`;
+}
+
+/**
+ * A system job's schedule (`/system/gc/schedule`, `/system/scanAll/schedule`): what is set now,
+ * and scheduleForm to change it. `parameters()` adds the job's own parameters to the body.
+ */
+export async function schedulePanel(path, { parameters } = {}) {
+  let current = (await api.get(path)).data;
+  const status = h("p", { dataset: { test: "schedule-status" } }, "Current schedule: ", describeSchedule(current));
+  const cron = current && current.schedule && current.schedule.type !== "None" ? current.schedule.cron || "" : "";
+  const editor = scheduleForm(cron, true, async (chosen) => {
+    const body = { schedule: scheduleOf(chosen), ...(parameters ? { parameters: parameters() } : {}) };
+    // Harbor's UI: PUT once a schedule exists, POST the first time.
+    if (current) await api.put(path, body);
+    else await api.post(path, body);
+    current = (await api.get(path)).data;
+    clear(status, "Current schedule: ", describeSchedule(current));
+  });
+  return h("div", {}, status, editor);
+}
+
+/** The JSON of `job_parameters` (a string in Harbor's answers), or {} when unreadable. */
+export function jobParameters(entry) {
+  try { return JSON.parse((entry && entry.job_parameters) || "{}") || {}; } catch (_) { return {}; }
+}
+
+/** A `card` with a muted caption and a big figure. */
+export function figureCard(caption, value, test) {
+  return h("div", { class: "card" }, h("div", { class: "muted" }, caption), h("div", { class: "figure", dataset: test ? { test } : undefined }, String(value ?? 0)));
+}
+
+"""####),
+        "js/pages/admin-users.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"eafcbf3b3c6c04e11289\"", text: ####"""
+// Users: the local user list (paged, filtered by name), creating and deleting users, granting or
+// revoking the administrator role, and setting a new password for someone who lost theirs.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, toast, formatTime } from "../dom.js";
+import { adminDialog, pagedList, rowButton, rowButtons, searchBox } from "./admin-shared.js";
+
+const PASSWORD_RULE = "8 to 128 characters with an upper-case letter, a lower-case letter and a digit.";
+
+export async function render(view, _id, ctx) {
+  let name = "";
+  const list = pagedList({
+    fetchPage: (paging) => api.get("/users", { ...paging, q: name ? `username=~${name}` : undefined }),
+    draw: (users) => table({
+      caption: "Users",
+      columns: [
+        { title: "Username", render: (u) => u.username },
+        { title: "Administrator", render: (u) => (u.sysadmin_flag ? h("span", { class: "badge info" }, "Administrator") : "No") },
+        { title: "Email", render: (u) => u.email || "" },
+        { title: "Full name", render: (u) => u.realname || "" },
+        { title: "Registered", render: (u) => formatTime(u.creation_time) },
+        { title: "Actions", render: (u) => (u.user_id === ctx.session.user.user_id ? h("span", { class: "muted" }, "You") : userActions(u, reload)) },
+      ],
+      rows: users,
+      empty: name ? "No user matches the filter." : "No users.",
+    }),
+  });
+  const reload = () => list.load();
+  const filter = searchBox("Filter users by name", (text) => { name = text; list.load(1); });
+  clear(view,
+    h("h1", {}, "Users"),
+    h("div", { class: "toolbar" }, h("button", { type: "button", onclick: () => openCreate(reload) }, "New user"), h("span", { class: "spacer" }), filter),
+    list.element);
+  await list.load(1);
+}
+
+function userActions(user, reload) {
+  const grant = !user.sysadmin_flag;
+  return rowButtons(
+    rowButton(grant ? "Make administrator" : "Revoke administrator", `${grant ? "Make administrator" : "Revoke administrator"}: ${user.username}`, async () => {
+      await api.put(`/users/${user.user_id}/sysadmin`, { sysadmin_flag: grant });
+      toast(grant ? `${user.username} is now an administrator` : `${user.username} is no longer an administrator`);
+      await reload();
+    }),
+    rowButton("Reset password", `Reset the password of ${user.username}`, () => openResetPassword(user)),
+    rowButton("Delete", `Delete user ${user.username}`, async () => {
+      await api.del(`/users/${user.user_id}`);
+      toast(`User ${user.username} deleted`);
+      await reload();
+    }, { confirm: ["Delete user", `Delete ${user.username}? Their project memberships go with them.`] }));
+}
+
+function openCreate(reload) {
+  adminDialog("New user", (close) => {
+    const inputs = {
+      username: h("input", { type: "text", autocomplete: "off" }),
+      email: h("input", { type: "email", autocomplete: "off" }),
+      realname: h("input", { type: "text", autocomplete: "off" }),
+      password: h("input", { type: "password", autocomplete: "new-password" }),
+      repeat: h("input", { type: "password", autocomplete: "new-password" }),
+    };
+    const fields = {
+      username: field("Username", inputs.username, "No spaces and none of , \" ~ # $ %"),
+      email: field("Email", inputs.email),
+      realname: field("Full name", inputs.realname),
+      password: field("Password", inputs.password, PASSWORD_RULE),
+      repeat: field("Repeat the password", inputs.repeat),
+    };
+    setTimeout(() => inputs.username.focus());
+    return form({
+      fields,
+      submitLabel: "Create",
+      cancel: close,
+      errorField: (error) => error.field || (/password/i.test(error.message) ? "password" : /email/i.test(error.message) ? "email" : "username"),
+      onSubmit: async () => {
+        if (inputs.password.value !== inputs.repeat.value) throw Object.assign(new Error("The two passwords differ."), { field: "repeat" });
+        const username = inputs.username.value.trim();
+        await api.post("/users", {
+          username, email: inputs.email.value.trim(), realname: inputs.realname.value.trim(), password: inputs.password.value,
+        });
+        close();
+        toast(`User ${username} created`);
+        await reload();
+      },
+    });
+  });
+}
+
+function openResetPassword(user) {
+  adminDialog(`New password for ${user.username}`, (close) => {
+    const password = h("input", { type: "password", autocomplete: "new-password" });
+    const repeat = h("input", { type: "password", autocomplete: "new-password" });
+    const fields = { password: field("New password", password, PASSWORD_RULE), repeat: field("Repeat the new password", repeat) };
+    setTimeout(() => password.focus());
+    return form({
+      fields,
+      submitLabel: "Set password",
+      cancel: close,
+      errorField: (error) => error.field || "password",
+      onSubmit: async () => {
+        if (password.value !== repeat.value) throw Object.assign(new Error("The two passwords differ."), { field: "repeat" });
+        await api.put(`/users/${user.user_id}/password`, { new_password: password.value });
+        close();
+        toast(`Password of ${user.username} changed; their sessions were logged out`);
+      },
+    });
+  });
+}
+
+"""####),
+        "js/pages/admin.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"f2463b4ddd80de93b968\"", text: ####"""
+// Administration: one module per section of the side navigation (`#/admin/<section>[/<id>]`).
+// This file only checks who is asking and hands the view to the section's module.
+
+import { h, clear } from "../dom.js";
+import * as users from "./admin-users.js";
+import * as robots from "./admin-robots.js";
+import * as registries from "./admin-registries.js";
+import * as replications from "./admin-replications.js";
+import * as security from "./admin-security.js";
+import * as scanners from "./admin-scanners.js";
+import * as gc from "./admin-gc.js";
+import * as allowlist from "./admin-allowlist.js";
+import * as audit from "./admin-audit.js";
+import * as jobs from "./admin-jobs.js";
+import * as configuration from "./admin-configuration.js";
+
+const SECTIONS = { users, robots, registries, replications, security, scanners, gc, allowlist, audit, jobs, configuration };
+
+export async function render(view, { section, id }, ctx) {
+  if (!ctx.session.user) return ctx.go("/login");
+  if (!ctx.session.user.sysadmin_flag) {
+    clear(view, h("h1", {}, "Administration"), h("p", {}, "Only system administrators see this page."));
+    return;
+  }
+  const module = Object.hasOwn(SECTIONS, section) ? SECTIONS[section] : null;
+  if (!module) {
+    clear(view, h("h1", {}, "Not found"), h("p", {}, "There is no administration section ", h("code", {}, section), "."));
+    return;
+  }
+  // The wrapper's class scopes the administration styles (berth.css, "Administration" section).
+  const root = h("div", { class: "admin-view" }, h("p", { class: "muted" }, "Loading…"));
+  clear(view, root);
+  await module.render(root, id, ctx);
 }
 
 """####),
@@ -920,66 +2534,888 @@ export async function render(view, _match, ctx) {
 }
 
 """####),
-        "js/pages/project-immutability.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-immutability.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fce3a16b23693d249829\"", text: ####"""
+// Tag immutability rules: tags these rules select cannot be overwritten or deleted (up to 15
+// rules a project). Project administrators and maintainers add, edit, switch off and delete them.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, clear, form, dialog, confirmDialog, toast } from "../dom.js";
+import { can, notPermitted, rowActions, selectorEditor, describeSelectors } from "./project-shared.js";
+
+const MAXIMUM_RULES = 15;
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "immutable.list")) return notPermitted(panel, "project administrators and maintainers", "tag immutability rules");
+  const manage = can(project, ctx, "immutable.manage");
+  // This endpoint takes the project's name only (an id answers 404): see ImmutableRuleHandlers.
+  const base = `/projects/${encodeURIComponent(project.name)}/immutabletagrules`;
+  const list = h("div");
+
+  async function load() {
+    const { data } = await api.get(base, { page_size: 100 });
+    if (!ctx.alive) return;
+    const rules = data || [];
+    const actions = (rule, index) => rowActions(
+      ["Edit", `Edit rule ${index + 1}`, () => editRule(base, rule, load)],
+      [rule.disabled ? "Enable" : "Disable", `${rule.disabled ? "Enable" : "Disable"} rule ${index + 1}`, () => toggleRule(base, rule, load)],
+      ["Delete", `Delete rule ${index + 1}`, () => deleteRule(base, rule, index, load)]);
+    clear(list,
+      h("div", { class: "toolbar" },
+        manage ? h("button", { type: "button", disabled: rules.length >= MAXIMUM_RULES, onclick: () => editRule(base, null, load) }, "Add rule") : null,
+        h("span", { class: "muted" }, `${rules.length} of ${MAXIMUM_RULES} rules`)),
+      rules.length === 0
+        ? h("p", { class: "muted" }, "No rules: every tag can be overwritten and deleted.")
+        : h("ol", { class: "rule-list", dataset: { test: "immutable-rules" } }, rules.map((rule, index) => h("li", { class: rule.disabled ? "disabled" : "" },
+          h("span", {}, describeSelectors(rule), " "),
+          h("span", { class: `badge ${rule.disabled ? "warn" : "ok"}` }, rule.disabled ? "Disabled" : "Enabled"),
+          manage ? actions(rule, index) : null))));
+  }
+  clear(panel,
+    h("p", { class: "muted" }, "A tag selected by an enabled rule cannot be pushed again or deleted, until the rule is disabled."),
+    list);
+  await load();
+}
+
+/** The body Harbor takes for a rule: the fixed action and template, and the selectors. */
+function ruleBody(rule, selectors, disabled) {
+  return { ...(rule ? { id: rule.id, priority: rule.priority } : {}), disabled, action: "immutable", template: "immutable_template", ...selectors };
+}
+
+function editRule(base, rule, reload) {
+  dialog(rule ? "Edit immutability rule" : "Add immutability rule", (close) => {
+    const editor = selectorEditor(rule);
+    setTimeout(() => editor.fields.repositories.querySelector("input").focus());
+    return form({
+      fields: editor.fields,
+      submitLabel: rule ? "Save" : "Add",
+      cancel: close,
+      errorField: editor.errorField,
+      onSubmit: async () => {
+        const body = ruleBody(rule, editor.selectors(), rule ? rule.disabled : false);
+        if (rule) await api.put(`${base}/${rule.id}`, body);
+        else await api.post(base, body);
+        close();
+        toast(rule ? "Rule saved" : "Rule added");
+        await reload();
+      },
+    });
+  });
+}
+
+async function toggleRule(base, rule, reload) {
+  const selectors = { tag_selectors: rule.tag_selectors, scope_selectors: rule.scope_selectors };
+  try {
+    await api.put(`${base}/${rule.id}`, ruleBody(rule, selectors, !rule.disabled));
+    toast(rule.disabled ? "Rule enabled" : "Rule disabled");
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function deleteRule(base, rule, index, reload) {
+  if (!(await confirmDialog("Delete rule", `Delete rule ${index + 1} (${describeSelectors(rule)})? Its tags can be overwritten again.`))) return;
+  try {
+    await api.del(`${base}/${rule.id}`);
+    toast("Rule deleted");
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
 }
 
 """####),
-        "js/pages/project-labels.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-labels.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"29cb609aad5b3996ad8f\"", text: ####"""
+// A project's own labels (scope "p"), which its artifacts can carry beside the global ones.
+// Project administrators and maintainers create, edit and delete them; members read them.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, field, form, dialog, confirmDialog, toast, formatTime } from "../dom.js";
+import { can, notPermitted, pagedList, rowActions, harborQuery } from "./project-shared.js";
+
+const DEFAULT_COLOR = "#0b5cad";
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "label.list")) return notPermitted(panel, "project members (other than limited guests)", "labels");
+  const manage = can(project, ctx, "label.manage");
+  const list = pagedList({
+    ctx,
+    caption: "Labels",
+    filters: [{ key: "name", label: "Filter labels by name" }],
+    toolbar: manage ? [h("button", { type: "button", onclick: () => editLabel(project, null, list.reload) }, "New label")] : [],
+    empty: "No labels in this project yet.",
+    fetch: ({ page, pageSize, filters }) => api.get("/labels", {
+      scope: "p", project_id: project.project_id, page, page_size: pageSize, q: harborQuery(filters),
+    }),
+    columns: [
+      { title: "Label", render: (label) => labelChip(label) },
+      { title: "Description", render: (label) => label.description },
+      { title: "Created", render: (label) => formatTime(label.creation_time) },
+      ...(manage ? [{ title: "Actions", render: (label) => rowActions(
+        ["Edit", `Edit label ${label.name}`, () => editLabel(project, label, list.reload)],
+        ["Delete", `Delete label ${label.name}`, () => deleteLabel(label, list.reload)]) }] : []),
+    ],
+  });
+  panel.replaceChildren(list.element);
+  await list.reload();
+}
+
+/** The label as artifacts show it: its name on its colour, in black or white, whichever reads. */
+export function labelChip(label) {
+  const color = label.color || "";
+  return h("span", { class: "label-chip", style: color ? `background:${color};color:${textColorOn(color)}` : "" }, label.name);
+}
+
+function textColorOn(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return luminance > 0.55 ? "#1d2733" : "#ffffff";
+}
+
+/** Creates a label (`label` null) or edits one; scope and project cannot change. */
+function editLabel(project, label, reload) {
+  dialog(label ? `Edit label ${label.name}` : "New label", (close) => {
+    const name = h("input", { type: "text", name: "name", autocomplete: "off", value: label ? label.name : "" });
+    const color = h("input", { type: "color", name: "color", value: (label && label.color) || DEFAULT_COLOR });
+    const description = h("textarea", { name: "description", rows: 2 }, label ? label.description : "");
+    const preview = h("span", { "aria-hidden": "true" });
+    const showPreview = () => preview.replaceChildren(labelChip({ name: name.value.trim() || "label", color: color.value }));
+    name.addEventListener("input", showPreview);
+    color.addEventListener("input", showPreview);
+    showPreview();
+    const fields = {
+      name: field("Name", name),
+      color: field("Colour", color, "Shown behind the name wherever the label appears."),
+      description: field("Description", description),
+    };
+    fields.color.append(h("div", { class: "label-preview" }, "Preview: ", preview));
+    setTimeout(() => name.focus());
+    return form({
+      fields,
+      submitLabel: label ? "Save" : "Create",
+      cancel: close,
+      errorField: (error) => (/colou?r/i.test(error.message) ? "color" : /description/i.test(error.message) ? "description" : "name"),
+      onSubmit: async () => {
+        const body = { name: name.value.trim(), description: description.value, color: color.value };
+        if (label) await api.put(`/labels/${label.id}`, body);
+        else await api.post("/labels", { ...body, scope: "p", project_id: project.project_id });
+        close();
+        toast(label ? `Label ${body.name} saved` : `Label ${body.name} created`);
+        await reload();
+      },
+    });
+  });
+}
+
+async function deleteLabel(label, reload) {
+  if (!(await confirmDialog("Delete label", `Delete label ${label.name}? It is taken off every artifact that has it.`))) return;
+  try {
+    await api.del(`/labels/${label.id}`);
+    toast(`Label ${label.name} deleted`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
 }
 
 """####),
-        "js/pages/project-logs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-logs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1b15dea2b03be98833d0\"", text: ####"""
+// The project's audit log (Harbor 2.13's audit log ext): who pushed, pulled and deleted what,
+// newest first, filtered by user, resource and operation. Project administrators see it.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, formatTime } from "../dom.js";
+import { can, notPermitted, pagedList, harborQuery } from "./project-shared.js";
+
+// The operations the ext log names (a push is "create").
+const OPERATIONS = [["", "All operations"], ["create", "Create"], ["delete", "Delete"], ["pull", "Pull"], ["update", "Update"]];
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "log.list")) return notPermitted(panel, "project administrators", "logs");
+  const list = pagedList({
+    ctx,
+    caption: "Audit log",
+    filters: [
+      { key: "username", label: "Filter by user name" },
+      { key: "resource", label: "Filter by resource" },
+      { key: "operation", label: "Operation", options: OPERATIONS },
+    ],
+    empty: "No audit log entries.",
+    // By name: this endpoint does not take the project's id (see AuditLogHandlers.projectLogsExt).
+    fetch: ({ page, pageSize, filters }) => api.get(`/projects/${encodeURIComponent(project.name)}/auditlog-exts`, {
+      page, page_size: pageSize, sort: "-op_time", q: harborQuery(filters, ["operation"]),
+    }),
+    columns: [
+      { title: "Time", render: (entry) => formatTime(entry.op_time) },
+      { title: "User", render: (entry) => entry.username },
+      { title: "Operation", render: (entry) => entry.operation },
+      { title: "Resource type", render: (entry) => entry.resource_type },
+      { title: "Resource", render: (entry) => h("span", { class: "mono wrap" }, entry.resource) },
+      { title: "Description", render: (entry) => entry.operation_description },
+      { title: "Result", render: (entry) => h("span", { class: `badge ${entry.operation_result ? "ok" : "danger"}` }, entry.operation_result ? "Success" : "Failure") },
+    ],
+  });
+  panel.replaceChildren(
+    h("p", { class: "muted" }, "Artifact pushes, pulls and deletions, and the project's own creation, as recorded in the audit log."),
+    list.element);
+  await list.reload();
 }
 
 """####),
-        "js/pages/project-members.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-members.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7fee4a86fc69c15dc7b7\"", text: ####"""
+// A project's members: the users who hold a role in it. Project administrators (and system
+// administrators) add users by name, change their role and remove them; others only read.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, field, form, select, dialog, confirmDialog, toast, uniqueId } from "../dom.js";
+import { can, notPermitted, pagedList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "member.list")) return notPermitted(panel, "project members (other than limited guests)", "members");
+  const manage = can(project, ctx, "member.manage");
+  const list = pagedList({
+    ctx,
+    caption: "Members",
+    filters: [{ key: "entityname", label: "Filter members by name" }],
+    toolbar: manage ? [h("button", { type: "button", onclick: () => addMember(project, list.reload) }, "Add member")] : [],
+    empty: "No members.",
+    fetch: ({ page, pageSize, filters }) => api.get(`/projects/${project.project_id}/members`, { page, page_size: pageSize, entityname: filters.entityname }),
+    columns: [
+      { title: "Name", render: (m) => m.entity_name },
+      { title: "Member type", render: (m) => (m.entity_type === "g" ? "Group" : "User") },
+      { title: "Role", render: (m) => ROLE_NAMES[m.role_id] || m.role_name },
+      ...(manage ? [{ title: "Actions", render: (m) => memberActions(project, m, ctx, list.reload) }] : []),
+    ],
+  });
+  panel.replaceChildren(list.element);
+  await list.reload();
+}
+
+function memberActions(project, member, ctx, reload) {
+  // Harbor does not let you change or drop your own membership: you could lock yourself out.
+  if (ctx.session.user && member.entity_id === ctx.session.user.user_id) return h("span", { class: "muted" }, "You");
+  return rowActions(
+    ["Change role", `Change role of ${member.entity_name}`, () => changeRole(project, member, reload)],
+    ["Remove", `Remove ${member.entity_name}`, () => removeMember(project, member, reload)]);
+}
+
+function roleSelect(value) {
+  return select(ROLE_CHOICES, value, { name: "role" });
+}
+
+function addMember(project, reload) {
+  dialog("Add member", (close) => {
+    const suggestions = h("datalist", { id: uniqueId("member-suggestions") });
+    const username = h("input", { type: "text", name: "username", autocomplete: "off" });
+    username.setAttribute("list", suggestions.id); // input.list is a read-only property: h() cannot set it
+    suggestUsers(username, suggestions);
+    // Least privilege by default: the admin raises it on purpose.
+    const role = roleSelect("3");
+    const fields = {
+      username: field("Username", username, "An existing user of this registry."),
+      role: field("Role", role),
+    };
+    setTimeout(() => username.focus());
+    return form({
+      fields,
+      extra: [suggestions],
+      submitLabel: "Add",
+      cancel: close,
+      errorField: (error) => (/role/i.test(error.message) ? "role" : "username"),
+      onSubmit: async () => {
+        const name = username.value.trim();
+        await api.post(`/projects/${project.project_id}/members`, { role_id: Number(role.value), member_user: { username: name } });
+        close();
+        toast(`${name} added as ${ROLE_NAMES[role.value]}`);
+        await reload();
+      },
+    });
+  });
+}
+
+/** Offers the users whose names contain what was typed (`/users/search`), as Harbor's typeahead. */
+function suggestUsers(input, datalist) {
+  let debounce;
+  input.addEventListener("input", () => {
+    clearTimeout(debounce);
+    const text = input.value.trim();
+    if (!text) return;
+    debounce = setTimeout(async () => {
+      try {
+        const { data } = await api.get("/users/search", { username: text, page_size: 10 });
+        datalist.replaceChildren(...(data || []).map((user) => h("option", { value: user.username })));
+      } catch (_) { /* suggestions are a convenience: the form still works without them */ }
+    }, 250);
+  });
+}
+
+function changeRole(project, member, reload) {
+  dialog(`Change role of ${member.entity_name}`, (close) => {
+    const role = roleSelect(String(member.role_id));
+    const fields = { role: field("Role", role) };
+    setTimeout(() => role.focus());
+    return form({
+      fields,
+      submitLabel: "Save",
+      cancel: close,
+      errorField: () => "role",
+      onSubmit: async () => {
+        await api.put(`/projects/${project.project_id}/members/${member.id}`, { role_id: Number(role.value) });
+        close();
+        toast(`${member.entity_name} is now ${ROLE_NAMES[role.value]}`);
+        await reload();
+      },
+    });
+  });
+}
+
+async function removeMember(project, member, reload) {
+  if (!(await confirmDialog("Remove member", `Remove ${member.entity_name} from ${project.name}? They lose the access the role gave them.`, "Remove"))) return;
+  try {
+    await api.del(`/projects/${project.project_id}/members/${member.id}`);
+    toast(`${member.entity_name} removed`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
 }
 
 """####),
-        "js/pages/project-scanner.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-scanner.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3ca3afa486fb4e214c9d\"", text: ####"""
+// The scanner that scans this project's artifacts (the system default unless the project chose
+// one), and for project administrators the choice among the enabled registered scanners.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, clear, field, form, select, dialog, toast, formatTime } from "../dom.js";
+import { can, notPermitted } from "./project-shared.js";
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "scanner.read")) return notPermitted(panel, "project members", "scanner");
+  const { data: scanner } = await api.get(`/projects/${project.project_id}/scanner`);
+  if (!ctx.alive) return;
+  const change = can(project, ctx, "scanner.change");
+  clear(panel,
+    h("section", { class: "panel", "aria-labelledby": "scanner-title" },
+      h("h3", { id: "scanner-title", class: "panel-title" }, "Scanner of this project"),
+      scannerDetails(scanner),
+      change ? h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => chooseScanner(project, scanner, ctx) }, "Select scanner")) : null));
+}
+
+function scannerDetails(scanner) {
+  const capabilities = Object.entries(scanner.capabilities || {}).filter(([, on]) => on)
+    .map(([name]) => ({ support_vulnerability: "Vulnerabilities", support_sbom: "SBOM" })[name] || name);
+  return h("dl", { class: "kv", dataset: { test: "project-scanner" } },
+    h("dt", {}, "Name"), h("dd", {}, scanner.name, " ", scanner.is_default ? h("span", { class: "badge info" }, "Default") : null,
+      scanner.disabled ? h("span", { class: "badge warn" }, "Disabled") : null),
+    h("dt", {}, "Adapter"), h("dd", {}, [scanner.adapter, scanner.vendor && `by ${scanner.vendor}`, scanner.version].filter(Boolean).join(" ")),
+    h("dt", {}, "Endpoint"), h("dd", { class: "mono" }, scanner.url),
+    h("dt", {}, "Health"), h("dd", {}, healthBadge(scanner.health)),
+    h("dt", {}, "Scans for"), h("dd", {}, capabilities.join(", ") || "—"),
+    scanner.description ? [h("dt", {}, "Description"), h("dd", { class: "prose" }, scanner.description)] : null,
+    scanner.update_time && !scanner.update_time.startsWith("1970-") ? [h("dt", {}, "Updated"), h("dd", {}, formatTime(scanner.update_time))] : null);
+}
+
+function healthBadge(health) {
+  if (!health) return h("span", { class: "muted" }, "unknown");
+  return h("span", { class: `badge ${health === "healthy" ? "ok" : "danger"}` }, health);
+}
+
+/** Harbor's "Select scanner": the enabled registrations, the current one preselected. */
+async function chooseScanner(project, current, ctx) {
+  let candidates;
+  try {
+    candidates = (await api.get(`/projects/${project.project_id}/scanner/candidates`, { page_size: 100 })).data || [];
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  dialog("Select scanner", (close) => {
+    const choice = select(candidates.map((s) => [s.uuid, `${s.name}${s.is_default ? " (default)" : ""}`]), current.uuid, { name: "scanner" });
+    const details = h("div", { "aria-live": "polite" });
+    const showDetails = () => clear(details, scannerDetails(candidates.find((s) => s.uuid === choice.value) || current));
+    choice.addEventListener("change", showDetails);
+    showDetails();
+    const fields = { scanner: field("Scanner", choice, "New scans of this project's artifacts use it; existing reports stay.") };
+    setTimeout(() => choice.focus());
+    return form({
+      fields,
+      extra: [details],
+      submitLabel: "Save",
+      cancel: close,
+      errorField: () => "scanner",
+      onSubmit: async () => {
+        await api.put(`/projects/${project.project_id}/scanner`, { uuid: choice.value });
+        close();
+        toast("Scanner changed");
+        ctx.reload();
+      },
+    });
+  });
 }
 
 """####),
-        "js/pages/project-webhooks.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c2c3aa36c707129ee0b5\"", text: ####"""
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+        "js/pages/project-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c13e499610a81f6fbaed\"", text: ####"""
+// What several project tabs share: who may do what (so a tab never asks for what the API would
+// refuse), a paged list with filters, a labelled group of controls that can show an error, and
+// the repository/tag selector editor of tag rules.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { h, clear, table, pager, field, select, uniqueId, toast } from "../dom.js";
+import { canManage } from "./project.js";
+
+export const ROLE_NAMES = { 1: "Project Admin", 4: "Maintainer", 2: "Developer", 3: "Guest", 5: "Limited Guest" };
+/** Harbor's order, most powerful first. */
+export const ROLE_CHOICES = [1, 4, 2, 3, 5].map((id) => [String(id), ROLE_NAMES[id]]);
+
+// The project roles allowed each action, from Access/ProjectRole.swift (Harbor's RBAC matrix).
+// Asking first keeps a Guest's tab from drawing a 403 as "Something went wrong".
+const ALLOWED_ROLES = {
+  "member.list": [1, 4, 2, 3],
+  "label.list": [1, 4, 2, 3],
+  "label.manage": [1, 4],
+  "scanner.read": [1, 4, 2, 3, 5],
+  "scanner.change": [1],
+  "immutable.list": [1, 4],
+  "immutable.manage": [1, 4],
+  "webhook.list": [1, 4],
+  "webhook.manage": [1],
+  "log.list": [1],
+};
+// What non-members may read in a public project (ProjectRole.publicProjectPermissions); the
+// label listing asks for a login all the same (LabelHandlers.list).
+const PUBLIC_ACTIONS = { "label.list": "logged-in", "scanner.read": "anyone" };
+
+/** Whether the current user may do `action` ("label.manage", ...) in `project`. */
+export function can(project, ctx, action) {
+  if (action === "member.manage") return canManage(project, ctx);
+  const user = ctx.session.user;
+  if (user && user.sysadmin_flag) return true;
+  if (user && (ALLOWED_ROLES[action] || []).includes(project.current_user_role_id)) return true;
+  const isPublic = project.metadata && project.metadata.public === "true";
+  return Boolean(isPublic && (PUBLIC_ACTIONS[action] === "anyone" || (PUBLIC_ACTIONS[action] === "logged-in" && user)));
+}
+
+/** Says who may see `what` instead of drawing a request the API refuses. */
+export function notPermitted(panel, who, what) {
+  clear(panel, h("p", { class: "muted", dataset: { test: "not-permitted" } }, `Only ${who} see the ${what} of this project.`));
+}
+
+/** "Delete", "Edit" ... buttons of a table row, each named for screen readers with its target. */
+export function rowActions(...buttons) {
+  return h("div", { class: "row-actions" }, buttons.filter(Boolean).map(([text, label, onclick, kind]) =>
+    h("button", { type: "button", class: kind || "link", "aria-label": label, onclick }, text)));
+}
+
+/**
+ * A server-paged list with filters above it.
+ * `filters`: [{key, label, options?}] (a search box, or a select when options are given);
+ * `fetch({page, pageSize, filters})` answers {data, total}; `toolbar` goes left of the filters.
+ * Returns {element, reload}; reload keeps the page and filters (for polling and after changes), and
+ * leaves the table alone when nothing in it changed.
+ */
+export function pagedList({ ctx, caption, columns, fetch, filters = [], toolbar = [], empty, pageSize = 15 }) {
+  const state = { page: 1, values: {} };
+  const area = h("div");
+  // What the user asks for (a filter, another page) reports a failure; the first load and the
+  // callers' reloads let theirs reach the caller.
+  const refresh = () => reload().catch((error) => toast(error.message, "error"));
+  const controls = filters.map((filter) => filterControl(filter, (value) => {
+    state.values[filter.key] = value;
+    state.page = 1;
+    refresh();
+  }));
+  let drawn = null;
+  async function reload() {
+    const { data, total } = await fetch({ page: state.page, pageSize, filters: state.values });
+    if (!ctx.alive) return;
+    const rows = data || [];
+    // A deletion can empty the last page: step back instead of showing an empty page.
+    if (rows.length === 0 && state.page > 1) { state.page -= 1; return reload(); }
+    // Polling redraws only what changed, so keyboard focus and scroll stay put in between.
+    const key = JSON.stringify([state.page, state.values, rows, total]);
+    if (key === drawn) return;
+    drawn = key;
+    const filtered = Object.values(state.values).some(Boolean);
+    clear(area,
+      table({ caption, columns, rows, empty: filtered && empty ? "Nothing matches the filter." : empty }),
+      pager({ page: state.page, pageSize, total: total === null ? rows.length : total, onPage: (page) => { state.page = page; refresh(); } }));
+  }
+  const element = h("div", {},
+    h("div", { class: "toolbar" }, toolbar, h("span", { class: "spacer" }), controls),
+    area);
+  return { element, reload };
+}
+
+function filterControl({ key, label, options }, onChange) {
+  if (options) {
+    const control = select(options, "", { "aria-label": label, name: key });
+    control.addEventListener("change", () => onChange(control.value));
+    return control;
+  }
+  const control = h("input", { type: "search", placeholder: label, "aria-label": label, name: key });
+  let debounce;
+  control.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => onChange(control.value.trim()), 250);
+  });
+  return control;
+}
+
+/** Harbor's `q` for a listing: `key=~value` (substring) or `key=value` (exact), comma separated. */
+export function harborQuery(filters, exactKeys = []) {
+  const parts = Object.entries(filters).filter(([, value]) => value)
+    .map(([key, value]) => `${key}=${exactKeys.includes(key) ? "" : "~"}${value}`);
+  return parts.length ? parts.join(",") : undefined;
+}
+
+/**
+ * A fieldset of controls (checkboxes, a selector row) that shows an API error below its legend,
+ * with the .showError/.clearError of field() so form() can put a message there.
+ */
+export function groupField(legend, children, hint) {
+  const error = h("div", { class: "error", id: uniqueId("group-error"), role: "alert", hidden: true });
+  const wrapper = h("fieldset", { class: "group", "aria-describedby": error.id },
+    h("legend", {}, legend), hint ? h("div", { class: "hint" }, hint) : null, children, error);
+  wrapper.showError = (message) => { error.textContent = message; error.hidden = false; wrapper.classList.add("invalid"); };
+  wrapper.clearError = () => { error.hidden = true; wrapper.classList.remove("invalid"); };
+  return wrapper;
+}
+
+// ---------- tag rule selectors (immutability; the same shape as retention's)
+
+/**
+ * The "Repositories" and "Tags" rows of a tag rule: matching/excluding plus a doublestar pattern.
+ * `rule` prefills them (its first selector of each kind: Harbor's form edits no more either).
+ * Returns {fields: {repositories, tags}, selectors(), errorField(error)} where
+ * selectors() is the rule's {tag_selectors, scope_selectors} as Harbor takes them.
+ */
+export function selectorEditor(rule) {
+  const repo = (rule && rule.scope_selectors && rule.scope_selectors.repository && rule.scope_selectors.repository[0]) || {};
+  const tag = (rule && rule.tag_selectors && rule.tag_selectors[0]) || {};
+  const repoDecoration = select([["repoMatches", "matching"], ["repoExcludes", "excluding"]], repo.decoration || "repoMatches",
+    { "aria-label": "Repositories matching or excluding" });
+  const repoPattern = h("input", { type: "text", value: repo.pattern === undefined ? "**" : repo.pattern, autocomplete: "off" });
+  const tagDecoration = select([["matches", "matching"], ["excludes", "excluding"]], tag.decoration || "matches",
+    { "aria-label": "Tags matching or excluding" });
+  const tagPattern = h("input", { type: "text", value: tag.pattern === undefined ? "**" : tag.pattern, autocomplete: "off" });
+  const fields = {
+    repositories: selectorField("Repositories", repoDecoration, repoPattern,
+      "Doublestar patterns inside the project: ** for all, app-*, {web,api}."),
+    tags: selectorField("Tags", tagDecoration, tagPattern, "For example v* or {latest,stable}."),
+  };
+  const selectors = () => ({
+    tag_selectors: [{ kind: "doublestar", decoration: tagDecoration.value, pattern: tagPattern.value.trim() }],
+    scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration.value, pattern: repoPattern.value.trim() }] },
+  });
+  /** Which row an API refusal is about: the API names tag selectors, or quotes the bad pattern. */
+  const errorField = (error) => {
+    const quoted = /invalid pattern "(.*)"/.exec(error.message);
+    if (quoted) return quoted[1] === tagPattern.value.trim() ? "tags" : "repositories";
+    return /tag_selectors|tag selector/i.test(error.message) ? "tags" : "repositories";
+  };
+  return { fields, selectors, errorField };
+}
+
+/** field() around the pattern (its label, hint and error name the pattern), with the select before it. */
+function selectorField(label, decoration, pattern, hint) {
+  const wrapper = field(label, pattern, hint);
+  const row = h("span", { class: "selector-row" });
+  pattern.replaceWith(row);
+  row.append(decoration, pattern);
+  return wrapper;
+}
+
+/** "Repositories matching **, tags excluding v*": a rule in words. */
+export function describeSelectors(rule) {
+  const words = { repoMatches: "matching", repoExcludes: "excluding", matches: "matching", excludes: "excluding" };
+  const list = (selectors) => (selectors || []).map((s) => `${words[s.decoration] || s.decoration} ${s.pattern || '""'}`).join(" and ");
+  return `Repositories ${list(rule.scope_selectors && rule.scope_selectors.repository)}, tags ${list(rule.tag_selectors)}`;
 }
 
 """####),
-        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c23686465e8622708dae\"", text: ####"""
+        "js/pages/project-webhooks.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"54273721f97fa6da8234\"", text: ####"""
+// Webhooks: policies that POST a project's events (push, pull, scan, ...) to an HTTP endpoint or
+// Slack, when each last fired, and each policy's deliveries (executions, their tasks and logs).
+// Project administrators manage policies; maintainers read them, auth headers masked.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, checkbox, select, dialog, confirmDialog, toast, formatTime } from "../dom.js";
+import { can, notPermitted, pagedList, rowActions, groupField, harborQuery } from "./project-shared.js";
+
+const EVENT_NAMES = {
+  PUSH_ARTIFACT: "Artifact pushed", PULL_ARTIFACT: "Artifact pulled", DELETE_ARTIFACT: "Artifact deleted",
+  QUOTA_EXCEED: "Quota exceeded", QUOTA_WARNING: "Quota near threshold", SCANNING_FAILED: "Scanning failed",
+  SCANNING_STOPPED: "Scanning stopped", SCANNING_COMPLETED: "Scanning finished", REPLICATION: "Replication status changed",
+  TAG_RETENTION: "Tag retention finished",
+};
+const NOTIFY_NAMES = { http: "HTTP", slack: "Slack" };
+const POLL_MS = 3000;
+
+const eventName = (type) => EVENT_NAMES[type] || type;
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "webhook.list")) return notPermitted(panel, "project administrators and maintainers", "webhooks");
+  const manage = can(project, ctx, "webhook.manage");
+  const base = `/projects/${project.project_id}/webhook`;
+  const executionsArea = h("div");
+  let shown = null; // {policy, list}: the policy whose executions are listed below the policies
+
+  const policies = pagedList({
+    ctx,
+    caption: "Webhook policies",
+    pageSize: 10,
+    filters: [{ key: "name", label: "Filter webhooks by name" }],
+    toolbar: manage ? [h("button", { type: "button", onclick: () => editPolicy(base, null, policies.reload) }, "New webhook")] : [],
+    empty: "No webhooks yet.",
+    fetch: (query) => fetchPolicies(base, query),
+    columns: [
+      { title: "Name", render: (p) => p.name },
+      { title: "Status", render: (p) => h("span", { class: `badge ${p.enabled ? "ok" : "warn"}` }, p.enabled ? "Enabled" : "Disabled") },
+      { title: "Notify type", render: (p) => (p.targets || []).map((t) => NOTIFY_NAMES[t.type] || t.type).join(", ") },
+      { title: "Endpoint", render: (p) => h("span", { class: "mono wrap" }, (p.targets || []).map((t) => t.address).join(" ")) },
+      { title: "Event types", render: (p) => (p.event_types || []).map((type) => h("span", { class: "badge" }, eventName(type))) },
+      { title: "Last triggered", render: (p) => formatTime(p.last_trigger_time) || h("span", { class: "muted" }, "never") },
+      { title: "Created", render: (p) => [formatTime(p.creation_time), p.creator ? ` by ${p.creator}` : ""] },
+      { title: "Actions", render: (p) => rowActions(
+        ["Executions", `Executions of ${p.name}`, () => showExecutions(p)],
+        manage && ["Edit", `Edit webhook ${p.name}`, () => editPolicy(base, p, policies.reload)],
+        manage && [p.enabled ? "Disable" : "Enable", `${p.enabled ? "Disable" : "Enable"} webhook ${p.name}`, () => togglePolicy(base, p, policies.reload)],
+        manage && ["Delete", `Delete webhook ${p.name}`, () => deletePolicy(base, p, async () => {
+          if (shown && shown.policy.id === p.id) { shown = null; clear(executionsArea); }
+          await policies.reload();
+        })]) },
+    ],
+  });
+
+  function showExecutions(policy) {
+    shown = { policy, list: executionList(base, policy, ctx) };
+    clear(executionsArea, h("section", { class: "panel", "aria-labelledby": "webhook-executions-title" },
+      h("h3", { id: "webhook-executions-title", class: "panel-title" }, `Executions of ${policy.name}`), shown.list.element));
+    shown.list.reload().catch((error) => toast(error.message, "error"));
+    executionsArea.querySelector("h3").scrollIntoView({ block: "nearest" });
+  }
+
+  clear(panel, policies.element, executionsArea);
+  await policies.reload();
+  // Deliveries follow events the page does not see: refresh in place (a redraw only on change).
+  ctx.every(POLL_MS, async () => {
+    await policies.reload();
+    if (shown) await shown.list.reload();
+  });
+}
+
+/** One page of policies, each with the latest trigger time of any of its event types. */
+async function fetchPolicies(base, { page, pageSize, filters }) {
+  const [list, triggers] = await Promise.all([
+    api.get(`${base}/policies`, { page, page_size: pageSize, q: harborQuery(filters) }),
+    api.get(`${base}/lasttrigger`),
+  ]);
+  const latest = {};
+  for (const entry of triggers.data || []) {
+    if (entry.last_trigger_time && (!latest[entry.policy_name] || entry.last_trigger_time > latest[entry.policy_name])) {
+      latest[entry.policy_name] = entry.last_trigger_time;
+    }
+  }
+  return { total: list.total, data: (list.data || []).map((p) => ({ ...p, last_trigger_time: latest[p.name] || null })) };
+}
+
+// ---------- the policy form
+
+async function editPolicy(base, policy, reload) {
+  let supported;
+  try {
+    supported = (await api.get(`${base}/events`)).data;
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  dialog(policy ? `Edit webhook ${policy.name}` : "New webhook", (close) => policyForm(base, policy, supported, close, reload));
+}
+
+function policyForm(base, policy, supported, close, reload) {
+  const target = (policy && policy.targets && policy.targets[0]) || { type: "http", payload_format: "Default" };
+  const httpFormats = ((supported.payload_formats || []).find((f) => f.notify_type === "http") || { formats: ["Default"] }).formats;
+  const name = h("input", { type: "text", name: "name", autocomplete: "off", value: policy ? policy.name : "" });
+  const description = h("textarea", { name: "description", rows: 2 }, policy ? policy.description : "");
+  const type = select((supported.notify_type || ["http"]).map((t) => [t, NOTIFY_NAMES[t] || t]), target.type, { name: "notify_type" });
+  const format = select(httpFormats.map((f) => [f, f]), target.payload_format || "Default", { name: "payload_format" });
+  const address = h("input", { type: "url", name: "address", autocomplete: "off", value: target.address || "", placeholder: "https://ci.example.com/hook" });
+  const auth = h("input", { type: "text", name: "auth_header", autocomplete: "off", value: target.auth_header || "", placeholder: "Bearer TOKEN" });
+  const skipVerify = checkbox("Skip certificate verification", Boolean(target.skip_cert_verify));
+  const enabled = checkbox("Enabled", policy ? Boolean(policy.enabled) : true);
+  const chosen = new Set(policy ? policy.event_types : []);
+  const eventBoxes = (supported.event_type || []).map((type) => checkbox(eventName(type), chosen.has(type), { value: type, name: "event_types" }));
+  const fields = {
+    name: field("Name", name),
+    description: field("Description", description),
+    type: field("Notify type", type),
+    format: field("Payload format", format, "CloudEvents wraps the event in a CloudEvents 1.0 envelope."),
+    address: field("Endpoint URL", address, "An http:// or https:// address; for Slack, the incoming webhook's URL."),
+    auth: field("Auth header", auth, "Sent as the Authorization header, for example Bearer TOKEN."),
+    events: groupField("Event types", h("div", { class: "check-grid" }, eventBoxes)),
+  };
+  // Slack takes neither a payload format nor an auth header (Harbor's form hides them too).
+  // (a class, not `hidden`: .field's display:grid would override the attribute)
+  const showHttpOnly = () => [fields.format, fields.auth].forEach((f) => f.classList.toggle("collapsed", type.value !== "http"));
+  type.addEventListener("change", showHttpOnly);
+  showHttpOnly();
+  setTimeout(() => name.focus());
+  return form({
+    fields,
+    extra: [skipVerify, enabled],
+    submitLabel: policy ? "Save" : "Add",
+    cancel: close,
+    errorField: policyErrorField,
+    onSubmit: async () => {
+      const http = type.value === "http";
+      const body = {
+        name: name.value.trim(),
+        description: description.value,
+        enabled: enabled.input.checked,
+        event_types: eventBoxes.filter((box) => box.input.checked).map((box) => box.input.value),
+        // The form edits the first target, as Harbor's does; more set through the API stay.
+        targets: [{
+          type: type.value, address: address.value.trim(), skip_cert_verify: skipVerify.input.checked,
+          auth_header: http ? auth.value : "", payload_format: http ? format.value : undefined,
+        }, ...((policy && policy.targets) || []).slice(1)],
+      };
+      if (policy) await api.put(`${base}/policies/${policy.id}`, body);
+      else await api.post(`${base}/policies`, body);
+      close();
+      toast(policy ? `Webhook ${body.name} saved` : `Webhook ${body.name} added`);
+      await reload();
+    },
+  });
+}
+
+/** The field an API refusal is about, from the words of WebhookHandlers.validated. */
+function policyErrorField(error) {
+  const message = error.message;
+  if (/target type/i.test(message)) return "type";
+  if (/payload format/i.test(message)) return "format";
+  if (/address|notification target|auth_header/i.test(message)) return "address";
+  if (/event type/i.test(message)) return "events";
+  return "name";
+}
+
+/** The policy as PUT takes it: what GET answered, less what the list added. */
+function policyBody(policy) {
+  const { last_trigger_time: _lastTrigger, ...body } = policy;
+  return body;
+}
+
+async function togglePolicy(base, policy, reload) {
+  try {
+    await api.put(`${base}/policies/${policy.id}`, { ...policyBody(policy), enabled: !policy.enabled });
+    toast(`Webhook ${policy.name} ${policy.enabled ? "disabled" : "enabled"}`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function deletePolicy(base, policy, reload) {
+  if (!(await confirmDialog("Delete webhook", `Delete webhook ${policy.name}? Its delivery history goes with it.`))) return;
+  try {
+    await api.del(`${base}/policies/${policy.id}`);
+    toast(`Webhook ${policy.name} deleted`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+// ---------- executions, tasks, logs
+
+function executionList(base, policy, ctx) {
+  const path = `${base}/policies/${policy.id}/executions`;
+  return pagedList({
+    ctx,
+    caption: `Executions of ${policy.name}`,
+    pageSize: 10,
+    empty: "No deliveries yet: they appear when one of the policy's events happens.",
+    fetch: ({ page, pageSize }) => api.get(path, { page, page_size: pageSize }),
+    columns: [
+      { title: "ID", render: (e) => String(e.id) },
+      { title: "Event type", render: (e) => eventName(e.extra_attrs && e.extra_attrs.event_type) },
+      { title: "Status", render: (e) => statusBadge(e.status) },
+      { title: "Tasks", render: (e) => `${e.metrics.success_task_count} of ${e.metrics.task_count} succeeded` },
+      { title: "Started", render: (e) => formatTime(e.start_time) },
+      { title: "Duration", render: (e) => duration(e.start_time, e.end_time) },
+      { title: "Details", render: (e) => rowActions(["Tasks", `Tasks of execution ${e.id}`, () => showTasks(path, e)]) },
+    ],
+  });
+}
+
+function statusBadge(status) {
+  const kind = { Success: "ok", Error: "danger", Stopped: "warn", Running: "info", Pending: "info" }[status] || "";
+  return h("span", { class: `badge ${kind}` }, status);
+}
+
+function duration(start, end) {
+  if (!end || end.startsWith("0001-")) return "";
+  const seconds = (new Date(end) - new Date(start)) / 1000;
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(1)} s`;
+}
+
+/** A dialog with the execution's payload and its tasks; a task's log opens below them. */
+async function showTasks(path, execution) {
+  let tasks;
+  try {
+    tasks = (await api.get(`${path}/${execution.id}/tasks`, { page_size: 100 })).data || [];
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  dialog(`Execution ${execution.id}`, (close) => {
+    const logArea = h("div", { "aria-live": "polite" });
+    const payload = execution.extra_attrs && execution.extra_attrs.payload;
+    return h("div", {},
+      h("dl", { class: "kv" },
+        h("dt", {}, "Event type"), h("dd", {}, eventName(execution.extra_attrs && execution.extra_attrs.event_type)),
+        h("dt", {}, "Status"), h("dd", {}, statusBadge(execution.status), execution.status_message ? ` ${execution.status_message}` : ""),
+        h("dt", {}, "Trigger"), h("dd", {}, execution.trigger)),
+      payload ? h("details", {}, h("summary", {}, "Payload"), h("pre", { class: "log" }, prettyJSON(payload))) : null,
+      h("h3", {}, "Tasks"),
+      table({
+        caption: `Tasks of execution ${execution.id}`,
+        rows: tasks,
+        empty: "No tasks.",
+        columns: [
+          { title: "ID", render: (t) => String(t.id) },
+          { title: "Status", render: (t) => [statusBadge(t.status), t.status_message ? ` ${t.status_message}` : ""] },
+          { title: "Attempts", render: (t) => String(t.run_count) },
+          { title: "Started", render: (t) => formatTime(t.start_time) },
+          { title: "Ended", render: (t) => formatTime(t.end_time) },
+          { title: "Log", render: (t) => rowActions(["Log", `Log of task ${t.id}`, () => showLog(`${path}/${execution.id}/tasks/${t.id}/log`, t, logArea)]) },
+        ],
+      }),
+      logArea,
+      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: close }, "Close")));
+  });
+}
+
+async function showLog(path, task, area) {
+  clear(area, h("p", { class: "muted" }, "Loading…"));
+  try {
+    const { data } = await api.get(path, undefined, { raw: true });
+    clear(area, h("h3", {}, `Log of task ${task.id}`), h("pre", { class: "log", tabindex: "0", dataset: { test: "task-log" } }, data || "(empty)"));
+  } catch (error) {
+    clear(area, h("p", { class: "error" }, error.message));
+  }
+}
+
+function prettyJSON(text) {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch (_) { return text; }
+}
+
+"""####),
+        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7698f1662bb9ae610e4\"", text: ####"""
 // One project: a summary and a tab per concern. Each tab draws into the panel below the tab bar
 // from the project's own endpoints; the tabs of their own modules are imported below.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, field, form, checkbox, dialog, confirmDialog, toast, formatTime, formatSize, select, copyBox, severityChart, SEVERITIES } from "../dom.js";
+import { h, clear, table, pager, field, form, checkbox, dialog, confirmDialog, toast, formatTime, formatSize, select, copyBox, copyButton, severityChart, SEVERITIES } from "../dom.js";
 import * as members from "./project-members.js";
 import * as labels from "./project-labels.js";
 import * as scanner from "./project-scanner.js";
@@ -1072,7 +3508,7 @@ async function repositories(panel, project, ctx) {
           { title: "Artifacts", render: (r) => String(r.artifact_count) },
           { title: "Pulls", render: (r) => String(r.pull_count) },
           { title: "Last modified", render: (r) => formatTime(r.update_time) },
-          { title: "Pull command", render: (r) => copyBox(`docker pull ${host}/${r.name}`, "Copy") },
+          { title: "Pull command", render: (r) => copyButton(`docker pull ${host}/${r.name}`, `Copy the pull command of ${r.name}`) },
         ],
         rows: data || [],
         empty: state.name ? "No repository matches." : `No repositories yet. Push one: docker push ${host}/${project.name}/IMAGE:TAG`,
@@ -1277,17 +3713,15 @@ async function retention(panel, project, ctx) {
       editable ? h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
         policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); loadRuns(); } catch (e) { toast(e.message, "error"); }
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
         } }, "Dry run") : null,
         policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
           if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); loadRuns(); } catch (e) { toast(e.message, "error"); }
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
         } }, "Run now") : null) : null),
     policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
     h("h3", {}, "Runs"), runs);
-  const busy = await loadRuns();
-  if (id) ctx.every(3000, loadRuns);
-  return busy;
+  if (await loadRuns()) ctx.follow(3000, loadRuns);
 }
 
 function addRule(rules, save) {
@@ -1459,13 +3893,13 @@ function openCreate(ctx) {
 }
 
 """####),
-        "js/pages/repository.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c93adb20090904d85a96\"", text: ####"""
+        "js/pages/repository.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"12ee1bc77cba95e4397a\"", text: ####"""
 // A repository: its artifacts, paged by the server (15 at a time, so 10,000 artifacts load as
 // fast as 10), with tags, size, push and pull times, the severity bar, signature and SBOM badges,
 // and the pull command. A scan in progress updates in place.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyBox } from "../dom.js";
+import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton } from "../dom.js";
 import { registryHost, canManage } from "./project.js";
 
 const PAGE_SIZE = 15;
@@ -1501,7 +3935,7 @@ export async function render(view, { projectId, repository }, ctx) {
           { title: "Labels", render: (a) => (a.labels || []).map((l) => h("span", { class: "badge", style: `background:${l.color || "#e6ecf2"}` }, l.name)) },
           { title: "Push time", render: (a) => formatTime(a.push_time) },
           { title: "Pull time", render: (a) => formatTime(a.pull_time) },
-          { title: "Pull command", render: (a) => copyBox(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, "Copy") },
+          { title: "Pull command", render: (a) => copyButton(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, `Copy the pull command of ${shortDigest(a.digest)}`) },
           { title: "", render: (a) => h("div", { class: "actions" },
             mayChange ? h("button", { type: "button", class: "secondary", "aria-label": `Scan ${shortDigest(a.digest)}`, onclick: () => scan(a) }, "Scan") : null,
             canManage(project, ctx) || (ctx.session.user && project.current_user_role_id === 4)
@@ -1518,7 +3952,7 @@ export async function render(view, { projectId, repository }, ctx) {
     try {
       await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
       toast("Scan requested");
-      await load();
+      ctx.follow(2000, load);
     } catch (error) { toast(error.message, "error"); }
   }
 
@@ -1532,9 +3966,8 @@ export async function render(view, { projectId, repository }, ctx) {
     h("h1", {}, repository),
     h("div", { class: "toolbar" }, h("span", { class: "spacer" }), filter),
     list);
-  await load();
   // Scans in progress (or queued) are followed until they end, without a reload.
-  ctx.every(2000, load);
+  if (await load()) ctx.follow(2000, load);
 }
 
 function badges(artifact) {

@@ -73,6 +73,12 @@ import Testing
             #expect(try system.object()["name"] as? String == "robot$ops")
             let expires = try #require(try system.object()["expires_at"] as? Int)
             #expect(abs(expires - Int(Date().timeIntervalSince1970) - 30 * 86_400) < 60)
+            // Harbor's Level filter: the portal's system robot page lists system robots only.
+            #expect(try await h.api(.post, "/robots", json: #"{"name":"lister","level":"project","permissions":\#(Self.pushPull)}"#).status == .created)
+            let systemOnly = try await h.api(.get, "/robots?q=Level=system&page_size=100").array().map { $0["name"] as? String }
+            #expect(systemOnly == ["robot$ops"])
+            let projectOnly = try await h.api(.get, "/robots?q=Level=project&page_size=100").array().map { $0["level"] as? String }
+            #expect(!projectOnly.isEmpty && projectOnly.allSatisfy { $0 == "project" })
             // A developer cannot create robots (project admins can).
             let dev = try await h.createUser("dev", password: "Dev-Passw0rd")
             try await h.addMember("team", userID: dev.id, role: 2)

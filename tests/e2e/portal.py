@@ -28,6 +28,10 @@ class Portal:
         service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
         self.driver = webdriver.Chrome(options=options, service=service)
         self.driver.set_page_load_timeout(30)
+        if width < 500:
+            # Chromium will not make a window narrower than 500 px: a phone's width is emulated.
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
         self.base_url = base_url
         self.problems = []
         # Failed requests the test provokes on purpose (a 4xx from a form with bad input).
@@ -39,6 +43,14 @@ class Portal:
         self.driver.quit()
 
     # ---------- navigation
+
+    def log_in(self, username, password):
+        """Through the login form, as a person would; lands on the projects list."""
+        self.open("/#/login")
+        self.fill("Username", username)
+        self.fill("Password", password)
+        self.click("Log in")
+        return self.rendered("/projects")
 
     def open(self, path="/#/projects"):
         self.driver.get(self.base_url + path)

@@ -17,14 +17,6 @@ from test_scanning import VULNDB, build_python_image
 API = "/api/v2.0"
 
 
-def login(portal, user="admin", password=ADMIN_PASSWORD):
-    portal.open("/#/login")
-    portal.fill("Username", user)
-    portal.fill("Password", password)
-    portal.click("Log in")
-    portal.rendered("/projects")
-
-
 def test_the_seeds_project_steps_in_the_portal(berth, berth_binary, tmp_path):
     run(berth_binary, "vulndb", "import", VULNDB,
         env=dict(os.environ, BERTH_DATA_DIR=berth.data_dir, BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD))
@@ -34,7 +26,7 @@ def test_the_seeds_project_steps_in_the_portal(berth, berth_binary, tmp_path):
     portal.expected_failures = ["/api/v2.0/projects - Failed to load resource: the server responded with a status of 400",
                                 "/api/v2.0/robots - Failed to load resource: the server responded with a status of 409"]
     try:
-        login(portal)
+        portal.log_in("admin", ADMIN_PASSWORD)
         portal.screenshot("projects")
 
         # A bad name: the API's words beside the field, and no project.
@@ -165,7 +157,7 @@ def test_a_user_changes_their_password_on_their_profile(berth):
     portal = Portal(berth.url)
     portal.expected_failures = ["/password - Failed to load resource: the server responded with a status of 403"]
     try:
-        login(portal, "erin", "Erin-Passw0rd")
+        portal.log_in("erin", "Erin-Passw0rd")
         assert not portal.all("#sidenav a[href='#/admin/users']"), "no administration for a plain user"
         portal.go("/profile")
         portal.fill("Full name", "Erin Example")

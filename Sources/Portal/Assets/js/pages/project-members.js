@@ -1,6 +1,116 @@
-// Placeholder until this tab is written.
-import { h, clear } from "../dom.js";
+// A project's members: the users who hold a role in it. Project administrators (and system
+// administrators) add users by name, change their role and remove them; others only read.
 
-export async function render(panel) {
-  clear(panel, h("p", { class: "muted" }, "Coming soon."));
+import { api } from "../api.js";
+import { h, field, form, select, dialog, confirmDialog, toast, uniqueId } from "../dom.js";
+import { can, notPermitted, pagedList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
+
+export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "member.list")) return notPermitted(panel, "project members (other than limited guests)", "members");
+  const manage = can(project, ctx, "member.manage");
+  const list = pagedList({
+    ctx,
+    caption: "Members",
+    filters: [{ key: "entityname", label: "Filter members by name" }],
+    toolbar: manage ? [h("button", { type: "button", onclick: () => addMember(project, list.reload) }, "Add member")] : [],
+    empty: "No members.",
+    fetch: ({ page, pageSize, filters }) => api.get(`/projects/${project.project_id}/members`, { page, page_size: pageSize, entityname: filters.entityname }),
+    columns: [
+      { title: "Name", render: (m) => m.entity_name },
+      { title: "Member type", render: (m) => (m.entity_type === "g" ? "Group" : "User") },
+      { title: "Role", render: (m) => ROLE_NAMES[m.role_id] || m.role_name },
+      ...(manage ? [{ title: "Actions", render: (m) => memberActions(project, m, ctx, list.reload) }] : []),
+    ],
+  });
+  panel.replaceChildren(list.element);
+  await list.reload();
+}
+
+function memberActions(project, member, ctx, reload) {
+  // Harbor does not let you change or drop your own membership: you could lock yourself out.
+  if (ctx.session.user && member.entity_id === ctx.session.user.user_id) return h("span", { class: "muted" }, "You");
+  return rowActions(
+    ["Change role", `Change role of ${member.entity_name}`, () => changeRole(project, member, reload)],
+    ["Remove", `Remove ${member.entity_name}`, () => removeMember(project, member, reload)]);
+}
+
+function roleSelect(value) {
+  return select(ROLE_CHOICES, value, { name: "role" });
+}
+
+function addMember(project, reload) {
+  dialog("Add member", (close) => {
+    const suggestions = h("datalist", { id: uniqueId("member-suggestions") });
+    const username = h("input", { type: "text", name: "username", autocomplete: "off" });
+    username.setAttribute("list", suggestions.id); // input.list is a read-only property: h() cannot set it
+    suggestUsers(username, suggestions);
+    // Least privilege by default: the admin raises it on purpose.
+    const role = roleSelect("3");
+    const fields = {
+      username: field("Username", username, "An existing user of this registry."),
+      role: field("Role", role),
+    };
+    setTimeout(() => username.focus());
+    return form({
+      fields,
+      extra: [suggestions],
+      submitLabel: "Add",
+      cancel: close,
+      errorField: (error) => (/role/i.test(error.message) ? "role" : "username"),
+      onSubmit: async () => {
+        const name = username.value.trim();
+        await api.post(`/projects/${project.project_id}/members`, { role_id: Number(role.value), member_user: { username: name } });
+        close();
+        toast(`${name} added as ${ROLE_NAMES[role.value]}`);
+        await reload();
+      },
+    });
+  });
+}
+
+/** Offers the users whose names contain what was typed (`/users/search`), as Harbor's typeahead. */
+function suggestUsers(input, datalist) {
+  let debounce;
+  input.addEventListener("input", () => {
+    clearTimeout(debounce);
+    const text = input.value.trim();
+    if (!text) return;
+    debounce = setTimeout(async () => {
+      try {
+        const { data } = await api.get("/users/search", { username: text, page_size: 10 });
+        datalist.replaceChildren(...(data || []).map((user) => h("option", { value: user.username })));
+      } catch (_) { /* suggestions are a convenience: the form still works without them */ }
+    }, 250);
+  });
+}
+
+function changeRole(project, member, reload) {
+  dialog(`Change role of ${member.entity_name}`, (close) => {
+    const role = roleSelect(String(member.role_id));
+    const fields = { role: field("Role", role) };
+    setTimeout(() => role.focus());
+    return form({
+      fields,
+      submitLabel: "Save",
+      cancel: close,
+      errorField: () => "role",
+      onSubmit: async () => {
+        await api.put(`/projects/${project.project_id}/members/${member.id}`, { role_id: Number(role.value) });
+        close();
+        toast(`${member.entity_name} is now ${ROLE_NAMES[role.value]}`);
+        await reload();
+      },
+    });
+  });
+}
+
+async function removeMember(project, member, reload) {
+  if (!(await confirmDialog("Remove member", `Remove ${member.entity_name} from ${project.name}? They lose the access the role gave them.`, "Remove"))) return;
+  try {
+    await api.del(`/projects/${project.project_id}/members/${member.id}`);
+    toast(`${member.entity_name} removed`);
+    await reload();
+  } catch (error) {
+    toast(error.message, "error");
+  }
 }
