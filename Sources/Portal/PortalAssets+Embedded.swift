@@ -226,7 +226,7 @@ details > summary { cursor: pointer; margin: .5rem 0; }
 }
 
 """####),
-        "js/api.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"242d9a5bd999c1454b3b\"", text: ####"""
+        "js/api.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"4eaddf1debf98bc45a48\"", text: ####"""
 // Every call the portal makes goes through here: the same /api/v2.0 the CLI users call, with the
 // session cookie, the CSRF token on changes, and Harbor's error body turned into an ApiError.
 
@@ -295,6 +295,17 @@ export const api = {
   patch: (path, body, options) => request("PATCH", path, { ...options, body }),
   del: (path, options) => request("DELETE", path, options),
 };
+
+/**
+ * Harbor's `q` for a listing from {key: value}: `key=~value` (substring) unless the key is in
+ * `exactKeys` (`key=value`); empty values are left out, and undefined when nothing is left.
+ */
+export function harborQuery(filters, exactKeys = []) {
+  const parts = Object.entries(filters).filter(([, value]) => value)
+    // Terms are separated by commas: a value cannot hold one.
+    .map(([key, value]) => `${key}=${exactKeys.includes(key) ? "" : "~"}${String(value).replaceAll(",", " ")}`);
+  return parts.length ? parts.join(",") : undefined;
+}
 
 /** Path segment of a repository name inside a project: `a/b` -> `a%252Fb` (Harbor's double encoding). */
 export function repoSegment(repositoryName) {
@@ -473,7 +484,7 @@ async function start() {
 start();
 
 """####),
-        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9d06eacebce9df27d242\"", text: ####"""
+        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"789db13fdefc25ed0cd4\"", text: ####"""
 // Small building blocks every page uses: element creation, tables with paging, forms whose
 // fields show the API's message beside them, dialogs, toasts, and the severity bar.
 
@@ -572,6 +583,23 @@ export function pager({ page, pageSize, total, onPage }) {
     h("span", {}, `${total || 0} item${total === 1 ? "" : "s"} · page ${page} of ${pages}`),
     h("button", { type: "button", class: "secondary", disabled: page <= 1, onclick: () => onPage(page - 1), "aria-label": "Previous page" }, "‹"),
     h("button", { type: "button", class: "secondary", disabled: page >= pages, onclick: () => onPage(page + 1), "aria-label": "Next page" }, "›"));
+}
+
+/**
+ * Redraws `holder` with `draw(data)` only when `fetch()` answers something new, so a poll does
+ * not take the keyboard focus away from a button the user is on. Returns the data.
+ */
+export function redrawOnChange(holder, fetch, draw) {
+  let last;
+  return async () => {
+    const data = await fetch();
+    const text = JSON.stringify(data);
+    if (text !== last) {
+      last = text;
+      clear(holder, draw(data));
+    }
+    return data;
+  };
 }
 
 // ---------- forms
@@ -742,6 +770,40 @@ export function scanOverview(artifact) {
 }
 
 """####),
+        "js/schedule.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"53de1a3e81854c8e143d\"", text: ####"""
+// The schedule editor that retention, GC, scan-all and the other system jobs share.
+
+import { h, field, form, select, toast } from "./dom.js";
+
+/** A cron field with Harbor's presets; `onSave(cron)` with "" meaning none. Shared by GC and retention. */
+export function scheduleForm(cron, editable, onSave) {
+  const presets = [["", "None"], ["0 0 * * * *", "Hourly"], ["0 0 0 * * *", "Daily"], ["0 0 0 * * 0", "Weekly"], ["custom", "Custom"]];
+  const known = presets.some(([value]) => value === cron);
+  const kind = select(presets, known ? cron : "custom", { disabled: !editable });
+  const custom = h("input", { type: "text", value: known ? "" : cron, placeholder: "0 0 3 * * *", disabled: !editable, hidden: known });
+  kind.addEventListener("change", () => { custom.hidden = kind.value !== "custom"; if (!custom.hidden) custom.focus(); });
+  const fields = {
+    kind: field("Schedule", kind),
+    cron: field("Cron (seconds minutes hours day-of-month month day-of-week)", custom),
+  };
+  const element = form({
+    fields,
+    submitLabel: "Save schedule",
+    errorField: () => (kind.value === "custom" ? "cron" : "kind"),
+    onSubmit: async () => {
+      await onSave(kind.value === "custom" ? custom.value.trim() : kind.value);
+      toast("Schedule saved");
+    },
+  });
+  const toggleCron = () => { fields.cron.hidden = kind.value !== "custom"; };
+  kind.addEventListener("change", toggleCron);
+  toggleCron();
+  custom.hidden = false;
+  if (!editable) element.querySelector("button[type=submit]").hidden = true;
+  return element;
+}
+
+"""####),
         "js/pages/admin-allowlist.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"abc15a420166c3ff1637\"", text: ####"""
 // The system CVE allowlist: CVEs ignored when deciding whether an image is too vulnerable to
 // pull, in every project that uses the system list, until an optional expiry date.
@@ -806,13 +868,13 @@ function dateValue(seconds) {
 }
 
 """####),
-        "js/pages/admin-audit.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"aa4a66aeb32bac1c8ba1\"", text: ####"""
+        "js/pages/admin-audit.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ade61ac4eaed6865c980\"", text: ####"""
 // Audit logs: who did what to which resource, newest first, filtered by user, resource and
 // operation (Harbor's `q` terms: user and resource match as substrings, the operation exactly).
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, select, formatTime } from "../dom.js";
-import { pagedList, searchForm, harborQuery } from "./admin-shared.js";
+import { pagedList, searchForm } from "./admin-shared.js";
 
 const OPERATIONS = ["create", "delete", "update", "pull", "push", "login", "logout"];
 
@@ -837,7 +899,7 @@ export async function render(view) {
     }),
   });
   const filters = searchForm("Filter audit logs", [field("Username", username), field("Resource", resource), field("Operation", operation)], () => {
-    query = harborQuery([["username", username.value.trim(), "=~"], ["resource", resource.value.trim(), "=~"], ["operation", operation.value]]);
+    query = harborQuery({ username: username.value.trim(), resource: resource.value.trim(), operation: operation.value }, ["operation"]);
     return list.load(1);
   });
   clear(view, h("h1", {}, "Audit logs"), filters, list.element);
@@ -964,13 +1026,13 @@ function historyTable(runs, refresh) {
 }
 
 """####),
-        "js/pages/admin-jobs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"cf3cdfaeece6e50e909f\"", text: ####"""
+        "js/pages/admin-jobs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"80debf2a9d845ce40956\"", text: ####"""
 // The job service dashboard: the queue of each job type (pause, resume, stop), the worker pools
 // and what each worker runs, and the schedules. Redrawn in place every few seconds.
 
 import { api } from "../api.js";
-import { h, clear, table, toast, formatTime } from "../dom.js";
-import { rowButton, rowButtons, redrawOnChange, statusBadge } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { rowButton, rowButtons, statusBadge } from "./admin-shared.js";
 
 const REFRESH_MS = 4000;
 /** The queue of the schedules themselves (Berth's Scheduler): pausing it holds every schedule. */
@@ -1217,14 +1279,14 @@ function openEditor(adapters, existing, reload) {
 }
 
 """####),
-        "js/pages/admin-replication-executions.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"5a0465faf152e2c108a6\"", text: ####"""
+        "js/pages/admin-replication-executions.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b594c06b3a9d9021c62a\"", text: ####"""
 // One replication rule's executions (`#/admin/replications/<policyId>`): status and progress
 // updated in place while a run lasts, each execution's tasks (one per artifact copied or
 // deleted), each task's log, and stopping a run.
 
 import { api } from "../api.js";
-import { h, clear, table, toast, formatTime } from "../dom.js";
-import { statusBadge, isUnfinished, rowButton, rowButtons, redrawOnChange, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
 import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
 
 const PAGE_SIZE = 10;
@@ -1534,13 +1596,13 @@ export async function render(view, id, ctx) {
 }
 
 """####),
-        "js/pages/admin-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b58cc15221960020e301\"", text: ####"""
+        "js/pages/admin-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7c74c7c2fd6d7283266d\"", text: ####"""
 // System robot accounts: robots that pull or push in every project or in chosen ones. Created
 // with level "system"; the secret is shown once, and a refresh (PATCH) makes a new one.
 
 import { api } from "../api.js";
 import { h, clear, table, field, form, checkbox, toast, formatTime } from "../dom.js";
-import { showSecret } from "./project.js";
+import { showSecret } from "./project-robots.js";
 import { adminDialog, rowButton, rowButtons } from "./admin-shared.js";
 
 const PAGE_SIZE = 100;
@@ -1652,13 +1714,13 @@ async function openCreate(reload) {
 }
 
 """####),
-        "js/pages/admin-scanners.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"355181f9740e5bd7101e\"", text: ####"""
+        "js/pages/admin-scanners.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"693a030b59c4404af84d\"", text: ####"""
 // Interrogation services: the scanner registrations (the built-in scanner and external
 // adapters), and scanning every artifact at once ("scan all"): now, and on a schedule.
 
 import { api } from "../api.js";
-import { h, clear, table, field, form, checkbox, select, toast } from "../dom.js";
-import { adminDialog, rowButton, rowButtons, redrawOnChange, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, field, form, checkbox, select, toast } from "../dom.js";
+import { adminDialog, rowButton, rowButtons, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
 
 /** The registration of the scanner built into Berth: it cannot be changed or removed. */
 const BUILTIN = "berth-builtin-scanner";
@@ -1794,13 +1856,13 @@ function drawMetrics(stats) {
 }
 
 """####),
-        "js/pages/admin-security.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7dab8c6bf30f8cd03fcf\"", text: ####"""
+        "js/pages/admin-security.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c0e520668aae62f7d93f\"", text: ####"""
 // The security hub: every stored vulnerability report at once. Totals, counts by severity, the
 // most dangerous CVEs and artifacts, and the searchable list of vulnerabilities.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES } from "../dom.js";
-import { pagedList, figureCard, searchForm, harborQuery } from "./admin-shared.js";
+import { pagedList, figureCard, searchForm } from "./admin-shared.js";
 
 export async function render(view) {
   const { data: summary } = await api.get("/security/summary", { with_dangerous_cve: true, with_dangerous_artifact: true });
@@ -1891,20 +1953,21 @@ function vulnerabilityList() {
     }),
   });
   const filters = searchForm("Filter vulnerabilities", [...FILTERS.map(([key, label]) => field(label, inputs[key])), field("Severity", severity)], () => {
-    query = harborQuery([...FILTERS.map(([key]) => [key, inputs[key].value.trim()]), ["severity", severity.value]]);
+    query = harborQuery({ ...Object.fromEntries(FILTERS.map(([key]) => [key, inputs[key].value.trim()])), severity: severity.value },
+      [...FILTERS.map(([key]) => key), "severity"]);
     return list.load(1);
   });
   return { element: h("div", {}, filters, list.element), load: list.load };
 }
 
 """####),
-        "js/pages/admin-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"84483822abca2cbc4d30\"", text: ####"""
+        "js/pages/admin-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"91504e45155e50dd77b4\"", text: ####"""
 // What several administration sections share: status words for jobs, a log viewer, Harbor's
 // schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
 
 import { api } from "../api.js";
-import { h, clear, pager, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { scheduleForm } from "./project.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange } from "../dom.js";
+import { scheduleForm } from "../schedule.js";
 
 // ---------- statuses
 
@@ -2039,31 +2102,6 @@ export function searchForm(label, fields, onSearch) {
     try { await onSearch(); } catch (error) { problem.textContent = error.message; problem.hidden = false; }
   });
   return element;
-}
-
-/** Harbor's `q` from [key, value, operator] terms ("=" exact, "=~" substring), empty values left out. */
-export function harborQuery(terms) {
-  return terms.filter(([, value]) => value)
-    // Terms are separated by commas: a value cannot hold one.
-    .map(([key, value, operator = "="]) => `${key}${operator}${String(value).replaceAll(",", " ")}`)
-    .join(",");
-}
-
-/**
- * Redraws `holder` with `draw(data)` only when `fetch()` answers something new, so a poll does
- * not take the keyboard focus away from a button the user is on. Returns the data.
- */
-export function redrawOnChange(holder, fetch, draw) {
-  let last;
-  return async () => {
-    const data = await fetch();
-    const text = JSON.stringify(data);
-    if (text !== last) {
-      last = text;
-      clear(holder, draw(data));
-    }
-    return data;
-  };
 }
 
 /**
@@ -2625,20 +2663,20 @@ async function deleteRule(base, rule, index, reload) {
 }
 
 """####),
-        "js/pages/project-labels.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"29cb609aad5b3996ad8f\"", text: ####"""
+        "js/pages/project-labels.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"08158ae2010bb5892831\"", text: ####"""
 // A project's own labels (scope "p"), which its artifacts can carry beside the global ones.
 // Project administrators and maintainers create, edit and delete them; members read them.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, field, form, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions } from "./project-shared.js";
 
 const DEFAULT_COLOR = "#0b5cad";
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "label.list")) return notPermitted(panel, "project members (other than limited guests)", "labels");
   const manage = can(project, ctx, "label.manage");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Labels",
     filters: [{ key: "name", label: "Filter labels by name" }],
@@ -2719,20 +2757,20 @@ async function deleteLabel(label, reload) {
 }
 
 """####),
-        "js/pages/project-logs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1b15dea2b03be98833d0\"", text: ####"""
+        "js/pages/project-logs.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"0241bce77fdf4eaade5b\"", text: ####"""
 // The project's audit log (Harbor 2.13's audit log ext): who pushed, pulled and deleted what,
 // newest first, filtered by user, resource and operation. Project administrators see it.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList } from "./project-shared.js";
 
 // The operations the ext log names (a push is "create").
 const OPERATIONS = [["", "All operations"], ["create", "Create"], ["delete", "Delete"], ["pull", "Pull"], ["update", "Update"]];
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "log.list")) return notPermitted(panel, "project administrators", "logs");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Audit log",
     filters: [
@@ -2762,18 +2800,18 @@ export async function render(panel, project, ctx) {
 }
 
 """####),
-        "js/pages/project-members.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7fee4a86fc69c15dc7b7\"", text: ####"""
+        "js/pages/project-members.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c64801e238d92bf6c5b0\"", text: ####"""
 // A project's members: the users who hold a role in it. Project administrators (and system
 // administrators) add users by name, change their role and remove them; others only read.
 
 import { api } from "../api.js";
 import { h, field, form, select, dialog, confirmDialog, toast, uniqueId } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "member.list")) return notPermitted(panel, "project members (other than limited guests)", "members");
   const manage = can(project, ctx, "member.manage");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Members",
     filters: [{ key: "entityname", label: "Filter members by name" }],
@@ -2881,6 +2919,257 @@ async function removeMember(project, member, reload) {
 }
 
 """####),
+        "js/pages/project-policy.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"42c7f82af8f44be3c5ba\"", text: ####"""
+// A project's configuration tab: its metadata (access, content trust, the vulnerability gate,
+// scan on push, SBOMs, which CVE allowlist applies).
+
+import { api } from "../api.js";
+import { h, clear, field, form, checkbox, toast, select } from "../dom.js";
+import { canManage } from "./project.js";
+
+export async function render(panel, project, ctx) {
+  const meta = project.metadata || {};
+  const editable = canManage(project, ctx);
+  const isPublic = checkbox("Public: anyone may pull images of this project, without logging in", meta.public === "true", { disabled: !editable });
+  const cosign = checkbox("Cosign: only signed images may be pulled", meta.enable_content_trust_cosign === "true", { disabled: !editable });
+  const notation = checkbox("Notation: only signed images may be pulled", meta.enable_content_trust === "true", { disabled: !editable });
+  const preventVul = checkbox("Prevent vulnerable images from running", meta.prevent_vul === "true", { disabled: !editable });
+  const severity = select([["critical", "Critical"], ["high", "High"], ["medium", "Medium"], ["low", "Low"], ["none", "None"]],
+    (meta.severity || "low").toLowerCase(), { disabled: !editable });
+  const autoScan = checkbox("Automatically scan images on push", meta.auto_scan === "true", { disabled: !editable });
+  const autoSbom = checkbox("Automatically generate an SBOM on push", meta.auto_sbom_generation === "true", { disabled: !editable });
+  const reuse = checkbox("Use the system CVE allowlist", meta.reuse_sys_cve_allowlist !== "false", { disabled: !editable });
+  const severityField = field("Prevent images with vulnerabilities of this severity and above", severity);
+  const configForm = form({
+    fields: { severity: severityField },
+    extra: [
+      h("fieldset", {}, h("legend", {}, "Access"), isPublic),
+      h("fieldset", {}, h("legend", {}, "Deployment security"), cosign, notation, preventVul),
+      h("fieldset", {}, h("legend", {}, "Vulnerability scanning"), autoScan, autoSbom),
+      h("fieldset", {}, h("legend", {}, "CVE allowlist"), reuse),
+    ],
+    errorField: (error) => (/severity/i.test(error.message) ? "severity" : null),
+    onSubmit: async () => {
+      await api.put(`/projects/${project.project_id}`, {
+        metadata: {
+          public: String(isPublic.input.checked),
+          enable_content_trust_cosign: String(cosign.input.checked),
+          enable_content_trust: String(notation.input.checked),
+          prevent_vul: String(preventVul.input.checked),
+          severity: severity.value,
+          auto_scan: String(autoScan.input.checked),
+          auto_sbom_generation: String(autoSbom.input.checked),
+          reuse_sys_cve_allowlist: String(reuse.input.checked),
+        },
+      });
+      toast("Configuration saved");
+    },
+  });
+  // The severity field sits with the gate it tunes.
+  preventVul.after(severityField);
+  if (!editable) configForm.querySelector("button[type=submit]").hidden = true;
+  clear(panel, h("div", { class: "panel" }, editable ? null : h("p", { class: "muted" }, "Only project administrators change these."), configForm));
+}
+
+"""####),
+        "js/pages/project-retention.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9072c6a6d85330803b06\"", text: ####"""
+// A project's tag retention: its rules in words, adding and deleting rules, the schedule, dry
+// runs and runs, and the runs' progress in place.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, checkbox, dialog, confirmDialog, toast, formatTime, select } from "../dom.js";
+import { canManage } from "./project.js";
+import { selectorEditor, describeSelectors } from "./project-shared.js";
+import { scheduleForm } from "../schedule.js";
+
+const TEMPLATES = [
+  ["latestPushedK", "retain the most recently pushed # artifacts", "latestPushedK"],
+  ["latestPulledN", "retain the most recently pulled # artifacts", "latestPulledN"],
+  ["nDaysSinceLastPush", "retain the artifacts pushed within the last # days", "nDaysSinceLastPush"],
+  ["nDaysSinceLastPull", "retain the artifacts pulled within the last # days", "nDaysSinceLastPull"],
+  ["always", "retain always", null],
+];
+
+export async function render(panel, project, ctx) {
+  const id = project.metadata && project.metadata.retention_id;
+  const policyData = id ? (await api.get(`/retentions/${id}`)).data : null;
+  const editable = canManage(project, ctx);
+  const rules = (policyData && policyData.rules) || [];
+  const runs = h("div");
+  const describe = (rule) => {
+    const template = TEMPLATES.find(([key]) => key === rule.template);
+    const count = template && template[2] ? rule.params[template[2]] : "";
+    return `${describeSelectors(rule)}: ${template ? template[1].replace("#", count) : rule.template}`;
+  };
+  async function loadRuns() {
+    if (!id) return;
+    const { data } = await api.get(`/retentions/${id}/executions`, { page_size: 10 });
+    if (!ctx.alive) return;
+    clear(runs, table({
+      caption: "Retention runs",
+      columns: [
+        { title: "ID", render: (e) => String(e.id) },
+        { title: "Status", render: (e) => e.status },
+        { title: "Dry run", render: (e) => (e.dry_run ? "Yes" : "No") },
+        { title: "Trigger", render: (e) => e.trigger },
+        { title: "Started", render: (e) => formatTime(e.start_time) },
+      ],
+      rows: data || [],
+      empty: "No runs yet.",
+    }));
+    return (data || []).some((e) => e.status === "Running" || e.status === "Pending" || e.status === "InProgress");
+  }
+  async function save(newRules, cron) {
+    const body = {
+      algorithm: "or", rules: newRules,
+      trigger: { kind: "Schedule", settings: { cron: cron !== undefined ? cron : (policyData ? policyData.trigger.settings.cron || "" : "") } },
+      scope: { level: "project", ref: project.project_id },
+    };
+    if (policyData) await api.put(`/retentions/${id}`, { ...body, id: Number(id) });
+    else await api.post("/retentions", body);
+    ctx.reload();
+  }
+  clear(panel,
+    h("div", { class: "panel" },
+      h("h3", {}, "Retention rules"),
+      rules.length === 0 ? h("p", { class: "muted" }, "No rules: every artifact is kept.")
+        : h("ul", { dataset: { test: "retention-rules" } }, rules.map((rule, index) => h("li", {}, describe(rule), " ",
+          editable ? h("button", { type: "button", class: "link", onclick: () => save(rules.filter((_, i) => i !== index)) }, "Delete") : null))),
+      editable ? h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
+        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
+        } }, "Dry run") : null,
+        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
+          if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
+          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
+        } }, "Run now") : null) : null),
+    policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
+    h("h3", {}, "Runs"), runs);
+  if (await loadRuns()) ctx.follow(3000, loadRuns);
+}
+
+function addRule(rules, save) {
+  dialog("Add a retention rule", (close) => {
+    const selectors = selectorEditor(null);
+    const template = select(TEMPLATES.map(([key, text]) => [key, text.replace("#", "N")]), "latestPushedK");
+    const count = h("input", { type: "number", min: "0", value: "10", style: "max-width:8rem" });
+    const untagged = checkbox("Include untagged artifacts", true);
+    const fields = {
+      repositories: selectors.fields.repositories,
+      template: field("By artifact count or number of days", template),
+      count: field("Count (N)", count),
+      tags: selectors.fields.tags,
+    };
+    return form({
+      fields,
+      extra: [untagged],
+      submitLabel: "Add",
+      cancel: close,
+      errorField: (error) => (/param|count|retain/i.test(error.message) ? "count" : selectors.errorField(error)),
+      onSubmit: async () => {
+        const chosen = TEMPLATES.find(([key]) => key === template.value);
+        const { tag_selectors, scope_selectors } = selectors.selectors();
+        // Retention's tag selector also says whether untagged artifacts are in scope.
+        tag_selectors[0].extras = JSON.stringify({ untagged: untagged.input.checked });
+        const rule = {
+          disabled: false, action: "retain", template: chosen[0],
+          params: chosen[2] ? { [chosen[2]]: Number(count.value) } : {},
+          tag_selectors, scope_selectors,
+        };
+        await save([...rules, rule]);
+        close();
+        toast("Retention rule added");
+      },
+    });
+  });
+}
+
+"""####),
+        "js/pages/project-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b9ce251d1d0110fc0001\"", text: ####"""
+// A project's robot accounts: list, create (the secret shown once), delete.
+
+import { api } from "../api.js";
+import { h, clear, table, field, form, dialog, confirmDialog, toast, formatTime, select, copyBox } from "../dom.js";
+import { canManage } from "./project.js";
+
+const PERMISSION_SETS = {
+  pull: [["repository", "pull"]],
+  push: [["repository", "pull"], ["repository", "push"]],
+  full: [["repository", "pull"], ["repository", "push"], ["repository", "delete"], ["artifact", "delete"], ["artifact", "read"],
+    ["artifact-label", "create"], ["artifact-label", "delete"], ["tag", "create"], ["tag", "delete"], ["tag", "list"], ["scan", "create"], ["scan", "stop"]],
+};
+
+export async function render(panel, project, ctx) {
+  const list = h("div");
+  async function load() {
+    const { data } = await api.get("/robots", { q: `Level=project,ProjectID=${project.project_id}`, page_size: 100 });
+    if (!ctx.alive) return;
+    clear(list, table({
+      caption: "Robot accounts",
+      columns: [
+        { title: "Name", render: (r) => r.name },
+        { title: "Status", render: (r) => (r.disable ? h("span", { class: "badge warn" }, "Disabled") : h("span", { class: "badge ok" }, "Enabled")) },
+        { title: "Permissions", render: (r) => (r.permissions || []).flatMap((p) => p.access.map((a) => `${a.action} ${a.resource}`)).join(", ") },
+        { title: "Created", render: (r) => formatTime(r.creation_time) },
+        { title: "Expires", render: (r) => (r.expires_at === -1 ? "Never" : new Date(r.expires_at * 1000).toLocaleDateString()) },
+        { title: "", render: (r) => canManage(project, ctx) ? h("button", { type: "button", class: "link", "aria-label": `Delete ${r.name}`, onclick: async () => {
+          if (!(await confirmDialog("Delete robot account", `Delete ${r.name}? Clients using its secret stop working.`))) return;
+          try { await api.del(`/robots/${r.id}`); toast(`${r.name} deleted`); load(); } catch (error) { toast(error.message, "error"); }
+        } }, "Delete") : "" },
+      ],
+      rows: data || [],
+      empty: "No robot accounts.",
+    }));
+  }
+  clear(panel,
+    h("div", { class: "toolbar" }, canManage(project, ctx) ? h("button", { type: "button", onclick: () => createRobot(project, load) }, "New robot account") : null),
+    list);
+  await load();
+}
+
+function createRobot(project, reload) {
+  dialog("New robot account", (close) => {
+    const name = h("input", { type: "text", autocomplete: "off" });
+    const description = h("input", { type: "text" });
+    const days = h("input", { type: "number", min: "-1", value: "30", style: "max-width:8rem" });
+    const permissions = select([["pull", "Pull"], ["push", "Push and pull"], ["full", "Push, pull, delete, tag, label and scan"]], "push");
+    const fields = {
+      name: field("Name", name, `Clients log in as robot$${project.name}+NAME.`),
+      description: field("Description", description),
+      days: field("Expires after (days, -1 for never)", days),
+      permissions: field("Permissions", permissions),
+    };
+    setTimeout(() => name.focus());
+    return form({
+      fields,
+      submitLabel: "Add",
+      cancel: close,
+      errorField: (error) => (/duration|expire|days/i.test(error.message) ? "days" : /permission|access/i.test(error.message) ? "permissions" : "name"),
+      onSubmit: async () => {
+        const access = PERMISSION_SETS[permissions.value].map(([resource, action]) => ({ resource, action }));
+        const { data } = await api.post("/robots", {
+          name: name.value.trim(), description: description.value, duration: Number(days.value), level: "project", disable: false,
+          permissions: [{ kind: "project", namespace: project.name, access }],
+        });
+        close();
+        showSecret(data);
+        reload();
+      },
+    });
+  });
+}
+
+/** Shows a new robot's secret once, with a copy button: it is not stored where it can be read again. */
+export function showSecret(created) {
+  dialog(`Robot account ${created.name}`, (close) => h("div", { class: "form" },
+    h("p", {}, "Copy the secret now: Berth keeps only its hash and cannot show it again."),
+    h("div", { class: "field" }, h("span", { class: "label" }, "Name"), copyBox(created.name, "Copy name")),
+    h("div", { class: "field" }, h("span", { class: "label" }, "Secret"), h("div", { dataset: { test: "robot-secret" } }, copyBox(created.secret, "Copy secret"))),
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Done"))));
+}
+
+"""####),
         "js/pages/project-scanner.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3ca3afa486fb4e214c9d\"", text: ####"""
 // The scanner that scans this project's artifacts (the system default unless the project chose
 // one), and for project administrators the choice among the enabled registered scanners.
@@ -2955,7 +3244,7 @@ async function chooseScanner(project, current, ctx) {
 }
 
 """####),
-        "js/pages/project-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c13e499610a81f6fbaed\"", text: ####"""
+        "js/pages/project-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"684bbbe5db4078674b87\"", text: ####"""
 // What several project tabs share: who may do what (so a tab never asks for what the API would
 // refuse), a paged list with filters, a labelled group of controls that can show an error, and
 // the repository/tag selector editor of tag rules.
@@ -3007,13 +3296,14 @@ export function rowActions(...buttons) {
 }
 
 /**
- * A server-paged list with filters above it.
+ * A server-paged list with its filter controls above it (admin-shared.js's pagedList takes its
+ * filters from a search form instead).
  * `filters`: [{key, label, options?}] (a search box, or a select when options are given);
  * `fetch({page, pageSize, filters})` answers {data, total}; `toolbar` goes left of the filters.
  * Returns {element, reload}; reload keeps the page and filters (for polling and after changes), and
  * leaves the table alone when nothing in it changed.
  */
-export function pagedList({ ctx, caption, columns, fetch, filters = [], toolbar = [], empty, pageSize = 15 }) {
+export function filteredList({ ctx, caption, columns, fetch, filters = [], toolbar = [], empty, pageSize = 15 }) {
   const state = { page: 1, values: {} };
   const area = h("div");
   // What the user asks for (a filter, another page) reports a failure; the first load and the
@@ -3059,13 +3349,6 @@ function filterControl({ key, label, options }, onChange) {
     debounce = setTimeout(() => onChange(control.value.trim()), 250);
   });
   return control;
-}
-
-/** Harbor's `q` for a listing: `key=~value` (substring) or `key=value` (exact), comma separated. */
-export function harborQuery(filters, exactKeys = []) {
-  const parts = Object.entries(filters).filter(([, value]) => value)
-    .map(([key, value]) => `${key}=${exactKeys.includes(key) ? "" : "~"}${value}`);
-  return parts.length ? parts.join(",") : undefined;
 }
 
 /**
@@ -3133,14 +3416,14 @@ export function describeSelectors(rule) {
 }
 
 """####),
-        "js/pages/project-webhooks.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"54273721f97fa6da8234\"", text: ####"""
+        "js/pages/project-webhooks.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"a7dd99df365c754be6c7\"", text: ####"""
 // Webhooks: policies that POST a project's events (push, pull, scan, ...) to an HTTP endpoint or
 // Slack, when each last fired, and each policy's deliveries (executions, their tasks and logs).
 // Project administrators manage policies; maintainers read them, auth headers masked.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, form, checkbox, select, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, groupField, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions, groupField } from "./project-shared.js";
 
 const EVENT_NAMES = {
   PUSH_ARTIFACT: "Artifact pushed", PULL_ARTIFACT: "Artifact pulled", DELETE_ARTIFACT: "Artifact deleted",
@@ -3160,7 +3443,7 @@ export async function render(panel, project, ctx) {
   const executionsArea = h("div");
   let shown = null; // {policy, list}: the policy whose executions are listed below the policies
 
-  const policies = pagedList({
+  const policies = filteredList({
     ctx,
     caption: "Webhook policies",
     pageSize: 10,
@@ -3329,7 +3612,7 @@ async function deletePolicy(base, policy, reload) {
 
 function executionList(base, policy, ctx) {
   const path = `${base}/policies/${policy.id}/executions`;
-  return pagedList({
+  return filteredList({
     ctx,
     caption: `Executions of ${policy.name}`,
     pageSize: 10,
@@ -3410,28 +3693,31 @@ function prettyJSON(text) {
 }
 
 """####),
-        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7698f1662bb9ae610e4\"", text: ####"""
+        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fec8f70e825398b24c74\"", text: ####"""
 // One project: a summary and a tab per concern. Each tab draws into the panel below the tab bar
 // from the project's own endpoints; the tabs of their own modules are imported below.
 
-import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, field, form, checkbox, dialog, confirmDialog, toast, formatTime, formatSize, select, copyBox, copyButton, severityChart, SEVERITIES } from "../dom.js";
+import { api } from "../api.js";
+import { h, clear, table, pager, formatTime, formatSize, copyButton, severityChart } from "../dom.js";
 import * as members from "./project-members.js";
 import * as labels from "./project-labels.js";
 import * as scanner from "./project-scanner.js";
 import * as immutability from "./project-immutability.js";
 import * as webhooks from "./project-webhooks.js";
 import * as logs from "./project-logs.js";
+import * as policy from "./project-policy.js";
+import * as robots from "./project-robots.js";
+import * as retention from "./project-retention.js";
 
 const TABS = [
   ["summary", "Summary", summary],
   ["repositories", "Repositories", repositories],
   ["members", "Members", members.render],
-  ["robots", "Robot accounts", robots],
+  ["robots", "Robot accounts", robots.render],
   ["labels", "Labels", labels.render],
   ["scanner", "Scanner", scanner.render],
-  ["policy", "Configuration", policy],
-  ["retention", "Tag retention", retention],
+  ["policy", "Configuration", policy.render],
+  ["retention", "Tag retention", retention.render],
   ["immutability", "Tag immutability", immutability.render],
   ["webhooks", "Webhooks", webhooks.render],
   ["logs", "Logs", logs.render],
@@ -3527,271 +3813,6 @@ export async function registryHost() {
   } catch (_) { /* fall back to the page's host */ }
   return location.host;
 }
-
-// ---------- configuration (project metadata)
-
-async function policy(panel, project, ctx) {
-  const meta = project.metadata || {};
-  const editable = canManage(project, ctx);
-  const isPublic = checkbox("Public: anyone may pull images of this project, without logging in", meta.public === "true", { disabled: !editable });
-  const cosign = checkbox("Cosign: only signed images may be pulled", meta.enable_content_trust_cosign === "true", { disabled: !editable });
-  const notation = checkbox("Notation: only signed images may be pulled", meta.enable_content_trust === "true", { disabled: !editable });
-  const preventVul = checkbox("Prevent vulnerable images from running", meta.prevent_vul === "true", { disabled: !editable });
-  const severity = select([["critical", "Critical"], ["high", "High"], ["medium", "Medium"], ["low", "Low"], ["none", "None"]],
-    (meta.severity || "low").toLowerCase(), { disabled: !editable });
-  const autoScan = checkbox("Automatically scan images on push", meta.auto_scan === "true", { disabled: !editable });
-  const autoSbom = checkbox("Automatically generate an SBOM on push", meta.auto_sbom_generation === "true", { disabled: !editable });
-  const reuse = checkbox("Use the system CVE allowlist", meta.reuse_sys_cve_allowlist !== "false", { disabled: !editable });
-  const severityField = field("Prevent images with vulnerabilities of this severity and above", severity);
-  const configForm = form({
-    fields: { severity: severityField },
-    extra: [
-      h("fieldset", {}, h("legend", {}, "Access"), isPublic),
-      h("fieldset", {}, h("legend", {}, "Deployment security"), cosign, notation, preventVul),
-      h("fieldset", {}, h("legend", {}, "Vulnerability scanning"), autoScan, autoSbom),
-      h("fieldset", {}, h("legend", {}, "CVE allowlist"), reuse),
-    ],
-    errorField: (error) => (/severity/i.test(error.message) ? "severity" : null),
-    onSubmit: async () => {
-      await api.put(`/projects/${project.project_id}`, {
-        metadata: {
-          public: String(isPublic.input.checked),
-          enable_content_trust_cosign: String(cosign.input.checked),
-          enable_content_trust: String(notation.input.checked),
-          prevent_vul: String(preventVul.input.checked),
-          severity: severity.value,
-          auto_scan: String(autoScan.input.checked),
-          auto_sbom_generation: String(autoSbom.input.checked),
-          reuse_sys_cve_allowlist: String(reuse.input.checked),
-        },
-      });
-      toast("Configuration saved");
-    },
-  });
-  // The severity field sits with the gate it tunes.
-  preventVul.after(severityField);
-  if (!editable) configForm.querySelector("button[type=submit]").hidden = true;
-  clear(panel, h("div", { class: "panel" }, editable ? null : h("p", { class: "muted" }, "Only project administrators change these."), configForm));
-}
-
-// ---------- robot accounts
-
-const PERMISSION_SETS = {
-  pull: [["repository", "pull"]],
-  push: [["repository", "pull"], ["repository", "push"]],
-  full: [["repository", "pull"], ["repository", "push"], ["repository", "delete"], ["artifact", "delete"], ["artifact", "read"],
-    ["artifact-label", "create"], ["artifact-label", "delete"], ["tag", "create"], ["tag", "delete"], ["tag", "list"], ["scan", "create"], ["scan", "stop"]],
-};
-
-async function robots(panel, project, ctx) {
-  const list = h("div");
-  async function load() {
-    const { data } = await api.get("/robots", { q: `Level=project,ProjectID=${project.project_id}`, page_size: 100 });
-    if (!ctx.alive) return;
-    clear(list, table({
-      caption: "Robot accounts",
-      columns: [
-        { title: "Name", render: (r) => r.name },
-        { title: "Status", render: (r) => (r.disable ? h("span", { class: "badge warn" }, "Disabled") : h("span", { class: "badge ok" }, "Enabled")) },
-        { title: "Permissions", render: (r) => (r.permissions || []).flatMap((p) => p.access.map((a) => `${a.action} ${a.resource}`)).join(", ") },
-        { title: "Created", render: (r) => formatTime(r.creation_time) },
-        { title: "Expires", render: (r) => (r.expires_at === -1 ? "Never" : new Date(r.expires_at * 1000).toLocaleDateString()) },
-        { title: "", render: (r) => canManage(project, ctx) ? h("button", { type: "button", class: "link", "aria-label": `Delete ${r.name}`, onclick: async () => {
-          if (!(await confirmDialog("Delete robot account", `Delete ${r.name}? Clients using its secret stop working.`))) return;
-          try { await api.del(`/robots/${r.id}`); toast(`${r.name} deleted`); load(); } catch (error) { toast(error.message, "error"); }
-        } }, "Delete") : "" },
-      ],
-      rows: data || [],
-      empty: "No robot accounts.",
-    }));
-  }
-  clear(panel,
-    h("div", { class: "toolbar" }, canManage(project, ctx) ? h("button", { type: "button", onclick: () => createRobot(project, load) }, "New robot account") : null),
-    list);
-  await load();
-}
-
-function createRobot(project, reload) {
-  dialog("New robot account", (close) => {
-    const name = h("input", { type: "text", autocomplete: "off" });
-    const description = h("input", { type: "text" });
-    const days = h("input", { type: "number", min: "-1", value: "30", style: "max-width:8rem" });
-    const permissions = select([["pull", "Pull"], ["push", "Push and pull"], ["full", "Push, pull, delete, tag, label and scan"]], "push");
-    const fields = {
-      name: field("Name", name, `Clients log in as robot$${project.name}+NAME.`),
-      description: field("Description", description),
-      days: field("Expires after (days, -1 for never)", days),
-      permissions: field("Permissions", permissions),
-    };
-    setTimeout(() => name.focus());
-    return form({
-      fields,
-      submitLabel: "Add",
-      cancel: close,
-      errorField: (error) => (/duration|expire|days/i.test(error.message) ? "days" : /permission|access/i.test(error.message) ? "permissions" : "name"),
-      onSubmit: async () => {
-        const access = PERMISSION_SETS[permissions.value].map(([resource, action]) => ({ resource, action }));
-        const { data } = await api.post("/robots", {
-          name: name.value.trim(), description: description.value, duration: Number(days.value), level: "project", disable: false,
-          permissions: [{ kind: "project", namespace: project.name, access }],
-        });
-        close();
-        showSecret(data);
-        reload();
-      },
-    });
-  });
-}
-
-/** Shows a new robot's secret once, with a copy button: it is not stored where it can be read again. */
-export function showSecret(created) {
-  dialog(`Robot account ${created.name}`, (close) => h("div", { class: "form" },
-    h("p", {}, "Copy the secret now: Berth keeps only its hash and cannot show it again."),
-    h("div", { class: "field" }, h("span", { class: "label" }, "Name"), copyBox(created.name, "Copy name")),
-    h("div", { class: "field" }, h("span", { class: "label" }, "Secret"), h("div", { dataset: { test: "robot-secret" } }, copyBox(created.secret, "Copy secret"))),
-    h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Done"))));
-}
-
-// ---------- tag retention
-
-const TEMPLATES = [
-  ["latestPushedK", "retain the most recently pushed # artifacts", "latestPushedK"],
-  ["latestPulledN", "retain the most recently pulled # artifacts", "latestPulledN"],
-  ["nDaysSinceLastPush", "retain the artifacts pushed within the last # days", "nDaysSinceLastPush"],
-  ["nDaysSinceLastPull", "retain the artifacts pulled within the last # days", "nDaysSinceLastPull"],
-  ["always", "retain always", null],
-];
-
-async function retention(panel, project, ctx) {
-  const id = project.metadata && project.metadata.retention_id;
-  const policyData = id ? (await api.get(`/retentions/${id}`)).data : null;
-  const editable = canManage(project, ctx);
-  const rules = (policyData && policyData.rules) || [];
-  const runs = h("div");
-  const describe = (rule) => {
-    const template = TEMPLATES.find(([key]) => key === rule.template);
-    const count = template && template[2] ? rule.params[template[2]] : "";
-    const text = template ? template[1].replace("#", count) : rule.template;
-    const repos = (rule.scope_selectors.repository || []).map((s) => `${s.decoration} ${s.pattern}`).join(", ");
-    const tags = (rule.tag_selectors || []).map((s) => `${s.decoration} ${s.pattern}`).join(", ");
-    return `For repositories ${repos}: ${text}, tags ${tags}`;
-  };
-  async function loadRuns() {
-    if (!id) return;
-    const { data } = await api.get(`/retentions/${id}/executions`, { page_size: 10 });
-    if (!ctx.alive) return;
-    clear(runs, table({
-      caption: "Retention runs",
-      columns: [
-        { title: "ID", render: (e) => String(e.id) },
-        { title: "Status", render: (e) => e.status },
-        { title: "Dry run", render: (e) => (e.dry_run ? "Yes" : "No") },
-        { title: "Trigger", render: (e) => e.trigger },
-        { title: "Started", render: (e) => formatTime(e.start_time) },
-      ],
-      rows: data || [],
-      empty: "No runs yet.",
-    }));
-    return (data || []).some((e) => e.status === "Running" || e.status === "Pending" || e.status === "InProgress");
-  }
-  async function save(newRules, cron) {
-    const body = {
-      algorithm: "or", rules: newRules,
-      trigger: { kind: "Schedule", settings: { cron: cron !== undefined ? cron : (policyData ? policyData.trigger.settings.cron || "" : "") } },
-      scope: { level: "project", ref: project.project_id },
-    };
-    if (policyData) await api.put(`/retentions/${id}`, { ...body, id: Number(id) });
-    else await api.post("/retentions", body);
-    ctx.reload();
-  }
-  clear(panel,
-    h("div", { class: "panel" },
-      h("h3", {}, "Retention rules"),
-      rules.length === 0 ? h("p", { class: "muted" }, "No rules: every artifact is kept.")
-        : h("ul", { dataset: { test: "retention-rules" } }, rules.map((rule, index) => h("li", {}, describe(rule), " ",
-          editable ? h("button", { type: "button", class: "link", onclick: () => save(rules.filter((_, i) => i !== index)) }, "Delete") : null))),
-      editable ? h("div", { class: "actions" },
-        h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Dry run") : null,
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Run now") : null) : null),
-    policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
-    h("h3", {}, "Runs"), runs);
-  if (await loadRuns()) ctx.follow(3000, loadRuns);
-}
-
-function addRule(rules, save) {
-  dialog("Add a retention rule", (close) => {
-    const repoDecoration = select([["repoMatches", "matching"], ["repoExcludes", "excluding"]], "repoMatches", { "aria-label": "Repositories matching or excluding" });
-    const repoPattern = h("input", { type: "text", value: "**" });
-    const template = select(TEMPLATES.map(([key, text]) => [key, text.replace("#", "N")]), "latestPushedK");
-    const count = h("input", { type: "number", min: "0", value: "10", style: "max-width:8rem" });
-    const tagDecoration = select([["matches", "matching"], ["excludes", "excluding"]], "matches", { "aria-label": "Tags matching or excluding" });
-    const tagPattern = h("input", { type: "text", value: "**" });
-    const untagged = checkbox("Include untagged artifacts", true);
-    const fields = {
-      repositories: field("Repositories", h("span", { class: "actions" }, repoDecoration, repoPattern), "Patterns like ** or app-*"),
-      template: field("By artifact count or number of days", template),
-      count: field("Count (N)", count),
-      tags: field("Tags", h("span", { class: "actions" }, tagDecoration, tagPattern)),
-    };
-    fields.repositories.querySelector("label").setAttribute("for", repoPattern.id = "retention-repo-pattern");
-    fields.tags.querySelector("label").setAttribute("for", tagPattern.id = "retention-tag-pattern");
-    return form({
-      fields,
-      extra: [untagged],
-      submitLabel: "Add",
-      cancel: close,
-      errorField: (error) => (/param|count|retain/i.test(error.message) ? "count" : /tag/i.test(error.message) ? "tags" : "repositories"),
-      onSubmit: async () => {
-        const chosen = TEMPLATES.find(([key]) => key === template.value);
-        const rule = {
-          disabled: false, action: "retain", template: chosen[0],
-          params: chosen[2] ? { [chosen[2]]: Number(count.value) } : {},
-          tag_selectors: [{ kind: "doublestar", decoration: tagDecoration.value, pattern: tagPattern.value, extras: JSON.stringify({ untagged: untagged.input.checked }) }],
-          scope_selectors: { repository: [{ kind: "doublestar", decoration: repoDecoration.value, pattern: repoPattern.value }] },
-        };
-        await save([...rules, rule]);
-        close();
-        toast("Retention rule added");
-      },
-    });
-  });
-}
-
-/** A cron field with Harbor's presets; `onSave(cron)` with "" meaning none. Shared by GC and retention. */
-export function scheduleForm(cron, editable, onSave) {
-  const presets = [["", "None"], ["0 0 * * * *", "Hourly"], ["0 0 0 * * *", "Daily"], ["0 0 0 * * 0", "Weekly"], ["custom", "Custom"]];
-  const known = presets.some(([value]) => value === cron);
-  const kind = select(presets, known ? cron : "custom", { disabled: !editable });
-  const custom = h("input", { type: "text", value: known ? "" : cron, placeholder: "0 0 3 * * *", disabled: !editable, hidden: known });
-  kind.addEventListener("change", () => { custom.hidden = kind.value !== "custom"; if (!custom.hidden) custom.focus(); });
-  const fields = {
-    kind: field("Schedule", kind),
-    cron: field("Cron (seconds minutes hours day-of-month month day-of-week)", custom),
-  };
-  const element = form({
-    fields,
-    submitLabel: "Save schedule",
-    errorField: () => (kind.value === "custom" ? "cron" : "kind"),
-    onSubmit: async () => {
-      await onSave(kind.value === "custom" ? custom.value.trim() : kind.value);
-      toast("Schedule saved");
-    },
-  });
-  const toggleCron = () => { fields.cron.hidden = kind.value !== "custom"; };
-  kind.addEventListener("change", toggleCron);
-  toggleCron();
-  custom.hidden = false;
-  if (!editable) element.querySelector("button[type=submit]").hidden = true;
-  return element;
-}
-
-export { SEVERITIES };
 
 """####),
         "js/pages/projects.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b5e863c8edc4a4fe309b\"", text: ####"""

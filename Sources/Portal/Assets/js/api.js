@@ -67,6 +67,17 @@ export const api = {
   del: (path, options) => request("DELETE", path, options),
 };
 
+/**
+ * Harbor's `q` for a listing from {key: value}: `key=~value` (substring) unless the key is in
+ * `exactKeys` (`key=value`); empty values are left out, and undefined when nothing is left.
+ */
+export function harborQuery(filters, exactKeys = []) {
+  const parts = Object.entries(filters).filter(([, value]) => value)
+    // Terms are separated by commas: a value cannot hold one.
+    .map(([key, value]) => `${key}=${exactKeys.includes(key) ? "" : "~"}${String(value).replaceAll(",", " ")}`);
+  return parts.length ? parts.join(",") : undefined;
+}
+
 /** Path segment of a repository name inside a project: `a/b` -> `a%252Fb` (Harbor's double encoding). */
 export function repoSegment(repositoryName) {
   return encodeURIComponent(encodeURIComponent(repositoryName));

@@ -98,6 +98,23 @@ export function pager({ page, pageSize, total, onPage }) {
     h("button", { type: "button", class: "secondary", disabled: page >= pages, onclick: () => onPage(page + 1), "aria-label": "Next page" }, "›"));
 }
 
+/**
+ * Redraws `holder` with `draw(data)` only when `fetch()` answers something new, so a poll does
+ * not take the keyboard focus away from a button the user is on. Returns the data.
+ */
+export function redrawOnChange(holder, fetch, draw) {
+  let last;
+  return async () => {
+    const data = await fetch();
+    const text = JSON.stringify(data);
+    if (text !== last) {
+      last = text;
+      clear(holder, draw(data));
+    }
+    return data;
+  };
+}
+
 // ---------- forms
 
 /**

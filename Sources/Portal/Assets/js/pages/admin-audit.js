@@ -1,9 +1,9 @@
 // Audit logs: who did what to which resource, newest first, filtered by user, resource and
 // operation (Harbor's `q` terms: user and resource match as substrings, the operation exactly).
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, select, formatTime } from "../dom.js";
-import { pagedList, searchForm, harborQuery } from "./admin-shared.js";
+import { pagedList, searchForm } from "./admin-shared.js";
 
 const OPERATIONS = ["create", "delete", "update", "pull", "push", "login", "logout"];
 
@@ -28,7 +28,7 @@ export async function render(view) {
     }),
   });
   const filters = searchForm("Filter audit logs", [field("Username", username), field("Resource", resource), field("Operation", operation)], () => {
-    query = harborQuery([["username", username.value.trim(), "=~"], ["resource", resource.value.trim(), "=~"], ["operation", operation.value]]);
+    query = harborQuery({ username: username.value.trim(), resource: resource.value.trim(), operation: operation.value }, ["operation"]);
     return list.load(1);
   });
   clear(view, h("h1", {}, "Audit logs"), filters, list.element);

@@ -2,8 +2,8 @@
 // and what each worker runs, and the schedules. Redrawn in place every few seconds.
 
 import { api } from "../api.js";
-import { h, clear, table, toast, formatTime } from "../dom.js";
-import { rowButton, rowButtons, redrawOnChange, statusBadge } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { rowButton, rowButtons, statusBadge } from "./admin-shared.js";
 
 const REFRESH_MS = 4000;
 /** The queue of the schedules themselves (Berth's Scheduler): pausing it holds every schedule. */

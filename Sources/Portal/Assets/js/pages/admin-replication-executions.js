@@ -3,8 +3,8 @@
 // deleted), each task's log, and stopping a run.
 
 import { api } from "../api.js";
-import { h, clear, table, toast, formatTime } from "../dom.js";
-import { statusBadge, isUnfinished, rowButton, rowButtons, redrawOnChange, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
 import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
 
 const PAGE_SIZE = 10;

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, clear, table, field, form, checkbox, toast, formatTime } from "../dom.js";
-import { showSecret } from "./project.js";
+import { showSecret } from "./project-robots.js";
 import { adminDialog, rowButton, rowButtons } from "./admin-shared.js";
 
 const PAGE_SIZE = 100;

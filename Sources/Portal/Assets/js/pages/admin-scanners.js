@@ -2,8 +2,8 @@
 // adapters), and scanning every artifact at once ("scan all"): now, and on a schedule.
 
 import { api } from "../api.js";
-import { h, clear, table, field, form, checkbox, select, toast } from "../dom.js";
-import { adminDialog, rowButton, rowButtons, redrawOnChange, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
+import { h, redrawOnChange, clear, table, field, form, checkbox, select, toast } from "../dom.js";
+import { adminDialog, rowButton, rowButtons, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
 
 /** The registration of the scanner built into Berth: it cannot be changed or removed. */
 const BUILTIN = "berth-builtin-scanner";

@@ -1,9 +1,9 @@
 // The security hub: every stored vulnerability report at once. Totals, counts by severity, the
 // most dangerous CVEs and artifacts, and the searchable list of vulnerabilities.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES } from "../dom.js";
-import { pagedList, figureCard, searchForm, harborQuery } from "./admin-shared.js";
+import { pagedList, figureCard, searchForm } from "./admin-shared.js";
 
 export async function render(view) {
   const { data: summary } = await api.get("/security/summary", { with_dangerous_cve: true, with_dangerous_artifact: true });
@@ -94,7 +94,8 @@ function vulnerabilityList() {
     }),
   });
   const filters = searchForm("Filter vulnerabilities", [...FILTERS.map(([key, label]) => field(label, inputs[key])), field("Severity", severity)], () => {
-    query = harborQuery([...FILTERS.map(([key]) => [key, inputs[key].value.trim()]), ["severity", severity.value]]);
+    query = harborQuery({ ...Object.fromEntries(FILTERS.map(([key]) => [key, inputs[key].value.trim()])), severity: severity.value },
+      [...FILTERS.map(([key]) => key), "severity"]);
     return list.load(1);
   });
   return { element: h("div", {}, filters, list.element), load: list.load };

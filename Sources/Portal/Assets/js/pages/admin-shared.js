@@ -2,8 +2,8 @@
 // schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
 
 import { api } from "../api.js";
-import { h, clear, pager, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { scheduleForm } from "./project.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange } from "../dom.js";
+import { scheduleForm } from "../schedule.js";
 
 // ---------- statuses
 
@@ -138,31 +138,6 @@ export function searchForm(label, fields, onSearch) {
     try { await onSearch(); } catch (error) { problem.textContent = error.message; problem.hidden = false; }
   });
   return element;
-}
-
-/** Harbor's `q` from [key, value, operator] terms ("=" exact, "=~" substring), empty values left out. */
-export function harborQuery(terms) {
-  return terms.filter(([, value]) => value)
-    // Terms are separated by commas: a value cannot hold one.
-    .map(([key, value, operator = "="]) => `${key}${operator}${String(value).replaceAll(",", " ")}`)
-    .join(",");
-}
-
-/**
- * Redraws `holder` with `draw(data)` only when `fetch()` answers something new, so a poll does
- * not take the keyboard focus away from a button the user is on. Returns the data.
- */
-export function redrawOnChange(holder, fetch, draw) {
-  let last;
-  return async () => {
-    const data = await fetch();
-    const text = JSON.stringify(data);
-    if (text !== last) {
-      last = text;
-      clear(holder, draw(data));
-    }
-    return data;
-  };
 }
 
 /**

@@ -1,16 +1,16 @@
 // A project's own labels (scope "p"), which its artifacts can carry beside the global ones.
 // Project administrators and maintainers create, edit and delete them; members read them.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, field, form, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions } from "./project-shared.js";
 
 const DEFAULT_COLOR = "#0b5cad";
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "label.list")) return notPermitted(panel, "project members (other than limited guests)", "labels");
   const manage = can(project, ctx, "label.manage");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Labels",
     filters: [{ key: "name", label: "Filter labels by name" }],

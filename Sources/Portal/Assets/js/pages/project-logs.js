@@ -1,16 +1,16 @@
 // The project's audit log (Harbor 2.13's audit log ext): who pushed, pulled and deleted what,
 // newest first, filtered by user, resource and operation. Project administrators see it.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList } from "./project-shared.js";
 
 // The operations the ext log names (a push is "create").
 const OPERATIONS = [["", "All operations"], ["create", "Create"], ["delete", "Delete"], ["pull", "Pull"], ["update", "Update"]];
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "log.list")) return notPermitted(panel, "project administrators", "logs");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Audit log",
     filters: [

@@ -3,12 +3,12 @@
 
 import { api } from "../api.js";
 import { h, field, form, select, dialog, confirmDialog, toast, uniqueId } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions, ROLE_NAMES, ROLE_CHOICES } from "./project-shared.js";
 
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "member.list")) return notPermitted(panel, "project members (other than limited guests)", "members");
   const manage = can(project, ctx, "member.manage");
-  const list = pagedList({
+  const list = filteredList({
     ctx,
     caption: "Members",
     filters: [{ key: "entityname", label: "Filter members by name" }],

@@ -49,13 +49,14 @@ export function rowActions(...buttons) {
 }
 
 /**
- * A server-paged list with filters above it.
+ * A server-paged list with its filter controls above it (admin-shared.js's pagedList takes its
+ * filters from a search form instead).
  * `filters`: [{key, label, options?}] (a search box, or a select when options are given);
  * `fetch({page, pageSize, filters})` answers {data, total}; `toolbar` goes left of the filters.
  * Returns {element, reload}; reload keeps the page and filters (for polling and after changes), and
  * leaves the table alone when nothing in it changed.
  */
-export function pagedList({ ctx, caption, columns, fetch, filters = [], toolbar = [], empty, pageSize = 15 }) {
+export function filteredList({ ctx, caption, columns, fetch, filters = [], toolbar = [], empty, pageSize = 15 }) {
   const state = { page: 1, values: {} };
   const area = h("div");
   // What the user asks for (a filter, another page) reports a failure; the first load and the
@@ -101,13 +102,6 @@ function filterControl({ key, label, options }, onChange) {
     debounce = setTimeout(() => onChange(control.value.trim()), 250);
   });
   return control;
-}
-
-/** Harbor's `q` for a listing: `key=~value` (substring) or `key=value` (exact), comma separated. */
-export function harborQuery(filters, exactKeys = []) {
-  const parts = Object.entries(filters).filter(([, value]) => value)
-    .map(([key, value]) => `${key}=${exactKeys.includes(key) ? "" : "~"}${value}`);
-  return parts.length ? parts.join(",") : undefined;
 }
 
 /**

@@ -2,9 +2,9 @@
 // Slack, when each last fired, and each policy's deliveries (executions, their tasks and logs).
 // Project administrators manage policies; maintainers read them, auth headers masked.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, field, form, checkbox, select, dialog, confirmDialog, toast, formatTime } from "../dom.js";
-import { can, notPermitted, pagedList, rowActions, groupField, harborQuery } from "./project-shared.js";
+import { can, notPermitted, filteredList, rowActions, groupField } from "./project-shared.js";
 
 const EVENT_NAMES = {
   PUSH_ARTIFACT: "Artifact pushed", PULL_ARTIFACT: "Artifact pulled", DELETE_ARTIFACT: "Artifact deleted",
@@ -24,7 +24,7 @@ export async function render(panel, project, ctx) {
   const executionsArea = h("div");
   let shown = null; // {policy, list}: the policy whose executions are listed below the policies
 
-  const policies = pagedList({
+  const policies = filteredList({
     ctx,
     caption: "Webhook policies",
     pageSize: 10,
@@ -193,7 +193,7 @@ async function deletePolicy(base, policy, reload) {
 
 function executionList(base, policy, ctx) {
   const path = `${base}/policies/${policy.id}/executions`;
-  return pagedList({
+  return filteredList({
     ctx,
     caption: `Executions of ${policy.name}`,
     pageSize: 10,
