@@ -15,7 +15,7 @@ public enum HarborAPIRoutes {
         let sessions = SessionHandlers(services: services)
         router.group("c")
             .add(middleware: APIErrorMiddleware<Context>())
-            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator, acceptsSession: true))
             .post("login", use: sessions.login)
             .get("log_out", use: sessions.logout)
             .post("log_out", use: sessions.logout)
@@ -47,7 +47,7 @@ public enum HarborAPIRoutes {
         let api = router.group("api/v2.0")
             .add(middleware: APIErrorMiddleware<Context>())
             .add(middleware: CSRFMiddleware<Context>())
-            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator))
+            .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator, acceptsSession: true))
         api.get("ping") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: "Pong"))) }
 
         let users = UserHandlers(services: services)

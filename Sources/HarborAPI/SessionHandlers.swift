@@ -17,6 +17,7 @@ struct SessionHandlers: Sendable {
 
     func login(_ request: Request, context: some APIContext) async throws -> Response {
         guard let sessions = services.authenticator.sessions else { throw APIError.notFound("this server has no portal sessions") }
+        try Self.refuseCrossSite(request)
         let body = String(decoding: try await JSONBody.bytes(from: request), as: UTF8.self)
         let form: LoginForm
         do { form = try URLEncodedFormDecoder().decode(LoginForm.self, from: body) } catch {
@@ -29,6 +30,8 @@ struct SessionHandlers: Sendable {
             if case .rejected(let message) = result { throw APIError.unauthorized(message) }
             throw APIError.unauthorized("invalid username or password")
         }
+        // A login from a browser that was logged in replaces that session rather than leaving it open.
+        if let previous = SessionCookies.session(of: request.head) { try await sessions.close(cookie: previous) }
         let token = try await sessions.open(userID: id)
         try? await sessions.purgeExpired()
         await services.audit.record(AuditEvent(projectID: nil, operation: "login", resourceType: "user", resource: name, username: name,
@@ -42,6 +45,7 @@ struct SessionHandlers: Sendable {
     }
 
     func logout(_ request: Request, context: some APIContext) async throws -> Response {
+        if request.method == .post { try Self.refuseCrossSite(request) }
         if let sessions = services.authenticator.sessions, let cookie = SessionCookies.session(of: request.head) {
             try await sessions.close(cookie: cookie)
             if let name = context.identity.name {
@@ -52,6 +56,25 @@ struct SessionHandlers: Sendable {
         var headers = HTTPFields()
         for cookie in SessionCookies.closing { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return JSONResponse.empty(.ok, headers: headers)
+    }
+
+    /// Login CSRF: another site's form must not log the browser in as someone else (SameSite keeps
+    /// cookies from being sent, not from being set). Browsers name the page a POST comes from in
+    /// `Origin` and say `Sec-Fetch-Site`; scripts that send neither are not browsers and pass.
+    static func refuseCrossSite(_ request: Request) throws {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            throw APIError.forbidden("the login form must be sent from this server's own pages")
+        }
+        if let origin = request.headers[HTTPField.Name("Origin")!], origin != "null",
+           URLComponents(string: origin).map({ Self.authority($0) }) != request.head.authority?.lowercased() {
+            throw APIError.forbidden("the login form must be sent from this server's own pages")
+        }
+    }
+
+    /// `host[:port]` of an origin, lower-cased, as the `Host` header names it.
+    private static func authority(_ origin: URLComponents) -> String {
+        let host = (origin.host ?? "").lowercased()
+        return origin.port.map { "\(host):\($0)" } ?? host
     }
 
     /// HTTPS as the browser sees it: the external URL's scheme, or a TLS-terminating proxy's word.

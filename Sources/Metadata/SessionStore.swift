@@ -3,15 +3,18 @@ import SQLKit
 /// Portal login sessions. The cookie holds a random token; the table holds its SHA-256, so a copy
 /// of the database opens no session. A session ends after `idleTimeout` without use; each use
 /// pushes its end forward, written at most once a minute so that a busy page is not a write per
-/// request.
+/// request. Whatever its use, it ends `maximumLifetime` after the login, so a page left open
+/// does not stay logged in for ever.
 public struct SessionStore: Sendable {
     let database: MetadataDatabase
     /// Harbor's `session_timeout`: 60 minutes.
     public let idleTimeout: Int64
+    public let maximumLifetime: Int64
 
-    public init(database: MetadataDatabase, idleTimeoutMillis: Int64 = 60 * 60 * 1000) {
+    public init(database: MetadataDatabase, idleTimeoutMillis: Int64 = 60 * 60 * 1000, maximumLifetimeMillis: Int64 = 12 * 60 * 60 * 1000) {
         self.database = database
         self.idleTimeout = idleTimeoutMillis
+        self.maximumLifetime = maximumLifetimeMillis
     }
 
     public func create(tokenHash: String, userID: Int64) async throws {
@@ -30,7 +33,7 @@ public struct SessionStore: Sendable {
         let found = try await database.read { db in
             try await db.raw("""
                 SELECT s.expires_at, \(UserStore.columns(prefix: "u.")) FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now)
+                WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now) AND s.created_at > \(bind: now - maximumLifetime)
                 """).first().map { (try $0.decode(column: "expires_at", as: Int64.self), try UserStore.user($0)) }
         }
         guard let (expiresAt, user) = found else { return nil }
@@ -62,7 +65,9 @@ public struct SessionStore: Sendable {
     public func purgeExpired() async throws -> Int {
         let now = WallClock.nowMillis()
         return try await database.write { db in
-            try await db.raw("DELETE FROM sessions WHERE expires_at <= \(bind: now) RETURNING token_hash").all().count
+            try await db.raw("""
+                DELETE FROM sessions WHERE expires_at <= \(bind: now) OR created_at <= \(bind: now - maximumLifetime) RETURNING token_hash
+                """).all().count
         }
     }
 }

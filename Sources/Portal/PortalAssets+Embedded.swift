@@ -2,7 +2,7 @@
 
 extension PortalAssets {
     static let embedded: [String: PortalAsset] = [
-        "index.html": PortalAsset(contentType: "text/html; charset=utf-8", etag: "\"8ef2a80fb827e026000f\"", text: ####"""
+        "index.html": PortalAsset(contentType: "text/html; charset=utf-8", etag: "\"e565227cd19288652b06\"", text: ####"""
 <!doctype html>
 <html lang="en">
 <head>
@@ -26,7 +26,7 @@ extension PortalAssets {
 </header>
 <div class="layout">
   <nav class="sidenav" id="sidenav" aria-label="Main"></nav>
-  <main id="view" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>
+  <main id="view" tabindex="-1"><p class="muted">Loading…</p></main>
 </div>
 <div id="toasts" class="toasts" role="status" aria-live="polite"></div>
 <noscript>The Berth portal needs JavaScript. Everything it shows is also in the API at /api/v2.0.</noscript>
@@ -313,7 +313,7 @@ export function repoSegment(repositoryName) {
 }
 
 """####),
-        "js/app.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9dff07453bb07ae7a4bc\"", text: ####"""
+        "js/app.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"cb128e52b46528be5140\"", text: ####"""
 // The portal's frame: who is logged in, the side navigation, and the hash router that draws one
 // view at a time into <main>. Views are modules under pages/; each exports render(view, params, ctx).
 
@@ -353,6 +353,9 @@ function makeContext() {
     every(ms, fn) {
       const tick = async () => {
         if (!alive) return;
+        // A hidden tab does not poll: nothing is watching, and its requests would keep the
+        // session alive for ever.
+        if (document.hidden) { timers.push(setTimeout(tick, ms)); return; }
         let again = true;
         try { again = (await fn()) !== false; } catch (_) { again = true; }
         if (alive && again) timers.push(setTimeout(tick, ms));
@@ -382,30 +385,41 @@ function makeContext() {
 let current = null;
 
 async function route() {
-  const path = (location.hash || "#/projects").slice(1).split("?")[0] || "/projects";
+  const hash = location.hash || "#/projects";
+  // In-page anchors (the skip link's #view) are not views.
+  if (!hash.startsWith("#/")) return document.getElementById(hash.slice(1))?.focus();
+  const path = hash.slice(1).split("?")[0] || "/projects";
   if (current) current.leave();
   const ctx = makeContext();
   current = ctx;
-  const view = document.getElementById("view");
+  // Each view draws into its own box: a slow view that finishes after the user moved on writes
+  // into a box that is no longer on the page.
+  const view = h("div");
+  clear(document.getElementById("view"), view);
   drawNavigation(path);
-  document.getElementById("sidenav").classList.remove("open");
-  for (const [pattern, render] of routes) {
-    const match = path.match(pattern);
-    if (!match) continue;
+  closeMenu();
+  const match = routes.map(([pattern, render]) => [path.match(pattern), render]).find(([found]) => found);
+  if (!match) {
+    clear(view, h("h1", {}, "Not found"), h("p", {}, "There is no page at ", h("code", {}, path), ". ", h("a", { href: "#/projects" }, "Projects")));
+  } else {
     try {
       clear(view, h("p", { class: "muted" }, "Loading…"));
-      await render(view, match, ctx);
+      await match[1](view, match[0], ctx);
     } catch (error) {
       if (ctx.alive) clear(view, h("h1", {}, "Something went wrong"), alertBox(error.message));
     }
-    if (ctx.alive) {
-      performance.mark("berth-rendered");
-      document.body.dataset.rendered = path;
-    }
-    return;
   }
-  clear(view, h("h1", {}, "Not found"), h("p", {}, "There is no page at ", h("code", {}, path), ". ", h("a", { href: "#/projects" }, "Projects")));
+  if (!ctx.alive) return;
+  performance.mark("berth-rendered");
   document.body.dataset.rendered = path;
+  // Screen readers hear the new view's heading; the keyboard starts from it.
+  const heading = view.querySelector("h1");
+  if (heading && !view.contains(document.activeElement)) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+}
+
+function closeMenu() {
+  document.getElementById("sidenav").classList.remove("open");
+  document.querySelector(".menu-toggle").setAttribute("aria-expanded", "false");
 }
 
 function link(path, text, active) {
@@ -484,7 +498,7 @@ async function start() {
 start();
 
 """####),
-        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"789db13fdefc25ed0cd4\"", text: ####"""
+        "js/dom.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"feb6f787a1e58c22f643\"", text: ####"""
 // Small building blocks every page uses: element creation, tables with paging, forms whose
 // fields show the API's message beside them, dialogs, toasts, and the severity bar.
 
@@ -701,6 +715,28 @@ export function confirmDialog(title, message, confirmLabel = "Delete") {
   });
 }
 
+// ---------- buttons and links
+
+/**
+ * A button that runs `action` once per click: it is disabled until the request ends (a second
+ * click cannot start a second GC or scan), asks first when `confirm` ([title, message, label]) is
+ * given, and shows a failure as a toast.
+ */
+export function actionButton(text, action, { label, confirm, kind = "" } = {}) {
+  return h("button", { type: "button", class: kind || null, "aria-label": label, onclick: async (event) => {
+    const button = event.currentTarget; // read before any await: it is null once the event is over
+    if (confirm && !(await confirmDialog(...confirm))) return;
+    button.disabled = true;
+    try { await action(); } catch (error) { toast(error.message, "error"); } finally { button.disabled = false; }
+  } }, text);
+}
+
+/** A link to another site from data the API returned (advisory links): http(s) only, else text. */
+export function externalLink(url, text) {
+  if (!/^https?:\/\//i.test(url || "")) return text;
+  return h("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, text);
+}
+
 // ---------- copy
 
 /** Puts `text` on the clipboard; where the browser refuses, copies the selection of `fallback`. */
@@ -718,7 +754,7 @@ async function copyText(text, fallback) {
 
 /** A read-only text box with a Copy button. */
 export function copyBox(text, label = "Copy") {
-  const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label });
+  const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label.replace(/^Copy\b ?/, "") || "Text to copy" });
   return h("div", { class: "copy" }, input, h("button", { type: "button", class: "secondary", onclick: () => copyText(text, input) }, label));
 }
 
@@ -956,12 +992,12 @@ export async function render(view) {
 }
 
 """####),
-        "js/pages/admin-gc.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"8d3e178f8624f8bab767\"", text: ####"""
+        "js/pages/admin-gc.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"441ad6ae69ed67026d9c\"", text: ####"""
 // Garbage collection: run it now (or as a dry run that only reports), its schedule, and the
 // history of runs with their logs, updated in place while one runs.
 
 import { api } from "../api.js";
-import { h, clear, table, field, checkbox, select, toast, formatTime } from "../dom.js";
+import { h, clear, table, field, checkbox, select, toast, formatTime, actionButton } from "../dom.js";
 import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, showLog, schedulePanel, jobParameters } from "./admin-shared.js";
 
 const PATH = "/system/gc";
@@ -997,8 +1033,8 @@ export async function render(view, _id, ctx) {
       h("p", { class: "muted" }, "Deletes the blobs no artifact uses any more, freeing storage. Pushes go on while it runs."),
       h("div", { class: "form" }, untagged, field("Workers", workers, "Blobs deleted at the same time."),
         h("div", { class: "actions" },
-          h("button", { type: "button", onclick: () => run(false) }, "GC now"),
-          h("button", { type: "button", class: "secondary", onclick: () => run(true) }, "Dry run")))),
+          actionButton("GC now", () => run(false)),
+          actionButton("Dry run", () => run(true), { kind: "secondary" })))),
     h("section", { class: "panel" }, h("h2", {}, "Schedule"),
       await schedulePanel(`${PATH}/schedule`, { parameters: () => parameters(false) })),
     h("h2", {}, "History"),
@@ -1279,13 +1315,13 @@ function openEditor(adapters, existing, reload) {
 }
 
 """####),
-        "js/pages/admin-replication-executions.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b594c06b3a9d9021c62a\"", text: ####"""
+        "js/pages/admin-replication-executions.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3e0dcb1eed18f09a09be\"", text: ####"""
 // One replication rule's executions (`#/admin/replications/<policyId>`): status and progress
 // updated in place while a run lasts, each execution's tasks (one per artifact copied or
 // deleted), each task's log, and stopping a run.
 
 import { api } from "../api.js";
-import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { h, redrawOnChange, actionButton, clear, table, toast, formatTime } from "../dom.js";
 import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
 import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
 
@@ -1331,7 +1367,7 @@ export async function render(view, policyId, ctx) {
     h("h1", {}, policy.name),
     policySummary(policy),
     h("div", { class: "toolbar" },
-      h("button", { type: "button", onclick: async () => { await startReplication(policy).catch((error) => toast(error.message, "error")); watch(); } }, "Replicate"),
+      actionButton("Replicate", async () => { await startReplication(policy); watch(); }),
       h("button", { type: "button", class: "secondary", onclick: () => openRuleEditor(policy, () => ctx.reload()) }, "Edit rule")),
     h("h2", {}, "Executions"),
     executions.element,
@@ -1714,12 +1750,12 @@ async function openCreate(reload) {
 }
 
 """####),
-        "js/pages/admin-scanners.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"693a030b59c4404af84d\"", text: ####"""
+        "js/pages/admin-scanners.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c42ecec929ddf2e8cafc\"", text: ####"""
 // Interrogation services: the scanner registrations (the built-in scanner and external
 // adapters), and scanning every artifact at once ("scan all"): now, and on a schedule.
 
 import { api } from "../api.js";
-import { h, redrawOnChange, clear, table, field, form, checkbox, select, toast } from "../dom.js";
+import { h, redrawOnChange, actionButton, clear, table, field, form, checkbox, select, toast } from "../dom.js";
 import { adminDialog, rowButton, rowButtons, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
 
 /** The registration of the scanner built into Berth: it cannot be changed or removed. */
@@ -1824,20 +1860,18 @@ async function scanAllPanel(ctx) {
   const refresh = redrawOnChange(metrics, async () => (await api.get("/scans/all/metrics")).data, drawMetrics);
   const refreshNow = async () => Boolean((await refresh()).ongoing);
   const watch = poller(ctx, refreshNow);
-  const scanNow = h("button", { type: "button", onclick: async () => {
-    try {
-      // As Harbor's UI does: scan all now is a "Manual" schedule.
-      await api.post("/system/scanAll/schedule", { schedule: { type: "Manual" } });
-      toast("Scanning every artifact");
-      await refreshNow();
-      watch();
-    } catch (error) {
-      toast(error.message, "error");
-    }
-  } }, "Scan now");
-  const stop = h("button", { type: "button", class: "secondary", onclick: async () => {
-    try { await api.post("/system/scanAll/stop"); toast("Scan all stopping"); await refreshNow(); } catch (error) { toast(error.message, "error"); }
-  } }, "Stop scan all");
+  const scanNow = actionButton("Scan now", async () => {
+    // As Harbor's UI does: scan all now is a "Manual" schedule.
+    await api.post("/system/scanAll/schedule", { schedule: { type: "Manual" } });
+    toast("Scanning every artifact");
+    await refreshNow();
+    watch();
+  });
+  const stop = actionButton("Stop scan all", async () => {
+    await api.post("/system/scanAll/stop");
+    toast("Scan all stopping");
+    await refreshNow();
+  }, { kind: "secondary" });
   const panel = h("section", { class: "panel" }, h("h2", {}, "Vulnerability scan of every artifact"),
     h("div", { class: "actions" }, scanNow, stop), metrics);
   if (await refreshNow()) watch();
@@ -1856,12 +1890,12 @@ function drawMetrics(stats) {
 }
 
 """####),
-        "js/pages/admin-security.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c0e520668aae62f7d93f\"", text: ####"""
+        "js/pages/admin-security.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"caac8edc95a2057baf01\"", text: ####"""
 // The security hub: every stored vulnerability report at once. Totals, counts by severity, the
 // most dangerous CVEs and artifacts, and the searchable list of vulnerabilities.
 
 import { api, harborQuery } from "../api.js";
-import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES } from "../dom.js";
+import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES, externalLink } from "../dom.js";
 import { pagedList, figureCard, searchForm } from "./admin-shared.js";
 
 export async function render(view) {
@@ -1893,10 +1927,6 @@ function artifactLink(projectId, repositoryName, digest) {
   const inProject = repositoryName.slice(repositoryName.indexOf("/") + 1);
   return h("a", { href: `#/projects/${projectId}/repositories/${encodeURIComponent(inProject)}/artifacts/${encodeURIComponent(digest)}`, class: "mono" },
     `${repositoryName}@${shortDigest(digest)}`);
-}
-
-function cveLink(id, links) {
-  return links && links.length ? h("a", { href: links[0], rel: "noopener noreferrer", target: "_blank" }, id) : id;
 }
 
 function dangerousCVEs(cves) {
@@ -1939,7 +1969,7 @@ function vulnerabilityList() {
     draw: (rows) => table({
       caption: "Vulnerabilities",
       columns: [
-        { title: "CVE", render: (v) => cveLink(v.cve_id, v.links) },
+        { title: "CVE", render: (v) => externalLink((v.links || [])[0], v.cve_id) },
         { title: "Artifact", render: (v) => artifactLink(v.project_id, v.repository_name, v.digest) },
         { title: "Tags", render: (v) => (v.tags || []).map((t) => h("span", { class: "badge" }, t)) },
         { title: "Severity", render: (v) => severityTag(v.severity) },
@@ -1961,12 +1991,12 @@ function vulnerabilityList() {
 }
 
 """####),
-        "js/pages/admin-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"91504e45155e50dd77b4\"", text: ####"""
+        "js/pages/admin-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b9d86c6ea6b54acefe8a\"", text: ####"""
 // What several administration sections share: status words for jobs, a log viewer, Harbor's
 // schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
 
 import { api } from "../api.js";
-import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange } from "../dom.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange, actionButton } from "../dom.js";
 import { scheduleForm } from "../schedule.js";
 
 // ---------- statuses
@@ -2014,12 +2044,7 @@ export function showLog(title, path) {
  * become an error toast, and `confirm: [title, message, confirmLabel]` asks first.
  */
 export function rowButton(text, label, action, { confirm, kind = "link" } = {}) {
-  return h("button", { type: "button", class: kind, "aria-label": label, onclick: async (event) => {
-    const button = event.currentTarget; // read before any await: it is null once the event is over
-    if (confirm && !(await confirmDialog(...confirm))) return;
-    button.disabled = true;
-    try { await action(); } catch (error) { toast(error.message, "error"); } finally { button.disabled = false; }
-  } }, text);
+  return actionButton(text, action, { label, confirm, kind });
 }
 
 export function rowButtons(...buttons) {
@@ -2316,12 +2341,12 @@ export async function render(view, { section, id }, ctx) {
 }
 
 """####),
-        "js/pages/artifact.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ab6010eedfde268d0a6a\"", text: ####"""
+        "js/pages/artifact.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d31a883e993bbc9891d\"", text: ####"""
 // One artifact: its details, build history, vulnerabilities (sortable and filterable), SBOM,
 // accessories, and the chart additions for Helm charts.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, formatTime, formatSize, severityBar, scanOverview, copyBox, select, checkbox, SEVERITIES } from "../dom.js";
+import { h, clear, table, formatTime, formatSize, severityBar, scanOverview, copyBox, select, checkbox, SEVERITIES, externalLink } from "../dom.js";
 import { registryHost } from "./project.js";
 
 export async function render(view, { projectId, repository, reference }, ctx) {
@@ -2407,7 +2432,7 @@ function vulnerabilities(base) {
         sort: state.sort,
         onSort: (k) => { state.sort = { key: k, descending: state.sort.key === k ? !state.sort.descending : true }; draw(); },
         columns: [
-          { title: "Vulnerability", sortKey: "id", render: (v) => (v.links && v.links[0] ? h("a", { href: v.links[0], rel: "noopener noreferrer", target: "_blank" }, v.id) : v.id) },
+          { title: "Vulnerability", sortKey: "id", render: (v) => externalLink((v.links || [])[0], v.id) },
           { title: "Severity", sortKey: "severity", render: (v) => h("span", { class: `sev ${v.severity}` }, v.severity) },
           { title: "CVSS3", sortKey: "score", render: (v) => String((v.preferred_cvss && v.preferred_cvss.score_v3) || "") },
           { title: "Package", sortKey: "package", render: (v) => v.package },
@@ -2572,7 +2597,7 @@ export async function render(view, _match, ctx) {
 }
 
 """####),
-        "js/pages/project-immutability.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fce3a16b23693d249829\"", text: ####"""
+        "js/pages/project-immutability.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c33d2133a30c0ab77b37\"", text: ####"""
 // Tag immutability rules: tags these rules select cannot be overwritten or deleted (up to 15
 // rules a project). Project administrators and maintainers add, edit, switch off and delete them.
 
@@ -2585,8 +2610,7 @@ const MAXIMUM_RULES = 15;
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "immutable.list")) return notPermitted(panel, "project administrators and maintainers", "tag immutability rules");
   const manage = can(project, ctx, "immutable.manage");
-  // This endpoint takes the project's name only (an id answers 404): see ImmutableRuleHandlers.
-  const base = `/projects/${encodeURIComponent(project.name)}/immutabletagrules`;
+  const base = `/projects/${project.project_id}/immutabletagrules`;
   const list = h("div");
 
   async function load() {
@@ -2972,14 +2996,13 @@ export async function render(panel, project, ctx) {
 }
 
 """####),
-        "js/pages/project-retention.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9072c6a6d85330803b06\"", text: ####"""
+        "js/pages/project-retention.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1c3053dce8a160a53f44\"", text: ####"""
 // A project's tag retention: its rules in words, adding and deleting rules, the schedule, dry
 // runs and runs, and the runs' progress in place.
 
 import { api } from "../api.js";
-import { h, clear, table, field, form, checkbox, dialog, confirmDialog, toast, formatTime, select } from "../dom.js";
-import { canManage } from "./project.js";
-import { selectorEditor, describeSelectors } from "./project-shared.js";
+import { h, clear, table, field, form, checkbox, dialog, confirmDialog, toast, formatTime, select, actionButton } from "../dom.js";
+import { selectorEditor, describeSelectors, can, notPermitted } from "./project-shared.js";
 import { scheduleForm } from "../schedule.js";
 
 const TEMPLATES = [
@@ -2991,9 +3014,11 @@ const TEMPLATES = [
 ];
 
 export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "retention.read")) return notPermitted(panel, "project administrators, maintainers and developers", "tag retention rules");
   const id = project.metadata && project.metadata.retention_id;
   const policyData = id ? (await api.get(`/retentions/${id}`)).data : null;
-  const editable = canManage(project, ctx);
+  // Harbor lets project admins, maintainers and developers manage retention (the same who read it).
+  const editable = can(project, ctx, "retention.read");
   const rules = (policyData && policyData.rules) || [];
   const runs = h("div");
   const describe = (rule) => {
@@ -3019,6 +3044,11 @@ export async function render(panel, project, ctx) {
     }));
     return (data || []).some((e) => e.status === "Running" || e.status === "Pending" || e.status === "InProgress");
   }
+  async function start(dryRun) {
+    await api.post(`/retentions/${id}/executions`, { dry_run: dryRun });
+    toast(dryRun ? "Dry run started" : "Retention started");
+    ctx.follow(3000, loadRuns);
+  }
   async function save(newRules, cron) {
     const body = {
       algorithm: "or", rules: newRules,
@@ -3037,13 +3067,10 @@ export async function render(panel, project, ctx) {
           editable ? h("button", { type: "button", class: "link", onclick: () => save(rules.filter((_, i) => i !== index)) }, "Delete") : null))),
       editable ? h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Dry run") : null,
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Run now") : null) : null),
+        policyData ? actionButton("Dry run", () => start(true), { kind: "secondary" }) : null,
+        policyData ? actionButton("Run now", () => start(false), {
+          kind: "secondary", confirm: ["Run retention", "Delete now every artifact the rules do not retain?", "Run"],
+        }) : null) : null),
     policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
     h("h3", {}, "Runs"), runs);
   if (await loadRuns()) ctx.follow(3000, loadRuns);
@@ -3086,12 +3113,13 @@ function addRule(rules, save) {
 }
 
 """####),
-        "js/pages/project-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b9ce251d1d0110fc0001\"", text: ####"""
+        "js/pages/project-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d235d330d12b8e9b0fea\"", text: ####"""
 // A project's robot accounts: list, create (the secret shown once), delete.
 
 import { api } from "../api.js";
 import { h, clear, table, field, form, dialog, confirmDialog, toast, formatTime, select, copyBox } from "../dom.js";
 import { canManage } from "./project.js";
+import { can, notPermitted } from "./project-shared.js";
 
 const PERMISSION_SETS = {
   pull: [["repository", "pull"]],
@@ -3101,6 +3129,7 @@ const PERMISSION_SETS = {
 };
 
 export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "robot.list")) return notPermitted(panel, "members from guests up", "robot accounts");
   const list = h("div");
   async function load() {
     const { data } = await api.get("/robots", { q: `Level=project,ProjectID=${project.project_id}`, page_size: 100 });
@@ -3244,7 +3273,7 @@ async function chooseScanner(project, current, ctx) {
 }
 
 """####),
-        "js/pages/project-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"684bbbe5db4078674b87\"", text: ####"""
+        "js/pages/project-shared.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"05290cdf8c649409fa16\"", text: ####"""
 // What several project tabs share: who may do what (so a tab never asks for what the API would
 // refuse), a paged list with filters, a labelled group of controls that can show an error, and
 // the repository/tag selector editor of tag rules.
@@ -3269,6 +3298,8 @@ const ALLOWED_ROLES = {
   "webhook.list": [1, 4],
   "webhook.manage": [1],
   "log.list": [1],
+  "robot.list": [1, 4, 2, 3],
+  "retention.read": [1, 4, 2],
 };
 // What non-members may read in a public project (ProjectRole.publicProjectPermissions); the
 // label listing asks for a login all the same (LabelHandlers.list).
@@ -3693,11 +3724,11 @@ function prettyJSON(text) {
 }
 
 """####),
-        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fec8f70e825398b24c74\"", text: ####"""
+        "js/pages/project.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"a2d6a8ccaa86aca450f5\"", text: ####"""
 // One project: a summary and a tab per concern. Each tab draws into the panel below the tab bar
 // from the project's own endpoints; the tabs of their own modules are imported below.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, pager, formatTime, formatSize, copyButton, severityChart } from "../dom.js";
 import * as members from "./project-members.js";
 import * as labels from "./project-labels.js";
@@ -3783,7 +3814,7 @@ async function repositories(panel, project, ctx) {
   const host = await registryHost();
   async function load() {
     const { data, total } = await api.get(`/projects/${project.name}/repositories`, {
-      page: state.page, page_size: 15, q: state.name ? `name=~${state.name}` : undefined,
+      page: state.page, page_size: 15, q: harborQuery({ name: state.name }),
     });
     if (!ctx.alive) return;
     clear(list,
@@ -3914,13 +3945,13 @@ function openCreate(ctx) {
 }
 
 """####),
-        "js/pages/repository.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"12ee1bc77cba95e4397a\"", text: ####"""
+        "js/pages/repository.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d5179779a9b3ed9ca210\"", text: ####"""
 // A repository: its artifacts, paged by the server (15 at a time, so 10,000 artifacts load as
 // fast as 10), with tags, size, push and pull times, the severity bar, signature and SBOM badges,
 // and the pull command. A scan in progress updates in place.
 
-import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton } from "../dom.js";
+import { api, repoSegment, harborQuery } from "../api.js";
+import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton, actionButton } from "../dom.js";
 import { registryHost, canManage } from "./project.js";
 
 const PAGE_SIZE = 15;
@@ -3934,12 +3965,13 @@ export async function render(view, { projectId, repository }, ctx) {
   const filter = h("input", { type: "search", placeholder: "Filter by tag", "aria-label": "Filter artifacts by tag" });
   let debounce;
   filter.addEventListener("input", () => { clearTimeout(debounce); debounce = setTimeout(() => { state.tag = filter.value.trim(); state.page = 1; load(); }, 250); });
-  const mayChange = Boolean(ctx.session.user) && (ctx.session.user.sysadmin_flag || [1, 4, 2].includes(project.current_user_role_id));
+  // Scanning is for project admins and maintainers (Harbor's role matrix gives developers read only).
+  const mayScan = Boolean(ctx.session.user) && (ctx.session.user.sysadmin_flag || [1, 4].includes(project.current_user_role_id));
 
   async function load() {
     const { data, total } = await api.get(`${base}/artifacts`, {
       page: state.page, page_size: PAGE_SIZE, with_tag: true, with_label: true, with_scan_overview: true,
-      with_sbom_overview: true, with_accessory: true, q: state.tag ? `tags=~${state.tag}` : undefined,
+      with_sbom_overview: true, with_accessory: true, q: harborQuery({ tags: state.tag }),
     });
     if (!ctx.alive) return false;
     const rows = data || [];
@@ -3958,7 +3990,7 @@ export async function render(view, { projectId, repository }, ctx) {
           { title: "Pull time", render: (a) => formatTime(a.pull_time) },
           { title: "Pull command", render: (a) => copyButton(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, `Copy the pull command of ${shortDigest(a.digest)}`) },
           { title: "", render: (a) => h("div", { class: "actions" },
-            mayChange ? h("button", { type: "button", class: "secondary", "aria-label": `Scan ${shortDigest(a.digest)}`, onclick: () => scan(a) }, "Scan") : null,
+            mayScan ? actionButton("Scan", () => scan(a), { label: `Scan ${shortDigest(a.digest)}`, kind: "secondary" }) : null,
             canManage(project, ctx) || (ctx.session.user && project.current_user_role_id === 4)
               ? h("button", { type: "button", class: "link", "aria-label": `Delete ${shortDigest(a.digest)}`, onclick: () => remove(a) }, "Delete") : null) },
         ],
@@ -3970,11 +4002,9 @@ export async function render(view, { projectId, repository }, ctx) {
   }
 
   async function scan(artifact) {
-    try {
-      await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
-      toast("Scan requested");
-      ctx.follow(2000, load);
-    } catch (error) { toast(error.message, "error"); }
+    await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
+    toast("Scan requested");
+    ctx.follow(2000, load);
   }
 
   async function remove(artifact) {

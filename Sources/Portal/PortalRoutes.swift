@@ -26,7 +26,7 @@ public enum PortalRoutes {
         if path == "index.html" {
             // Scripts come only from this server: an injected inline script does not run.
             headers[HTTPField.Name("Content-Security-Policy")!] =
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
             headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         }
         if request.headers[.ifNoneMatch] == asset.etag {

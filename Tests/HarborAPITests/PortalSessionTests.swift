@@ -67,6 +67,41 @@ import Testing
         }
     }
 
+    @Test func anotherSitesFormCannotLogInAndTheTokenServiceIgnoresSessions() async throws {
+        try await Harness.run { h in
+            _ = try await h.createUser("mallory", password: "Mallory-Passw0rd")
+            let form = ByteBuffer(string: "principal=mallory&password=Mallory-Passw0rd")
+            for headers: HTTPFields in [
+                [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Origin")!: "https://evil.example"],
+                [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"],
+            ] {
+                let refused = try await h.client.execute(uri: "/c/login", method: .post, headers: headers, body: form)
+                #expect(refused.status == .forbidden && refused.headers[values: .setCookie].isEmpty, "\(headers)")
+            }
+            let (first, maybeSession) = try await Self.login(h, "mallory", "Mallory-Passw0rd")
+            #expect(first.status == .ok)
+            let session = try #require(maybeSession)
+            // The token service (and so /v2/) takes credentials, never the portal's cookie: a
+            // session asking for a token of its own private project gets an anonymous one.
+            _ = try await h.createProject("mallorys", headers: Harness.basic("mallory", "Mallory-Passw0rd"))
+            let token = try await h.token(scope: "repository:mallorys/app:pull,push", headers: session.cookie)
+            var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while payload.count % 4 != 0 { payload += "=" }
+            let claims = try #require(try JSONSerialization.jsonObject(with: Data(base64Encoded: payload)!) as? [String: Any])
+            let access = claims["access"] as? [[String: Any]] ?? []
+            #expect(access.allSatisfy { ($0["actions"] as? [String] ?? []).isEmpty }, "\(claims)")
+            let withPassword = try await h.token(scope: "repository:mallorys/app:pull,push", headers: Harness.basic("mallory", "Mallory-Passw0rd"))
+            #expect(withPassword != token)
+
+            // Logging in again from the same browser ends the session it had.
+            var relogin = HTTPFields(session.cookie)
+            relogin[.contentType] = "application/x-www-form-urlencoded"
+            let second = try await h.client.execute(uri: "/c/login", method: .post, headers: relogin, body: form)
+            #expect(second.status == .ok)
+            #expect(try await h.api(.get, "/users/current", headers: session.cookie).status == .unauthorized)
+        }
+    }
+
     @Test func wrongPasswordsRobotsAndBadFormsOpenNoSession() async throws {
         try await Harness.run { h in
             _ = try await h.createUser("bob", password: "Bob-Passw0rd1")

@@ -142,6 +142,12 @@ def test_an_anonymous_visitor_sees_public_projects_only(berth):
         controls = {b.text for b in portal.all("main button")} - {"‹", "›"}
         assert not controls, f"an anonymous visitor has nothing to create or delete: {controls}"
         portal.screenshot("anonymous-projects-phone")
+        # The tabs an anonymous visitor may not read say so, and the project page stays.
+        shown = requests.get(f"{berth.url}{API}/projects/shown", auth=berth.auth).json()["project_id"]
+        for tab in ("robots", "retention", "members", "logs"):
+            portal.go(f"/projects/{shown}/{tab}")
+            portal.wait_text("Only ")
+            assert portal.find("nav.tabs").is_displayed()
         # Harbor's old addresses still lead somewhere.
         portal.driver.get(berth.url + "/harbor/projects")
         portal.rendered("/projects")

@@ -37,6 +37,9 @@ function makeContext() {
     every(ms, fn) {
       const tick = async () => {
         if (!alive) return;
+        // A hidden tab does not poll: nothing is watching, and its requests would keep the
+        // session alive for ever.
+        if (document.hidden) { timers.push(setTimeout(tick, ms)); return; }
         let again = true;
         try { again = (await fn()) !== false; } catch (_) { again = true; }
         if (alive && again) timers.push(setTimeout(tick, ms));
@@ -66,30 +69,41 @@ function makeContext() {
 let current = null;
 
 async function route() {
-  const path = (location.hash || "#/projects").slice(1).split("?")[0] || "/projects";
+  const hash = location.hash || "#/projects";
+  // In-page anchors (the skip link's #view) are not views.
+  if (!hash.startsWith("#/")) return document.getElementById(hash.slice(1))?.focus();
+  const path = hash.slice(1).split("?")[0] || "/projects";
   if (current) current.leave();
   const ctx = makeContext();
   current = ctx;
-  const view = document.getElementById("view");
+  // Each view draws into its own box: a slow view that finishes after the user moved on writes
+  // into a box that is no longer on the page.
+  const view = h("div");
+  clear(document.getElementById("view"), view);
   drawNavigation(path);
-  document.getElementById("sidenav").classList.remove("open");
-  for (const [pattern, render] of routes) {
-    const match = path.match(pattern);
-    if (!match) continue;
+  closeMenu();
+  const match = routes.map(([pattern, render]) => [path.match(pattern), render]).find(([found]) => found);
+  if (!match) {
+    clear(view, h("h1", {}, "Not found"), h("p", {}, "There is no page at ", h("code", {}, path), ". ", h("a", { href: "#/projects" }, "Projects")));
+  } else {
     try {
       clear(view, h("p", { class: "muted" }, "Loading…"));
-      await render(view, match, ctx);
+      await match[1](view, match[0], ctx);
     } catch (error) {
       if (ctx.alive) clear(view, h("h1", {}, "Something went wrong"), alertBox(error.message));
     }
-    if (ctx.alive) {
-      performance.mark("berth-rendered");
-      document.body.dataset.rendered = path;
-    }
-    return;
   }
-  clear(view, h("h1", {}, "Not found"), h("p", {}, "There is no page at ", h("code", {}, path), ". ", h("a", { href: "#/projects" }, "Projects")));
+  if (!ctx.alive) return;
+  performance.mark("berth-rendered");
   document.body.dataset.rendered = path;
+  // Screen readers hear the new view's heading; the keyboard starts from it.
+  const heading = view.querySelector("h1");
+  if (heading && !view.contains(document.activeElement)) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+}
+
+function closeMenu() {
+  document.getElementById("sidenav").classList.remove("open");
+  document.querySelector(".menu-toggle").setAttribute("aria-expanded", "false");
 }
 
 function link(path, text, active) {

@@ -214,6 +214,28 @@ export function confirmDialog(title, message, confirmLabel = "Delete") {
   });
 }
 
+// ---------- buttons and links
+
+/**
+ * A button that runs `action` once per click: it is disabled until the request ends (a second
+ * click cannot start a second GC or scan), asks first when `confirm` ([title, message, label]) is
+ * given, and shows a failure as a toast.
+ */
+export function actionButton(text, action, { label, confirm, kind = "" } = {}) {
+  return h("button", { type: "button", class: kind || null, "aria-label": label, onclick: async (event) => {
+    const button = event.currentTarget; // read before any await: it is null once the event is over
+    if (confirm && !(await confirmDialog(...confirm))) return;
+    button.disabled = true;
+    try { await action(); } catch (error) { toast(error.message, "error"); } finally { button.disabled = false; }
+  } }, text);
+}
+
+/** A link to another site from data the API returned (advisory links): http(s) only, else text. */
+export function externalLink(url, text) {
+  if (!/^https?:\/\//i.test(url || "")) return text;
+  return h("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, text);
+}
+
 // ---------- copy
 
 /** Puts `text` on the clipboard; where the browser refuses, copies the selection of `fallback`. */
@@ -231,7 +253,7 @@ async function copyText(text, fallback) {
 
 /** A read-only text box with a Copy button. */
 export function copyBox(text, label = "Copy") {
-  const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label });
+  const input = h("input", { type: "text", readOnly: true, value: text, "aria-label": label.replace(/^Copy\b ?/, "") || "Text to copy" });
   return h("div", { class: "copy" }, input, h("button", { type: "button", class: "secondary", onclick: () => copyText(text, input) }, label));
 }
 

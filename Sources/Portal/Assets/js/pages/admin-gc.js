@@ -2,7 +2,7 @@
 // history of runs with their logs, updated in place while one runs.
 
 import { api } from "../api.js";
-import { h, clear, table, field, checkbox, select, toast, formatTime } from "../dom.js";
+import { h, clear, table, field, checkbox, select, toast, formatTime, actionButton } from "../dom.js";
 import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, showLog, schedulePanel, jobParameters } from "./admin-shared.js";
 
 const PATH = "/system/gc";
@@ -38,8 +38,8 @@ export async function render(view, _id, ctx) {
       h("p", { class: "muted" }, "Deletes the blobs no artifact uses any more, freeing storage. Pushes go on while it runs."),
       h("div", { class: "form" }, untagged, field("Workers", workers, "Blobs deleted at the same time."),
         h("div", { class: "actions" },
-          h("button", { type: "button", onclick: () => run(false) }, "GC now"),
-          h("button", { type: "button", class: "secondary", onclick: () => run(true) }, "Dry run")))),
+          actionButton("GC now", () => run(false)),
+          actionButton("Dry run", () => run(true), { kind: "secondary" })))),
     h("section", { class: "panel" }, h("h2", {}, "Schedule"),
       await schedulePanel(`${PATH}/schedule`, { parameters: () => parameters(false) })),
     h("h2", {}, "History"),

@@ -3,7 +3,7 @@
 // deleted), each task's log, and stopping a run.
 
 import { api } from "../api.js";
-import { h, redrawOnChange, clear, table, toast, formatTime } from "../dom.js";
+import { h, redrawOnChange, actionButton, clear, table, toast, formatTime } from "../dom.js";
 import { statusBadge, isUnfinished, rowButton, rowButtons, pagedList, poller, progressBar, showLog } from "./admin-shared.js";
 import { openRuleEditor, isPull, remoteOf, describeFilters, startReplication, TRIGGER_WORDS } from "./admin-replication-rule.js";
 
@@ -49,7 +49,7 @@ export async function render(view, policyId, ctx) {
     h("h1", {}, policy.name),
     policySummary(policy),
     h("div", { class: "toolbar" },
-      h("button", { type: "button", onclick: async () => { await startReplication(policy).catch((error) => toast(error.message, "error")); watch(); } }, "Replicate"),
+      actionButton("Replicate", async () => { await startReplication(policy); watch(); }),
       h("button", { type: "button", class: "secondary", onclick: () => openRuleEditor(policy, () => ctx.reload()) }, "Edit rule")),
     h("h2", {}, "Executions"),
     executions.element,

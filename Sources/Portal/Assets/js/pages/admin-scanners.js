@@ -2,7 +2,7 @@
 // adapters), and scanning every artifact at once ("scan all"): now, and on a schedule.
 
 import { api } from "../api.js";
-import { h, redrawOnChange, clear, table, field, form, checkbox, select, toast } from "../dom.js";
+import { h, redrawOnChange, actionButton, clear, table, field, form, checkbox, select, toast } from "../dom.js";
 import { adminDialog, rowButton, rowButtons, poller, schedulePanel, figureCard, statusWords, connectionTest, progressBar } from "./admin-shared.js";
 
 /** The registration of the scanner built into Berth: it cannot be changed or removed. */
@@ -107,20 +107,18 @@ async function scanAllPanel(ctx) {
   const refresh = redrawOnChange(metrics, async () => (await api.get("/scans/all/metrics")).data, drawMetrics);
   const refreshNow = async () => Boolean((await refresh()).ongoing);
   const watch = poller(ctx, refreshNow);
-  const scanNow = h("button", { type: "button", onclick: async () => {
-    try {
-      // As Harbor's UI does: scan all now is a "Manual" schedule.
-      await api.post("/system/scanAll/schedule", { schedule: { type: "Manual" } });
-      toast("Scanning every artifact");
-      await refreshNow();
-      watch();
-    } catch (error) {
-      toast(error.message, "error");
-    }
-  } }, "Scan now");
-  const stop = h("button", { type: "button", class: "secondary", onclick: async () => {
-    try { await api.post("/system/scanAll/stop"); toast("Scan all stopping"); await refreshNow(); } catch (error) { toast(error.message, "error"); }
-  } }, "Stop scan all");
+  const scanNow = actionButton("Scan now", async () => {
+    // As Harbor's UI does: scan all now is a "Manual" schedule.
+    await api.post("/system/scanAll/schedule", { schedule: { type: "Manual" } });
+    toast("Scanning every artifact");
+    await refreshNow();
+    watch();
+  });
+  const stop = actionButton("Stop scan all", async () => {
+    await api.post("/system/scanAll/stop");
+    toast("Scan all stopping");
+    await refreshNow();
+  }, { kind: "secondary" });
   const panel = h("section", { class: "panel" }, h("h2", {}, "Vulnerability scan of every artifact"),
     h("div", { class: "actions" }, scanNow, stop), metrics);
   if (await refreshNow()) watch();

@@ -2,7 +2,7 @@
 // most dangerous CVEs and artifacts, and the searchable list of vulnerabilities.
 
 import { api, harborQuery } from "../api.js";
-import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES } from "../dom.js";
+import { h, clear, table, field, select, severityChart, shortDigest, SEVERITIES, externalLink } from "../dom.js";
 import { pagedList, figureCard, searchForm } from "./admin-shared.js";
 
 export async function render(view) {
@@ -34,10 +34,6 @@ function artifactLink(projectId, repositoryName, digest) {
   const inProject = repositoryName.slice(repositoryName.indexOf("/") + 1);
   return h("a", { href: `#/projects/${projectId}/repositories/${encodeURIComponent(inProject)}/artifacts/${encodeURIComponent(digest)}`, class: "mono" },
     `${repositoryName}@${shortDigest(digest)}`);
-}
-
-function cveLink(id, links) {
-  return links && links.length ? h("a", { href: links[0], rel: "noopener noreferrer", target: "_blank" }, id) : id;
 }
 
 function dangerousCVEs(cves) {
@@ -80,7 +76,7 @@ function vulnerabilityList() {
     draw: (rows) => table({
       caption: "Vulnerabilities",
       columns: [
-        { title: "CVE", render: (v) => cveLink(v.cve_id, v.links) },
+        { title: "CVE", render: (v) => externalLink((v.links || [])[0], v.cve_id) },
         { title: "Artifact", render: (v) => artifactLink(v.project_id, v.repository_name, v.digest) },
         { title: "Tags", render: (v) => (v.tags || []).map((t) => h("span", { class: "badge" }, t)) },
         { title: "Severity", render: (v) => severityTag(v.severity) },

@@ -2,7 +2,7 @@
 // schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
 
 import { api } from "../api.js";
-import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange } from "../dom.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange, actionButton } from "../dom.js";
 import { scheduleForm } from "../schedule.js";
 
 // ---------- statuses
@@ -50,12 +50,7 @@ export function showLog(title, path) {
  * become an error toast, and `confirm: [title, message, confirmLabel]` asks first.
  */
 export function rowButton(text, label, action, { confirm, kind = "link" } = {}) {
-  return h("button", { type: "button", class: kind, "aria-label": label, onclick: async (event) => {
-    const button = event.currentTarget; // read before any await: it is null once the event is over
-    if (confirm && !(await confirmDialog(...confirm))) return;
-    button.disabled = true;
-    try { await action(); } catch (error) { toast(error.message, "error"); } finally { button.disabled = false; }
-  } }, text);
+  return actionButton(text, action, { label, confirm, kind });
 }
 
 export function rowButtons(...buttons) {

@@ -2,7 +2,7 @@
 // accessories, and the chart additions for Helm charts.
 
 import { api, repoSegment } from "../api.js";
-import { h, clear, table, formatTime, formatSize, severityBar, scanOverview, copyBox, select, checkbox, SEVERITIES } from "../dom.js";
+import { h, clear, table, formatTime, formatSize, severityBar, scanOverview, copyBox, select, checkbox, SEVERITIES, externalLink } from "../dom.js";
 import { registryHost } from "./project.js";
 
 export async function render(view, { projectId, repository, reference }, ctx) {
@@ -88,7 +88,7 @@ function vulnerabilities(base) {
         sort: state.sort,
         onSort: (k) => { state.sort = { key: k, descending: state.sort.key === k ? !state.sort.descending : true }; draw(); },
         columns: [
-          { title: "Vulnerability", sortKey: "id", render: (v) => (v.links && v.links[0] ? h("a", { href: v.links[0], rel: "noopener noreferrer", target: "_blank" }, v.id) : v.id) },
+          { title: "Vulnerability", sortKey: "id", render: (v) => externalLink((v.links || [])[0], v.id) },
           { title: "Severity", sortKey: "severity", render: (v) => h("span", { class: `sev ${v.severity}` }, v.severity) },
           { title: "CVSS3", sortKey: "score", render: (v) => String((v.preferred_cvss && v.preferred_cvss.score_v3) || "") },
           { title: "Package", sortKey: "package", render: (v) => v.package },

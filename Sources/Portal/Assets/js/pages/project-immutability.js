@@ -10,8 +10,7 @@ const MAXIMUM_RULES = 15;
 export async function render(panel, project, ctx) {
   if (!can(project, ctx, "immutable.list")) return notPermitted(panel, "project administrators and maintainers", "tag immutability rules");
   const manage = can(project, ctx, "immutable.manage");
-  // This endpoint takes the project's name only (an id answers 404): see ImmutableRuleHandlers.
-  const base = `/projects/${encodeURIComponent(project.name)}/immutabletagrules`;
+  const base = `/projects/${project.project_id}/immutabletagrules`;
   const list = h("div");
 
   async function load() {

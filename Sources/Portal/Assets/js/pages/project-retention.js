@@ -2,9 +2,8 @@
 // runs and runs, and the runs' progress in place.
 
 import { api } from "../api.js";
-import { h, clear, table, field, form, checkbox, dialog, confirmDialog, toast, formatTime, select } from "../dom.js";
-import { canManage } from "./project.js";
-import { selectorEditor, describeSelectors } from "./project-shared.js";
+import { h, clear, table, field, form, checkbox, dialog, confirmDialog, toast, formatTime, select, actionButton } from "../dom.js";
+import { selectorEditor, describeSelectors, can, notPermitted } from "./project-shared.js";
 import { scheduleForm } from "../schedule.js";
 
 const TEMPLATES = [
@@ -16,9 +15,11 @@ const TEMPLATES = [
 ];
 
 export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "retention.read")) return notPermitted(panel, "project administrators, maintainers and developers", "tag retention rules");
   const id = project.metadata && project.metadata.retention_id;
   const policyData = id ? (await api.get(`/retentions/${id}`)).data : null;
-  const editable = canManage(project, ctx);
+  // Harbor lets project admins, maintainers and developers manage retention (the same who read it).
+  const editable = can(project, ctx, "retention.read");
   const rules = (policyData && policyData.rules) || [];
   const runs = h("div");
   const describe = (rule) => {
@@ -44,6 +45,11 @@ export async function render(panel, project, ctx) {
     }));
     return (data || []).some((e) => e.status === "Running" || e.status === "Pending" || e.status === "InProgress");
   }
+  async function start(dryRun) {
+    await api.post(`/retentions/${id}/executions`, { dry_run: dryRun });
+    toast(dryRun ? "Dry run started" : "Retention started");
+    ctx.follow(3000, loadRuns);
+  }
   async function save(newRules, cron) {
     const body = {
       algorithm: "or", rules: newRules,
@@ -62,13 +68,10 @@ export async function render(panel, project, ctx) {
           editable ? h("button", { type: "button", class: "link", onclick: () => save(rules.filter((_, i) => i !== index)) }, "Delete") : null))),
       editable ? h("div", { class: "actions" },
         h("button", { type: "button", onclick: () => addRule(rules, save) }, "Add rule"),
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: true }); toast("Dry run started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Dry run") : null,
-        policyData ? h("button", { type: "button", class: "secondary", onclick: async () => {
-          if (!(await confirmDialog("Run retention", "Delete now every artifact the rules do not retain?", "Run"))) return;
-          try { await api.post(`/retentions/${id}/executions`, { dry_run: false }); toast("Retention started"); ctx.follow(3000, loadRuns); } catch (e) { toast(e.message, "error"); }
-        } }, "Run now") : null) : null),
+        policyData ? actionButton("Dry run", () => start(true), { kind: "secondary" }) : null,
+        policyData ? actionButton("Run now", () => start(false), {
+          kind: "secondary", confirm: ["Run retention", "Delete now every artifact the rules do not retain?", "Run"],
+        }) : null) : null),
     policyData ? h("div", { class: "panel" }, h("h3", {}, "Schedule"), scheduleForm(policyData.trigger.settings.cron || "", editable, (cron) => save(rules, cron))) : null,
     h("h3", {}, "Runs"), runs);
   if (await loadRuns()) ctx.follow(3000, loadRuns);

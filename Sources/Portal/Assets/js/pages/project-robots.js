@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { h, clear, table, field, form, dialog, confirmDialog, toast, formatTime, select, copyBox } from "../dom.js";
 import { canManage } from "./project.js";
+import { can, notPermitted } from "./project-shared.js";
 
 const PERMISSION_SETS = {
   pull: [["repository", "pull"]],
@@ -12,6 +13,7 @@ const PERMISSION_SETS = {
 };
 
 export async function render(panel, project, ctx) {
+  if (!can(project, ctx, "robot.list")) return notPermitted(panel, "members from guests up", "robot accounts");
   const list = h("div");
   async function load() {
     const { data } = await api.get("/robots", { q: `Level=project,ProjectID=${project.project_id}`, page_size: 100 });

@@ -22,6 +22,8 @@ const ALLOWED_ROLES = {
   "webhook.list": [1, 4],
   "webhook.manage": [1],
   "log.list": [1],
+  "robot.list": [1, 4, 2, 3],
+  "retention.read": [1, 4, 2],
 };
 // What non-members may read in a public project (ProjectRole.publicProjectPermissions); the
 // label listing asks for a login all the same (LabelHandlers.list).

@@ -1,7 +1,7 @@
 // One project: a summary and a tab per concern. Each tab draws into the panel below the tab bar
 // from the project's own endpoints; the tabs of their own modules are imported below.
 
-import { api } from "../api.js";
+import { api, harborQuery } from "../api.js";
 import { h, clear, table, pager, formatTime, formatSize, copyButton, severityChart } from "../dom.js";
 import * as members from "./project-members.js";
 import * as labels from "./project-labels.js";
@@ -87,7 +87,7 @@ async function repositories(panel, project, ctx) {
   const host = await registryHost();
   async function load() {
     const { data, total } = await api.get(`/projects/${project.name}/repositories`, {
-      page: state.page, page_size: 15, q: state.name ? `name=~${state.name}` : undefined,
+      page: state.page, page_size: 15, q: harborQuery({ name: state.name }),
     });
     if (!ctx.alive) return;
     clear(list,

@@ -2,8 +2,8 @@
 // fast as 10), with tags, size, push and pull times, the severity bar, signature and SBOM badges,
 // and the pull command. A scan in progress updates in place.
 
-import { api, repoSegment } from "../api.js";
-import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton } from "../dom.js";
+import { api, repoSegment, harborQuery } from "../api.js";
+import { h, clear, table, pager, toast, confirmDialog, formatTime, formatSize, shortDigest, severityBar, scanOverview, copyButton, actionButton } from "../dom.js";
 import { registryHost, canManage } from "./project.js";
 
 const PAGE_SIZE = 15;
@@ -17,12 +17,13 @@ export async function render(view, { projectId, repository }, ctx) {
   const filter = h("input", { type: "search", placeholder: "Filter by tag", "aria-label": "Filter artifacts by tag" });
   let debounce;
   filter.addEventListener("input", () => { clearTimeout(debounce); debounce = setTimeout(() => { state.tag = filter.value.trim(); state.page = 1; load(); }, 250); });
-  const mayChange = Boolean(ctx.session.user) && (ctx.session.user.sysadmin_flag || [1, 4, 2].includes(project.current_user_role_id));
+  // Scanning is for project admins and maintainers (Harbor's role matrix gives developers read only).
+  const mayScan = Boolean(ctx.session.user) && (ctx.session.user.sysadmin_flag || [1, 4].includes(project.current_user_role_id));
 
   async function load() {
     const { data, total } = await api.get(`${base}/artifacts`, {
       page: state.page, page_size: PAGE_SIZE, with_tag: true, with_label: true, with_scan_overview: true,
-      with_sbom_overview: true, with_accessory: true, q: state.tag ? `tags=~${state.tag}` : undefined,
+      with_sbom_overview: true, with_accessory: true, q: harborQuery({ tags: state.tag }),
     });
     if (!ctx.alive) return false;
     const rows = data || [];
@@ -41,7 +42,7 @@ export async function render(view, { projectId, repository }, ctx) {
           { title: "Pull time", render: (a) => formatTime(a.pull_time) },
           { title: "Pull command", render: (a) => copyButton(`docker pull ${host}/${fullName}${a.tags && a.tags.length ? ":" + a.tags[0].name : "@" + a.digest}`, `Copy the pull command of ${shortDigest(a.digest)}`) },
           { title: "", render: (a) => h("div", { class: "actions" },
-            mayChange ? h("button", { type: "button", class: "secondary", "aria-label": `Scan ${shortDigest(a.digest)}`, onclick: () => scan(a) }, "Scan") : null,
+            mayScan ? actionButton("Scan", () => scan(a), { label: `Scan ${shortDigest(a.digest)}`, kind: "secondary" }) : null,
             canManage(project, ctx) || (ctx.session.user && project.current_user_role_id === 4)
               ? h("button", { type: "button", class: "link", "aria-label": `Delete ${shortDigest(a.digest)}`, onclick: () => remove(a) }, "Delete") : null) },
         ],
@@ -53,11 +54,9 @@ export async function render(view, { projectId, repository }, ctx) {
   }
 
   async function scan(artifact) {
-    try {
-      await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
-      toast("Scan requested");
-      ctx.follow(2000, load);
-    } catch (error) { toast(error.message, "error"); }
+    await api.post(`${base}/artifacts/${artifact.digest}/scan`, {});
+    toast("Scan requested");
+    ctx.follow(2000, load);
   }
 
   async function remove(artifact) {
