@@ -17,8 +17,8 @@ public struct SessionStore: Sendable {
         self.maximumLifetime = maximumLifetimeMillis
     }
 
-    public func create(tokenHash: String, userID: Int64) async throws {
-        let now = WallClock.nowMillis()
+    /// `now` is the clock's unless a test sets it.
+    public func create(tokenHash: String, userID: Int64, now: Int64 = WallClock.nowMillis()) async throws {
         try await database.write { db in
             try await db.raw("""
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
@@ -28,8 +28,7 @@ public struct SessionStore: Sendable {
     }
 
     /// The session's user while the session lives, else nil.
-    public func user(tokenHash: String) async throws -> User? {
-        let now = WallClock.nowMillis()
+    public func user(tokenHash: String, now: Int64 = WallClock.nowMillis()) async throws -> User? {
         let found = try await database.read { db in
             try await db.raw("""
                 SELECT s.expires_at, \(UserStore.columns(prefix: "u.")) FROM sessions s JOIN users u ON u.id = s.user_id
@@ -62,9 +61,8 @@ public struct SessionStore: Sendable {
 
     /// Removes ended sessions; returns how many.
     @discardableResult
-    public func purgeExpired() async throws -> Int {
-        let now = WallClock.nowMillis()
-        return try await database.write { db in
+    public func purgeExpired(now: Int64 = WallClock.nowMillis()) async throws -> Int {
+        try await database.write { db in
             try await db.raw("""
                 DELETE FROM sessions WHERE expires_at <= \(bind: now) OR created_at <= \(bind: now - maximumLifetime) RETURNING token_hash
                 """).all().count

@@ -4,28 +4,28 @@ import Testing
 @testable import Metadata
 
 /// Sessions end after their idle time, and after their maximum lifetime however busy they are;
-/// the purge removes both kinds.
+/// the purge removes both kinds. Times are given, not waited for.
 @Suite struct SessionStoreTests {
     @Test func aSessionEndsWhenIdleAndAtItsMaximumLifetime() async throws {
         try await TestDatabase.with { db in
             let user = try #require(try await UserStore(database: db).create(username: "sam", passwordHash: "h", isAdmin: false))
-            let idle = SessionStore(database: db, idleTimeoutMillis: 1_000, maximumLifetimeMillis: 60_000)
-            try await idle.create(tokenHash: "idle", userID: user.id)
-            #expect(try await idle.user(tokenHash: "idle")?.username == "sam")
-            try await Task.sleep(for: .milliseconds(1_300))
-            #expect(try await idle.user(tokenHash: "idle") == nil)
+            let minute: Int64 = 60_000
+            let store = SessionStore(database: db, idleTimeoutMillis: 60 * minute, maximumLifetimeMillis: 12 * 60 * minute)
+            let start = WallClock.nowMillis()
+            try await store.create(tokenHash: "idle", userID: user.id, now: start)
+            #expect(try await store.user(tokenHash: "idle", now: start + 59 * minute)?.username == "sam")
+            // That use pushed its end to an hour later.
+            #expect(try await store.user(tokenHash: "idle", now: start + 118 * minute) != nil)
+            #expect(try await store.user(tokenHash: "idle", now: start + 180 * minute) == nil)
 
-            // Used all the time, it still ends at its maximum lifetime.
-            let capped = SessionStore(database: db, idleTimeoutMillis: 60_000, maximumLifetimeMillis: 2_000)
-            try await capped.create(tokenHash: "busy", userID: user.id)
-            for _ in 0..<3 {
-                #expect(try await capped.user(tokenHash: "busy") != nil)
-                try await Task.sleep(for: .milliseconds(100))
+            // Used every 30 minutes, a session still ends 12 hours after its login.
+            try await store.create(tokenHash: "busy", userID: user.id, now: start)
+            for step in stride(from: Int64(30), through: 690, by: 30) {
+                #expect(try await store.user(tokenHash: "busy", now: start + step * minute) != nil, "after \(step) minutes")
             }
-            try await Task.sleep(for: .milliseconds(2_000))
-            #expect(try await capped.user(tokenHash: "busy") == nil)
-            #expect(try await capped.purgeExpired() == 2)
-            #expect(try await capped.user(tokenHash: "unknown") == nil)
+            #expect(try await store.user(tokenHash: "busy", now: start + 721 * minute) == nil)
+            #expect(try await store.purgeExpired(now: start + 721 * minute) == 2)
+            #expect(try await store.user(tokenHash: "unknown") == nil)
         }
     }
 }

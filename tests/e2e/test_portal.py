@@ -188,3 +188,31 @@ def test_a_user_changes_their_password_on_their_profile(berth):
         portal.assert_clean()
     finally:
         portal.close()
+
+
+def test_the_keyboard_alone_logs_in_and_opens_a_dialog(berth):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    portal = Portal(berth.url)
+    try:
+        portal.open("/#/login")
+        keys = ActionChains(portal.driver)
+        # The username field has the focus; Tab reaches the password, Enter sends the form.
+        keys.send_keys("admin", Keys.TAB, ADMIN_PASSWORD, Keys.ENTER).perform()
+        portal.rendered("/projects")
+        assert portal.driver.switch_to.active_element.tag_name == "h1"
+        # Tab from the heading to "New project", Enter opens its dialog with the name field focused.
+        for _ in range(10):
+            ActionChains(portal.driver).send_keys(Keys.TAB).perform()
+            if portal.driver.switch_to.active_element.text == "New project":
+                break
+        assert portal.driver.switch_to.active_element.text == "New project"
+        ActionChains(portal.driver).send_keys(Keys.ENTER).perform()
+        portal.find("dialog[open]")
+        portal.wait_text("Project name", css="dialog")
+        assert portal.driver.switch_to.active_element.get_attribute("name") == "project_name"
+        ActionChains(portal.driver).send_keys(Keys.ESCAPE).perform()
+        wait_for(lambda: not portal.all("dialog[open]"), 5, "the dialog to close")
+        portal.assert_clean()
+    finally:
+        portal.close()
