@@ -1632,7 +1632,7 @@ export async function render(view, id, ctx) {
 }
 
 """####),
-        "js/pages/admin-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7c74c7c2fd6d7283266d\"", text: ####"""
+        "js/pages/admin-robots.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"8aa7625fc6d44d8dee72\"", text: ####"""
 // System robot accounts: robots that pull or push in every project or in chosen ones. Created
 // with level "system"; the secret is shown once, and a refresh (PATCH) makes a new one.
 
@@ -1646,7 +1646,7 @@ const PAGE_SIZE = 100;
 export async function render(view, _id, ctx) {
   const list = h("div");
   async function load() {
-    // `Level=system` is Harbor's filter; the list may also hold project robots, which belong to their projects' pages.
+    // Project robots belong to their projects' pages: Harbor's `Level=system` leaves them out.
     const { data } = await api.get("/robots", { q: "Level=system", page_size: PAGE_SIZE });
     if (!ctx.alive) return;
     clear(list, table({
@@ -1661,7 +1661,7 @@ export async function render(view, _id, ctx) {
         { title: "Description", render: (r) => r.description || "" },
         { title: "Actions", render: (r) => robotActions(r, load) },
       ],
-      rows: (data || []).filter((r) => r.level === "system"),
+      rows: data || [],
       empty: "No system robot accounts.",
     }));
   }

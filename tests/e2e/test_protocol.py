@@ -25,8 +25,9 @@ def test_expect_100_continue_is_answered_before_the_body(berth):
     assert requests.get(f"{berth.url}/v2/library/expect/blobs/{digest}", auth=berth.auth).content == body
 
 
-def test_root_page_says_what_the_server_is(berth):
+def test_root_page_is_the_portal(berth):
     page = requests.get(berth.url + "/")
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
-    assert "/api/v2.0/" in page.text and f"skopeo login --tls-verify=false {berth.host}" in page.text
+    # The portal's page, and for a browser without JavaScript, where the same data is.
+    assert '<script type="module" src="/assets/js/app.js">' in page.text and "/api/v2.0" in page.text

@@ -11,7 +11,7 @@ const PAGE_SIZE = 100;
 export async function render(view, _id, ctx) {
   const list = h("div");
   async function load() {
-    // `Level=system` is Harbor's filter; the list may also hold project robots, which belong to their projects' pages.
+    // Project robots belong to their projects' pages: Harbor's `Level=system` leaves them out.
     const { data } = await api.get("/robots", { q: "Level=system", page_size: PAGE_SIZE });
     if (!ctx.alive) return;
     clear(list, table({
@@ -26,7 +26,7 @@ export async function render(view, _id, ctx) {
         { title: "Description", render: (r) => r.description || "" },
         { title: "Actions", render: (r) => robotActions(r, load) },
       ],
-      rows: (data || []).filter((r) => r.level === "system"),
+      rows: data || [],
       empty: "No system robot accounts.",
     }));
   }
