@@ -77,6 +77,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // S3-compatible object storage: SigV4 signing and the REST calls, over AsyncHTTPClient
+        // (no S3 package is available to the build).
+        .target(name: "S3Storage", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "Services", dependencies: [
             "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -131,6 +139,13 @@ let package = Package(
         ]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "BerthTestSupport"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
+        .testTarget(name: "S3StorageTests", dependencies: [
+            "S3Storage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "Portal"]),

@@ -16,7 +16,7 @@ install_test_dependencies() {
         apt-get update -qq
         apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml bcrypt cryptography selenium 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
+    python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml bcrypt cryptography selenium 'moto[server]' 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 }
 
 # Starts a throwaway PostgreSQL cluster on a free loopback port; sets PG_DIR and BERTH_TEST_POSTGRES_URL.
@@ -33,6 +33,32 @@ start_postgres() {
     PG_BIN=$bin
     BERTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     export BERTH_TEST_POSTGRES_URL
+}
+
+# Starts moto's S3-compatible server on a free loopback port; sets BERTH_TEST_S3_URL.
+start_s3() {
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    S3_LOG=$(mktemp /tmp/berth-moto.XXXXXX)
+    moto_server -H 127.0.0.1 -p "$port" >"$S3_LOG" 2>&1 &
+    S3_PID=$!
+    BERTH_TEST_S3_URL="http://127.0.0.1:$port"
+    export BERTH_TEST_S3_URL
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$BERTH_TEST_S3_URL" && return 0
+        sleep 0.1
+    done
+    echo "moto_server did not start:" >&2
+    cat "$S3_LOG" >&2
+    return 1
+}
+
+stop_s3() {
+    [ -n "${S3_PID:-}" ] || return 0
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+    rm -f "$S3_LOG"
+    S3_PID=
 }
 
 stop_postgres() {
