@@ -44,6 +44,7 @@ let package = Package(
             .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "Access", dependencies: [
             "Metadata",

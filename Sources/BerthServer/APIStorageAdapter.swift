@@ -22,6 +22,10 @@ struct APIStorageAdapter: APIStorage {
         return bytes
     }
 
+    func probe() async throws {
+        try await blobs.probe()
+    }
+
     func size(of digest: Digest) async throws -> Int64? {
         try await blobs.size(of: digest)
     }

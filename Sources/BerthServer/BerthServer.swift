@@ -102,7 +102,7 @@ public struct BerthServer: Sendable {
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,
                                   externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
                                   jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
-                                  auditSettings: auditSettings)
+                                  auditSettings: auditSettings, readOnly: ReadOnlySwitch(store: SystemSettingsStore(database: database)))
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, webhookJobs: webhookJobs, outbox: outbox, scheduler: scheduler, uploadExpiry: uploadExpiry,
                                generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)
@@ -114,6 +114,7 @@ public struct BerthServer: Sendable {
 
     public func router() -> Router<BerthRequestContext> {
         let router = Router(context: BerthRequestContext.self)
+        router.add(middleware: ReadOnlyMiddleware(readOnly: api.readOnly))
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)

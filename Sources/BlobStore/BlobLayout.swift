@@ -24,6 +24,12 @@ public enum BlobLayout {
 
     public static let uploadsRoot = StoragePath(unchecked: ["uploads"])
 
+    /// A small object the health check writes, reads back and removes (`/api/v2.0/health`).
+    /// Outside `blobs/` and `uploads/`, so neither GC nor upload expiry ever sees it.
+    static func healthProbe(_ name: String) -> StoragePath {
+        StoragePath(unchecked: ["health", name])
+    }
+
     public static func uploadDirectory(_ id: UploadID) -> StoragePath {
         StoragePath(unchecked: ["uploads", id.value])
     }

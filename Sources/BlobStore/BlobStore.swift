@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import OCI
@@ -47,6 +48,22 @@ public final class BlobStore: Sendable {
     /// Removes many blobs' bytes in one driver call (the garbage collector's sweep).
     public func delete(_ digests: [Digest]) async throws {
         try await driver.delete(digests.map(BlobLayout.blobDirectory))
+    }
+
+    /// Writes a small object, reads it back and removes it: the storage answers and takes writes.
+    public func probe() async throws {
+        let path = BlobLayout.healthProbe(UUID().uuidString)
+        defer { Task { [driver] in try? await driver.delete(path) } }
+        let writer = try await driver.appender(path)
+        do {
+            try await writer.write(ByteBuffer(string: "ok"))
+            try await writer.close()
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        guard try await driver.size(of: path) == 2 else { throw StorageDriverError.io(operation: "probe", path: path.description, errno: 0) }
+        try await driver.delete(path)
     }
 
     // MARK: uploads

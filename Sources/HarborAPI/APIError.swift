@@ -23,5 +23,7 @@ public struct APIError: Error, Sendable, Equatable {
     public static func referenced(_ message: String) -> APIError { .init(.preconditionFailed, code: "VIOLATE_FOREIGN_KEY_CONSTRAINT", message) }
     public static func methodNotAllowed(_ message: String) -> APIError { .init(.methodNotAllowed, code: "METHOD_NOT_ALLOWED", message) }
     public static func tooManyRequests(_ message: String) -> APIError { .init(.tooManyRequests, code: "TOO_MANY_REQUEST", message) }
+    /// Harbor's answer to a change while `read_only` is on.
+    public static func readOnly(_ message: String) -> APIError { .init(.forbidden, code: "DENIED", message) }
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, code: "INTERNAL_SERVER_ERROR", message) }
 }

@@ -42,6 +42,8 @@ public struct APIServices: Sendable {
     /// The audit log's settings as the recorder applies them; nil in a bare API.
     public let auditSettings: (any AuditSettingsControl)?
     public let settings: SystemSettingsStore
+    /// Harbor's `read_only`, as every node reads it.
+    public let readOnly: ReadOnlySwitch
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()
@@ -61,7 +63,7 @@ public struct APIServices: Sendable {
                 storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil,
                 sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil,
                 webhooks: WebhookNotifier? = nil, jobEnded: JobWorkerPool.FinishObserver? = nil,
-                auditSettings: (any AuditSettingsControl)? = nil) {
+                auditSettings: (any AuditSettingsControl)? = nil, readOnly: ReadOnlySwitch? = nil) {
         self.database = database
         self.externalURL = externalURL
         self.users = UserStore(database: database)
@@ -98,6 +100,7 @@ public struct APIServices: Sendable {
         self.webhooks = webhooks
         self.auditSettings = auditSettings
         self.settings = SystemSettingsStore(database: database)
+        self.readOnly = readOnly ?? ReadOnlySwitch(store: SystemSettingsStore(database: database))
     }
 
     /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.

@@ -15,6 +15,8 @@ public protocol APIStorage: Sendable {
     /// Stores bytes the API was given whole (a chart uploaded through the classic chart API) as a
     /// blob of the repository, as a finished upload is stored.
     func store(_ bytes: [UInt8], in repository: RepositoryName, projectID: Int64) async throws -> Digest
+    /// Throws when the storage does not take a small write and read (`/health`).
+    func probe() async throws
 }
 
 extension APIStorage {

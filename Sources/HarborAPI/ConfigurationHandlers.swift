@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import Metadata
 
-/// `GET` and `PUT /api/v2.0/configurations`, system administrators only. The audit log's keys so
-/// far (`audit_log_forward_endpoint`, `skip_audit_log_database`, `disabled_audit_log_event_types`);
-/// other keys are refused by name rather than ignored, so a script learns what does not apply.
+/// `GET` and `PUT /api/v2.0/configurations`, system administrators only. The audit log's keys
+/// (`audit_log_forward_endpoint`, `skip_audit_log_database`, `disabled_audit_log_event_types`) and
+/// `read_only`; other keys are refused by name rather than ignored, so a script learns what does
+/// not apply.
 struct ConfigurationHandlers {
     let services: APIServices
 
@@ -18,6 +19,7 @@ struct ConfigurationHandlers {
         let audit_log_forward_endpoint: Item<String>
         let skip_audit_log_database: Item<Bool>
         let disabled_audit_log_event_types: Item<String>
+        let read_only: Item<Bool>
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
@@ -26,7 +28,8 @@ struct ConfigurationHandlers {
         return try JSONResponse.ok(ConfigurationsResp(
             audit_log_forward_endpoint: Item(value: stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""),
             skip_audit_log_database: Item(value: stored[AuditSettingKey.skipDatabase.rawValue] == "true"),
-            disabled_audit_log_event_types: Item(value: stored[AuditSettingKey.disabledEventTypes.rawValue] ?? "")))
+            disabled_audit_log_event_types: Item(value: stored[AuditSettingKey.disabledEventTypes.rawValue] ?? ""),
+            read_only: Item(value: stored[ReadOnlySwitch.key] == "true")))
     }
 
     func put(_ request: Request, context: some APIContext) async throws -> Response {
@@ -34,6 +37,11 @@ struct ConfigurationHandlers {
         let body = try await JSONBody.decode([String: JSONValue].self, from: request)
         var changes: [String: String] = [:]
         for (key, value) in body.sorted(by: { $0.key < $1.key }) {
+            if key == ReadOnlySwitch.key {
+                guard case .bool(let on) = value else { throw APIError.badRequest("read_only must be true or false") }
+                changes[key] = on ? "true" : "false"
+                continue
+            }
             switch (AuditSettingKey(rawValue: key), value) {
             case (.forwardEndpoint, .string(let endpoint)):
                 let trimmed = endpoint.trimmingCharacters(in: .whitespaces)
@@ -69,6 +77,7 @@ struct ConfigurationHandlers {
         }
         try await services.settings.set(changes)
         services.auditSettings?.reload()
+        services.readOnly.reload()
         await services.audit.record(AuditEvent(
             projectID: nil, operation: "update", resourceType: "configuration", resource: "configuration",
             username: context.identity.name ?? "anonymous",

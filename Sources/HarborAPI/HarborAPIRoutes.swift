@@ -48,6 +48,7 @@ public enum HarborAPIRoutes {
             .add(middleware: APIErrorMiddleware<Context>())
             .add(middleware: CSRFMiddleware<Context>())
             .add(middleware: APIAuthenticationMiddleware<Context>(authenticator: services.authenticator, acceptsSession: true))
+        api.get("health", use: HealthHandlers(services: services).get)
         api.get("ping") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: "Pong"))) }
 
         let users = UserHandlers(services: services)

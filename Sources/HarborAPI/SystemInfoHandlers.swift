@@ -57,7 +57,7 @@ struct SystemInfoHandlers {
         info.has_ca_root = false
         info.harbor_version = Self.version
         info.registry_storage_provider_name = "filesystem"
-        info.read_only = false
+        info.read_only = await services.readOnly.isOn
         info.notification_enable = false
         let state = try await services.advisories.state()
         info.vulnerability_database = VulnerabilityDatabaseInfo(updated_at: state.updatedAt.map(Timestamp.rfc3339(millis:)),

@@ -943,15 +943,15 @@ export async function render(view) {
 }
 
 """####),
-        "js/pages/admin-configuration.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"0cd1185e384c371f3b0a\"", text: ####"""
-// System configuration (`/configurations`). Berth takes the audit log's settings so far; any
+        "js/pages/admin-configuration.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c32bd65b3d8877f93a00\"", text: ####"""
+// System configuration (`/configurations`): read-only mode and the audit log's settings; any
 // other key the server returns is shown read-only, so nothing it reports is hidden.
 
 import { api } from "../api.js";
 import { h, clear, field, form, checkbox, toast } from "../dom.js";
 
 /** The keys PUT /configurations accepts (ConfigurationHandlers.swift). */
-const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types"];
+const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types", "read_only"];
 
 export async function render(view) {
   const [{ data: settings }, { data: events }] = await Promise.all([
@@ -983,9 +983,19 @@ export async function render(view) {
       toast("Configuration saved");
     },
   });
+  const readOnly = checkbox("Read only: refuse every push, deletion and change until this is turned off", value("read_only") === true);
+  const systemForm = form({
+    fields: { readOnly },
+    submitLabel: "Save",
+    onSubmit: async () => {
+      await api.put("/configurations", { read_only: readOnly.input.checked });
+      toast(readOnly.input.checked ? "The registry is read only" : "The registry takes changes again");
+    },
+  });
   const others = Object.keys(settings).filter((key) => !EDITABLE.includes(key)).sort();
   clear(view,
     h("h1", {}, "Configuration"),
+    h("section", { class: "panel" }, h("h2", {}, "System"), systemForm),
     h("section", { class: "panel" }, h("h2", {}, "Audit log"), editor),
     others.length ? h("section", { class: "panel" }, h("h2", {}, "Other settings (read-only)"),
       h("dl", { class: "kv" }, others.flatMap((key) => [h("dt", {}, key), h("dd", { class: "mono" }, JSON.stringify(settings[key].value))]))) : null);

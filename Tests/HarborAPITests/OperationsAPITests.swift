@@ -1,0 +1,64 @@
+import BerthTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// `/api/v2.0/health` in Harbor's shape, and Harbor's read-only mode through `/configurations`.
+@Suite struct OperationsAPITests {
+    static func components(_ response: TestResponse) throws -> [String: [String: Any]] {
+        let list = try #require(try response.object()["components"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
+    }
+
+    @Test func healthListsHarborsComponentsAndSaysWhichFails() async throws {
+        try await Harness.run { h in
+            try await eventually(seconds: 20, "a healthy service") {
+                try await h.api(.get, "/health", headers: [:]).object()["status"] as? String == "healthy"
+            }
+            let healthy = try await h.api(.get, "/health", headers: [:])
+            #expect(try Set(Self.components(healthy).keys) == ["core", "database", "storage", "jobservice"])
+
+            // Storage that refuses writes: its directory replaced by a file.
+            let root = h.server.configuration.effectiveFilesystemRoot
+            let aside = root + ".aside"
+            try FileManager.default.moveItem(atPath: root, toPath: aside)
+            FileManager.default.createFile(atPath: root, contents: Data("not a directory".utf8))
+            defer {
+                try? FileManager.default.removeItem(atPath: root)
+                try? FileManager.default.moveItem(atPath: aside, toPath: root)
+            }
+            let anonymous = try await h.api(.get, "/health", headers: [:])
+            #expect(anonymous.status == .ok)
+            #expect(try anonymous.object()["status"] as? String == "unhealthy")
+            let storage = try #require(try Self.components(anonymous)["storage"])
+            #expect(storage["status"] as? String == "unhealthy" && storage["error"] as? String == "unavailable")
+            #expect(try Self.components(anonymous)["database"]?["status"] as? String == "healthy")
+            // An administrator is told why.
+            let detailed = try #require(try Self.components(try await h.api(.get, "/health"))["storage"])
+            #expect((detailed["error"] as? String).map { $0 != "unavailable" && !$0.isEmpty } == true, "\(detailed)")
+        }
+    }
+
+    @Test func readOnlyRefusesEveryChangeButItsOwnUntilTurnedOff() async throws {
+        try await Harness.run { h in
+            #expect(try await h.api(.put, "/configurations", json: #"{"read_only":"yes"}"#).status == .badRequest)
+            #expect(try await h.api(.put, "/configurations", json: #"{"read_only":true}"#).status == .ok)
+            #expect(try await h.api(.get, "/configurations").object()["read_only"] as? [String: Any] != nil)
+            #expect(try await h.api(.get, "/systeminfo").object()["read_only"] as? Bool == true)
+
+            let refused = try await h.api(.post, "/projects", json: #"{"project_name":"while-read-only"}"#)
+            #expect(refused.status == .forbidden && refused.errorCode == "DENIED", "\(refused.text)")
+            #expect(refused.text.contains("The system is in read only mode. Any modification is prohibited."))
+            let upload = try await h.request(.post, "/v2/library/app/blobs/uploads/")
+            #expect(upload.status == .forbidden && upload.errorCode == "DENIED", "\(upload.text)")
+            // Reading goes on.
+            #expect(try await h.api(.get, "/projects").status == .ok)
+            #expect(try await h.request(.get, "/v2/_catalog").status == .ok)
+
+            #expect(try await h.api(.put, "/configurations", json: #"{"read_only":false}"#).status == .ok)
+            #expect(try await h.api(.post, "/projects", json: #"{"project_name":"after-read-only"}"#).status == .created)
+            #expect(try await h.api(.get, "/systeminfo").object()["read_only"] as? Bool == false)
+        }
+    }
+}
