@@ -67,3 +67,29 @@ stop_postgres() {
     rm -rf "$PG_DIR"
     PG_DIR=
 }
+
+# Runs the built Swift tests (`swift test --skip-build`, extra arguments passed on) with a watchdog.
+# The PostgreSQL run has once stalled with every task waiting and no connection open (issue notes,
+# 2026-12-07): rather than letting CI wait for its hour, a run that exceeds
+# BERTH_TEST_TIMEOUT_SECONDS (default 720; a normal run takes 2-4 minutes) is killed, the tests that never finished are named, and the
+# run is made once more. A second stall, or any failure, fails the script.
+run_swift_tests() {
+    local label=$1 log attempt status
+    shift
+    for attempt in 1 2; do
+        log=$(mktemp /tmp/berth-swift-test.XXXXXX)
+        status=0
+        timeout -k 15 "${BERTH_TEST_TIMEOUT_SECONDS:-720}" swift test --skip-build "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+        if [ "$status" -ne 124 ] && [ "$status" -ne 137 ]; then
+            rm -f "$log"
+            return "$status"
+        fi
+        pkill -9 -f 'PackageTests.xctest' 2>/dev/null || true
+        echo "!! $label: the Swift tests stalled (attempt $attempt); tests that started and never ended:" >&2
+        comm -23 <(grep -o '◇ Test [A-Za-z0-9_]*()' "$log" | sed 's/◇ Test //' | sort) \
+                 <(grep -oE '(✔|✘) Test [A-Za-z0-9_]*\(\)' "$log" | sed -E 's/(✔|✘) Test //' | sort) >&2 || true
+        rm -f "$log"
+    done
+    return 1
+}
+
