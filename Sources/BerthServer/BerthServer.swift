@@ -81,7 +81,10 @@ public struct BerthServer: Sendable {
                                                                vulndbCredentials: configuration.vulndbCredentials, external: external,
                                                                replication: replication, sealer: sealer),
                                      settings: configuration.jobs, logger: logger,
-                                     onFinished: { task, status, result in await webhookEvents.finished(task, status: status, result: result) })
+                                     onFinished: { task, status, result in
+                                         BerthMetrics.taskEnded(jobType: task.jobType, status: status)
+                                         await webhookEvents.finished(task, status: status, result: result)
+                                     })
             pool.withLockedValue { $0 = jobs }
             let events = ArtifactEventFanOut([
                 autoScanObserver,
@@ -113,8 +116,11 @@ public struct BerthServer: Sendable {
     }
 
     public func router() -> Router<BerthRequestContext> {
+        BerthMetrics.start()
         let router = Router(context: BerthRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ReadOnlyMiddleware(readOnly: api.readOnly))
+        BerthMetrics.install(on: router, jobs: api.jobs, jobTypes: { [api] in api.jobTypes }, database: database)
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)

@@ -62,3 +62,28 @@ import Testing
         }
     }
 }
+
+/// `/metrics` in Prometheus' text format.
+@Suite struct MetricsEndpointTests {
+    static func value(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    }
+
+    @Test func requestsJobQueuesAndUploadsAreCounted() async throws {
+        try await Harness.run { h in
+            let series = #"hb_requests{http_route="/api/v2.0/ping",http_request_method="GET",http_response_status_code="200"}"#
+            let before = Self.value(try await h.request(.get, "/metrics", headers: [:]).text, series) ?? 0
+            for _ in 0..<3 { #expect(try await h.api(.get, "/ping", headers: [:]).status == .ok) }
+            let upload = try await h.request(.post, "/v2/library/app/blobs/uploads/")
+            #expect(upload.status == .accepted)
+
+            let scraped = try await h.request(.get, "/metrics", headers: [:])
+            #expect(scraped.status == .ok && scraped.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = scraped.text
+            #expect((Self.value(text, series) ?? 0) >= before + 3, "\(text.prefix(2000))")
+            #expect(text.contains("# TYPE http_server_request_duration histogram"))
+            #expect(text.contains(#"berth_job_queue_pending{job_type="GARBAGE_COLLECTION"}"#))
+            #expect((Self.value(text, "berth_upload_sessions_open") ?? 0) >= 1)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Jobs
+import Metadata
+import Metrics
+import Prometheus
+
+/// The process's metrics in Prometheus' text format at `GET /metrics`: requests by route, method
+/// and status with their durations (Hummingbird's `MetricsMiddleware`), job tasks ended by type
+/// and outcome, and, read when scraped, the job queues' depth and wait and the open upload
+/// sessions. One registry per process: swift-metrics is bootstrapped once.
+enum BerthMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // swift-metrics labels have dots (`http.route`); Prometheus names take letters, digits, `_`.
+        factory.nameAndLabelSanitizer = { name, labels in
+            (prometheusName(name), labels.map { (prometheusName($0.0), $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+
+    /// Touching the registry bootstraps swift-metrics; the server calls this before serving.
+    static func start() { _ = registry }
+
+    static func prometheusName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" ? $0 : "_" })
+    }
+
+    /// Counts a job task that ended, by job type and final status.
+    static func taskEnded(jobType: String, status: TaskStatus) {
+        Counter(label: "berth_job_tasks_ended", dimensions: [("job_type", jobType), ("status", status.rawValue)]).increment()
+    }
+
+    static func install(on router: Router<BerthRequestContext>, jobs: JobStore, jobTypes: @escaping @Sendable () -> [String],
+                        database: MetadataDatabase) {
+        router.get("/metrics") { _, _ -> Response in
+            // Scrape-time values: what the database holds now, on every node alike.
+            for queue in (try? await jobs.queues(known: jobTypes())) ?? [] {
+                registry.makeGauge(name: "berth_job_queue_pending", labels: [("job_type", queue.jobType)]).set(Double(queue.count))
+                registry.makeGauge(name: "berth_job_queue_latency_seconds", labels: [("job_type", queue.jobType)]).set(Double(queue.latencySeconds))
+            }
+            if let open = try? await database.read({ db in
+                try await db.raw("SELECT COUNT(*) AS n FROM upload_sessions").first()?.decode(column: "n", as: Int64.self)
+            }) {
+                registry.makeGauge(name: "berth_upload_sessions_open", labels: []).set(Double(open ?? 0))
+            }
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+    }
+}
