@@ -169,15 +169,14 @@ def test_a_user_changes_their_password_on_their_profile(berth):
         portal.fill("Full name", "Erin Example")
         portal.click("Save")
         portal.wait_text("Profile saved", css="#toasts")
-        portal.fill("Current password", "wrong-one")
-        portal.fill("New password", "Erin-Passw0rd2")
-        portal.fill("Repeat the new password", "Erin-Passw0rd2")
-        portal.click("Change password")
+        def change_password(old):
+            for label, value in (("Current password", old), ("New password", "Erin-Passw0rd2"),
+                                 ("Repeat the new password", "Erin-Passw0rd2")):
+                portal.fill(label, value)
+            portal.click("Change password")
+        change_password("wrong-one")
         assert "old password" in portal.field_error("Current password")
-        portal.fill("Current password", "Erin-Passw0rd")
-        portal.fill("New password", "Erin-Passw0rd2")
-        portal.fill("Repeat the new password", "Erin-Passw0rd2")
-        portal.click("Change password")
+        change_password("Erin-Passw0rd")
         portal.wait_text("Password changed", css="#toasts")
         portal.screenshot("profile")
         assert requests.get(f"{berth.url}{API}/users/current", auth=("erin", "Erin-Passw0rd2")).json()["realname"] == "Erin Example"
