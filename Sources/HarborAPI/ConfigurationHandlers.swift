@@ -4,9 +4,9 @@ import Hummingbird
 import Metadata
 
 /// `GET` and `PUT /api/v2.0/configurations`, system administrators only. The audit log's keys
-/// (`audit_log_forward_endpoint`, `skip_audit_log_database`, `disabled_audit_log_event_types`) and
-/// `read_only`; other keys are refused by name rather than ignored, so a script learns what does
-/// not apply.
+/// (`audit_log_forward_endpoint`, `skip_audit_log_database`, `disabled_audit_log_event_types`),
+/// `read_only`, `project_creation_restriction` and `storage_per_project`; other keys are refused by
+/// name rather than ignored, so a script learns what does not apply.
 struct ConfigurationHandlers {
     let services: APIServices
 
@@ -20,6 +20,8 @@ struct ConfigurationHandlers {
         let skip_audit_log_database: Item<Bool>
         let disabled_audit_log_event_types: Item<String>
         let read_only: Item<Bool>
+        let project_creation_restriction: Item<String>
+        let storage_per_project: Item<Int64>
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
@@ -29,7 +31,30 @@ struct ConfigurationHandlers {
             audit_log_forward_endpoint: Item(value: stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""),
             skip_audit_log_database: Item(value: stored[AuditSettingKey.skipDatabase.rawValue] == "true"),
             disabled_audit_log_event_types: Item(value: stored[AuditSettingKey.disabledEventTypes.rawValue] ?? ""),
-            read_only: Item(value: stored[ReadOnlySwitch.key] == "true")))
+            read_only: Item(value: stored[ReadOnlySwitch.key] == "true"),
+            project_creation_restriction: Item(value: stored[SystemSettingKey.projectCreationRestriction] ?? "everyone"),
+            storage_per_project: Item(value: stored[SystemSettingKey.storagePerProject].flatMap(Int64.init) ?? QuotaStore.unlimited)))
+    }
+
+    /// The stored text of one of the system keys, or nil when `key` is not one of them.
+    static func systemSetting(_ key: String, _ value: JSONValue) throws -> String? {
+        switch key {
+        case ReadOnlySwitch.key:
+            guard case .bool(let on) = value else { throw APIError.badRequest("read_only must be true or false") }
+            return on ? "true" : "false"
+        case SystemSettingKey.projectCreationRestriction:
+            guard case .string(let who) = value, ["everyone", "adminonly"].contains(who) else {
+                throw APIError.badRequest("project_creation_restriction must be everyone or adminonly")
+            }
+            return who
+        case SystemSettingKey.storagePerProject:
+            guard case .number(let bytes) = value, bytes == bytes.rounded(), QuotaStore.isValid(hard: Int64(exactly: bytes) ?? 0) else {
+                throw APIError.badRequest("storage_per_project must be -1 (unlimited) or 1 to \(QuotaStore.maximum) bytes")
+            }
+            return String(Int64(bytes))
+        default:
+            return nil
+        }
     }
 
     func put(_ request: Request, context: some APIContext) async throws -> Response {
@@ -37,9 +62,8 @@ struct ConfigurationHandlers {
         let body = try await JSONBody.decode([String: JSONValue].self, from: request)
         var changes: [String: String] = [:]
         for (key, value) in body.sorted(by: { $0.key < $1.key }) {
-            if key == ReadOnlySwitch.key {
-                guard case .bool(let on) = value else { throw APIError.badRequest("read_only must be true or false") }
-                changes[key] = on ? "true" : "false"
+            if let setting = try Self.systemSetting(key, value) {
+                changes[key] = setting
                 continue
             }
             switch (AuditSettingKey(rawValue: key), value) {

@@ -53,7 +53,7 @@ struct SystemInfoHandlers {
         let external = services.externalURL ?? "http://\(request.head.authority ?? "localhost")"
         info.external_url = external
         info.registry_url = URL(string: external).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
-        info.project_creation_restriction = "everyone"
+        info.project_creation_restriction = try await services.settings.all()[SystemSettingKey.projectCreationRestriction] ?? "everyone"
         info.has_ca_root = false
         info.harbor_version = Self.version
         info.registry_storage_provider_name = "filesystem"

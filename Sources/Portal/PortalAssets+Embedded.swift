@@ -943,15 +943,17 @@ export async function render(view) {
 }
 
 """####),
-        "js/pages/admin-configuration.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c32bd65b3d8877f93a00\"", text: ####"""
+        "js/pages/admin-configuration.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"bcd3e82b757d1b3a80ae\"", text: ####"""
 // System configuration (`/configurations`): read-only mode and the audit log's settings; any
 // other key the server returns is shown read-only, so nothing it reports is hidden.
 
 import { api } from "../api.js";
-import { h, clear, field, form, checkbox, toast } from "../dom.js";
+import { h, clear, field, form, checkbox, select, toast } from "../dom.js";
 
 /** The keys PUT /configurations accepts (ConfigurationHandlers.swift). */
-const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types", "read_only"];
+const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types", "read_only",
+  "project_creation_restriction", "storage_per_project"];
+const GIB = 1024 * 1024 * 1024;
 
 export async function render(view) {
   const [{ data: settings }, { data: events }] = await Promise.all([
@@ -984,12 +986,26 @@ export async function render(view) {
     },
   });
   const readOnly = checkbox("Read only: refuse every push, deletion and change until this is turned off", value("read_only") === true);
+  const creators = select([["everyone", "Everyone"], ["adminonly", "Administrators only"]], value("project_creation_restriction") || "everyone");
+  const perProject = value("storage_per_project");
+  const quota = h("input", { type: "number", min: "-1", step: "any", value: perProject > 0 ? String(perProject / GIB) : "-1" });
+  const systemFields = {
+    readOnly,
+    creators: field("Who may create projects", creators),
+    quota: field("Storage quota of a new project, in GiB (-1 for none)", quota),
+  };
   const systemForm = form({
-    fields: { readOnly },
+    fields: systemFields,
     submitLabel: "Save",
+    errorField: (error) => (/storage_per_project/.test(error.message) ? "quota" : /project_creation/.test(error.message) ? "creators" : null),
     onSubmit: async () => {
-      await api.put("/configurations", { read_only: readOnly.input.checked });
-      toast(readOnly.input.checked ? "The registry is read only" : "The registry takes changes again");
+      const gib = Number(quota.value);
+      await api.put("/configurations", {
+        read_only: readOnly.input.checked,
+        project_creation_restriction: creators.value,
+        storage_per_project: gib < 0 ? -1 : Math.round(gib * GIB),
+      });
+      toast("System settings saved");
     },
   });
   const others = Object.keys(settings).filter((key) => !EDITABLE.includes(key)).sort();
@@ -3856,7 +3872,7 @@ export async function registryHost() {
 }
 
 """####),
-        "js/pages/projects.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"b5e863c8edc4a4fe309b\"", text: ####"""
+        "js/pages/projects.js": PortalAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1eb17add8acb4328bd8a\"", text: ####"""
 // Projects: the list (filtered by name, paged by the server), creating and deleting projects.
 
 import { api } from "../api.js";
@@ -3910,9 +3926,10 @@ export async function render(view, _match, ctx) {
     }
   }
 
-  const newButton = ctx.session.user
-    ? h("button", { type: "button", onclick: () => openCreate(ctx) }, "New project")
-    : null;
+  // With project_creation_restriction set to adminonly, only administrators are offered creation.
+  const info = ctx.session.user ? (await api.get("/systeminfo").catch(() => ({ data: {} }))).data : {};
+  const mayCreate = ctx.session.user && (ctx.session.user.sysadmin_flag || info.project_creation_restriction !== "adminonly");
+  const newButton = mayCreate ? h("button", { type: "button", onclick: () => openCreate(ctx) }, "New project") : null;
   clear(view,
     h("h1", {}, "Projects"),
     ctx.session.user ? null : h("p", { class: "muted" }, "You are not logged in: only public projects are listed. ", h("a", { href: "#/login" }, "Log in")),

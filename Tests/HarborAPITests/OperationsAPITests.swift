@@ -87,3 +87,33 @@ import Testing
         }
     }
 }
+
+/// Harbor's project settings in `/configurations`: who may create projects, and the quota a new
+/// project gets when it names none.
+@Suite struct ProjectSettingsTests {
+    @Test func adminOnlyCreationAndTheDefaultQuotaApply() async throws {
+        try await Harness.run { h in
+            _ = try await h.createUser("pat", password: "Pat-Passw0rd1")
+            let pat = Harness.basic("pat", "Pat-Passw0rd1")
+            for bad in [#"{"project_creation_restriction":"nobody"}"#, #"{"storage_per_project":-2}"#, #"{"storage_per_project":"10"}"#] {
+                #expect(try await h.api(.put, "/configurations", json: bad).status == .badRequest, "\(bad)")
+            }
+            #expect(try await h.api(.put, "/configurations",
+                                    json: #"{"project_creation_restriction":"adminonly","storage_per_project":1073741824}"#).status == .ok)
+            let settings = try await h.api(.get, "/configurations").object()
+            #expect((settings["storage_per_project"] as? [String: Any])?["value"] as? Int == 1_073_741_824)
+            #expect(try await h.api(.get, "/systeminfo", headers: pat).object()["project_creation_restriction"] as? String == "adminonly")
+
+            let refused = try await h.api(.post, "/projects", json: #"{"project_name":"pats"}"#, headers: pat)
+            #expect(refused.status == .forbidden && refused.text.contains("adminonly"))
+            let id = try await h.createProject("quota-default")
+            let summary = try await h.api(.get, "/projects/\(id)/summary").object()
+            #expect(((summary["quota"] as? [String: Any])?["hard"] as? [String: Any])?["storage"] as? Int == 1_073_741_824)
+            // A quota named at creation wins over the default.
+            #expect(try await h.api(.post, "/projects", json: #"{"project_name":"own-quota","storage_limit":-1}"#).status == .created)
+
+            #expect(try await h.api(.put, "/configurations", json: #"{"project_creation_restriction":"everyone"}"#).status == .ok)
+            #expect(try await h.api(.post, "/projects", json: #"{"project_name":"pats"}"#, headers: pat).status == .created)
+        }
+    }
+}

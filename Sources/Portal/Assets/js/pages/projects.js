@@ -51,9 +51,10 @@ export async function render(view, _match, ctx) {
     }
   }
 
-  const newButton = ctx.session.user
-    ? h("button", { type: "button", onclick: () => openCreate(ctx) }, "New project")
-    : null;
+  // With project_creation_restriction set to adminonly, only administrators are offered creation.
+  const info = ctx.session.user ? (await api.get("/systeminfo").catch(() => ({ data: {} }))).data : {};
+  const mayCreate = ctx.session.user && (ctx.session.user.sysadmin_flag || info.project_creation_restriction !== "adminonly");
+  const newButton = mayCreate ? h("button", { type: "button", onclick: () => openCreate(ctx) }, "New project") : null;
   clear(view,
     h("h1", {}, "Projects"),
     ctx.session.user ? null : h("p", { class: "muted" }, "You are not logged in: only public projects are listed. ", h("a", { href: "#/login" }, "Log in")),
