@@ -84,7 +84,7 @@ run_swift_tests() {
             rm -f "$log"
             return "$status"
         fi
-        pkill -9 -f 'PackageTests.xctest' 2>/dev/null || true
+        pkill -9 -f "$PWD/.build/.*PackageTests.xctest" 2>/dev/null || true
         echo "!! $label: the Swift tests stalled (attempt $attempt); tests that started and never ended:" >&2
         comm -23 <(grep -o '◇ Test [A-Za-z0-9_]*()' "$log" | sed 's/◇ Test //' | sort) \
                  <(grep -oE '(✔|✘) Test [A-Za-z0-9_]*\(\)' "$log" | sed -E 's/(✔|✘) Test //' | sort) >&2 || true

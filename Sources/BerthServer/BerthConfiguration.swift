@@ -32,12 +32,16 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// Serve the portal's files from this directory instead of the copies built into the binary
     /// (`portal.assets_dir`): for working on the portal without rebuilding.
     public var portalAssetsDirectory: String?
+    /// Serve `/metrics` (`metrics.enabled`). Off by default, as in Harbor: the page tells anyone
+    /// who asks the routes, job types and queue depths, and counting costs about 5% of a
+    /// manifest request.
+    public var metricsEnabled = false
 
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
         "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -148,6 +152,9 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "secret_key":
                 guard value.count >= 16 else { throw ConfigurationError(key: key, message: "must be at least 16 characters") }
                 secretKey = value
+            case "metrics.enabled":
+                guard value == "true" || value == "false" else { throw ConfigurationError(key: key, message: "must be true or false") }
+                metricsEnabled = value == "true"
             case "portal.assets_dir":
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -82,7 +82,7 @@ public struct BerthServer: Sendable {
                                                                replication: replication, sealer: sealer),
                                      settings: configuration.jobs, logger: logger,
                                      onFinished: { task, status, result in
-                                         BerthMetrics.taskEnded(jobType: task.jobType, status: status)
+                                         if configuration.metricsEnabled { BerthMetrics.taskEnded(jobType: task.jobType, status: status) }
                                          await webhookEvents.finished(task, status: status, result: result)
                                      })
             pool.withLockedValue { $0 = jobs }
@@ -116,11 +116,13 @@ public struct BerthServer: Sendable {
     }
 
     public func router() -> Router<BerthRequestContext> {
-        BerthMetrics.start()
         let router = Router(context: BerthRequestContext.self)
-        router.add(middleware: MetricsMiddleware())
+        if configuration.metricsEnabled {
+            BerthMetrics.start()
+            router.add(middleware: MetricsMiddleware())
+            BerthMetrics.install(on: router, jobs: api.jobs, jobTypes: { [api] in api.jobTypes }, database: database)
+        }
         router.add(middleware: ReadOnlyMiddleware(readOnly: api.readOnly))
-        BerthMetrics.install(on: router, jobs: api.jobs, jobTypes: { [api] in api.jobTypes }, database: database)
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)

@@ -3,12 +3,14 @@ import Hummingbird
 import Jobs
 import Metadata
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 
 /// The process's metrics in Prometheus' text format at `GET /metrics`: requests by route, method
 /// and status with their durations (Hummingbird's `MetricsMiddleware`), job tasks ended by type
 /// and outcome, and, read when scraped, the job queues' depth and wait and the open upload
-/// sessions. One registry per process: swift-metrics is bootstrapped once.
+/// sessions. One registry per process: swift-metrics is bootstrapped once. Served only with
+/// `metrics.enabled`.
 enum BerthMetrics {
     static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
@@ -35,8 +37,25 @@ enum BerthMetrics {
 
     static func install(on router: Router<BerthRequestContext>, jobs: JobStore, jobTypes: @escaping @Sendable () -> [String],
                         database: MetadataDatabase) {
+        let lastRead = NIOLockedValueBox<Int64>(0)
         router.get("/metrics") { _, _ -> Response in
-            // Scrape-time values: what the database holds now, on every node alike.
+            // Scrape-time values: what the database holds now, on every node alike; read at most
+            // every 5 s however often the page is asked for.
+            let now = WallClock.nowMillis()
+            let due = lastRead.withLockedValue { last in
+                guard now - last >= 5_000 else { return false }
+                last = now
+                return true
+            }
+            if due { await readDatabaseGauges(jobs: jobs, jobTypes: jobTypes, database: database) }
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+    }
+
+    private static func readDatabaseGauges(jobs: JobStore, jobTypes: @Sendable () -> [String], database: MetadataDatabase) async {
             for queue in (try? await jobs.queues(known: jobTypes())) ?? [] {
                 registry.makeGauge(name: "berth_job_queue_pending", labels: [("job_type", queue.jobType)]).set(Double(queue.count))
                 registry.makeGauge(name: "berth_job_queue_latency_seconds", labels: [("job_type", queue.jobType)]).set(Double(queue.latencySeconds))
@@ -46,10 +65,5 @@ enum BerthMetrics {
             }) {
                 registry.makeGauge(name: "berth_upload_sessions_open", labels: []).set(Double(open ?? 0))
             }
-            var text: [UInt8] = []
-            registry.emit(into: &text)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
-        }
     }
 }

@@ -21,7 +21,8 @@ public struct Harness: Sendable {
     /// `live` also serves on a loopback socket (`port`) for clients outside the process, such as
     /// another registry's client. The test's own requests always drive the router directly (no
     /// client timeout to trip when the whole suite loads the machine).
-    public static func run(live: Bool = false, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
+    public static func run(live: Bool = false, configure: (inout BerthConfiguration) -> Void = { _ in },
+                           _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
         try await TestDatabase.withFreshURL { url, directory in
             var configuration = BerthConfiguration()
             configuration.dataDirectory = directory + "/data"
@@ -29,6 +30,7 @@ public struct Harness: Sendable {
             configuration.adminPassword = password
             // Hundreds of servers run at once in a test run; two delivery workers each are plenty.
             configuration.webhookWorkers = 2
+            configure(&configuration)
             if live {
                 configuration.host = "127.0.0.1"
                 configuration.port = 0

@@ -1,17 +1,28 @@
 import Foundation
 import Hummingbird
 import Metadata
+import NIOConcurrencyHelpers
 
 /// `GET /api/v2.0/health`, Harbor's component list, answered without authentication: `core`
 /// (this process answering), `database` (a query), `storage` (a small write, read back and
 /// removed) and `jobservice` (a worker pool of the service with a recent heartbeat, on any node).
-/// Each check has 3 seconds; the overall status is healthy only when every component is. Why a
-/// component is unhealthy is told to system administrators only: anyone may ask, and the
-/// reasons name hosts and paths.
-struct HealthHandlers {
+/// The overall status is healthy only when every component is. Why a component is unhealthy is
+/// told to system administrators only: anyone may ask, and the reasons name hosts and paths.
+///
+/// Anyone may ask often, so the checks run at most every 5 seconds (the answer is kept between),
+/// each has 3 seconds, and a check that has not come back is not started again: a hung disk
+/// costs one stuck probe, not one per request.
+final class HealthHandlers: Sendable {
     let services: APIServices
+    static let freshMillis: Int64 = 5_000
+    static let deadlineNanoseconds: UInt64 = 3_000_000_000
 
-    struct Component: Encodable, Equatable {
+    private let last = NIOLockedValueBox<(at: Int64, components: [Component])?>(nil)
+    private let running = NIOLockedValueBox<Set<String>>([])
+
+    init(services: APIServices) { self.services = services }
+
+    struct Component: Encodable, Equatable, Sendable {
         let name: String
         let status: String
         var error: String?
@@ -23,6 +34,19 @@ struct HealthHandlers {
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
+        var components = await current()
+        if !context.identity.isAdmin {
+            for i in components.indices where components[i].error != nil { components[i].error = "unavailable" }
+        }
+        let healthy = components.allSatisfy { $0.status == "healthy" }
+        return try JSONResponse.ok(Overall(status: healthy ? "healthy" : "unhealthy", components: components))
+    }
+
+    /// The last answer while it is fresh, else the checks run again.
+    private func current() async -> [Component] {
+        let now = WallClock.nowMillis()
+        if let cached = last.withLockedValue({ $0 }), now - cached.at < Self.freshMillis { return cached.components }
+        let services = self.services
         async let database = check("database") {
             _ = try await services.database.read { db in try await db.raw("SELECT 1 AS ok").first() }
         }
@@ -35,12 +59,9 @@ struct HealthHandlers {
                 throw HealthProblem(message: "no job worker pool has sent a heartbeat recently")
             }
         }
-        var components = [Component(name: "core", status: "healthy")] + (await [database, storage, jobs])
-        if !context.identity.isAdmin {
-            for i in components.indices where components[i].error != nil { components[i].error = "unavailable" }
-        }
-        let healthy = components.allSatisfy { $0.status == "healthy" }
-        return try JSONResponse.ok(Overall(status: healthy ? "healthy" : "unhealthy", components: components))
+        let components = [Component(name: "core", status: "healthy")] + (await [database, storage, jobs])
+        last.withLockedValue { $0 = (now, components) }
+        return components
     }
 
     struct HealthProblem: Error, CustomStringConvertible {
@@ -48,21 +69,27 @@ struct HealthHandlers {
         var description: String { message }
     }
 
-    /// Runs `probe` with a deadline; a failure or a timeout is the component's error.
+    /// Runs `probe` on its own task against the deadline: the answer does not wait for a probe
+    /// that cannot be cancelled (a blocked file system call), and that probe is not started again
+    /// until it ends.
     private func check(_ name: String, _ probe: @escaping @Sendable () async throws -> Void) async -> Component {
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await probe() }
-                group.addTask {
-                    try await Task.sleep(nanoseconds: 3_000_000_000)
-                    throw HealthProblem(message: "no answer within 3 seconds")
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-            return Component(name: name, status: "healthy")
-        } catch {
-            return Component(name: name, status: "unhealthy", error: "\(error)")
+        guard running.withLockedValue({ $0.insert(name).inserted }) else {
+            return Component(name: name, status: "unhealthy", error: "the previous check has not come back")
         }
+        let outcome: String? = await withCheckedContinuation { continuation in
+            let answered = NIOLockedValueBox(false)
+            let answer: @Sendable (String?) -> Void = { result in
+                if answered.withLockedValue({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
+            }
+            Task {
+                do { try await probe(); answer(nil) } catch { answer("\(error)") }
+                _ = self.running.withLockedValue { $0.remove(name) }
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: Self.deadlineNanoseconds)
+                answer("no answer within 3 seconds")
+            }
+        }
+        return outcome.map { Component(name: name, status: "unhealthy", error: $0) } ?? Component(name: name, status: "healthy")
     }
 }

@@ -10,6 +10,8 @@ public final class ReadOnlySwitch: Sendable {
 
     private let store: SystemSettingsStore
     private let cache = NIOLockedValueBox<(readAt: Int64, on: Bool)?>(nil)
+    /// Bumped by `reload`: a read that began before a reload does not store its older value.
+    private let generation = NIOLockedValueBox<Int>(0)
 
     public init(store: SystemSettingsStore) { self.store = store }
 
@@ -17,6 +19,7 @@ public final class ReadOnlySwitch: Sendable {
         get async {
             let now = WallClock.nowMillis()
             if let cached = cache.withLockedValue({ $0 }), now - cached.readAt < Self.cacheMillis { return cached.on }
+            let started = generation.withLockedValue { $0 }
             let on: Bool
             do {
                 on = try await store.all()[Self.key] == "true"
@@ -24,13 +27,14 @@ public final class ReadOnlySwitch: Sendable {
                 // A database that cannot be read leaves the last known value (off when none).
                 on = cache.withLockedValue { $0?.on } ?? false
             }
-            cache.withLockedValue { $0 = (now, on) }
+            if generation.withLockedValue({ $0 }) == started { cache.withLockedValue { $0 = (now, on) } }
             return on
         }
     }
 
     /// Forgets the cached value: the next request reads the setting again.
     public func reload() {
+        generation.withLockedValue { $0 += 1 }
         cache.withLockedValue { $0 = nil }
     }
 }

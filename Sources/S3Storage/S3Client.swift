@@ -73,9 +73,9 @@ public struct S3Client: Sendable {
             guard !range.isEmpty else { return }
             headers["range"] = "bytes=\(range.lowerBound)-\(range.upperBound - 1)"
         }
-        let request = try makeRequest("GET", key: key, query: [], headers: headers, body: nil)
-        let response = try await execute(request)
-        guard response.status == .ok || response.status == .partialContent else {
+        let response = try await execute { try makeRequest("GET", key: key, query: [], headers: headers, body: nil) }
+        // A server that ignores Range answers 200 with the whole object, which is not the range.
+        guard range == nil ? response.status == .ok : response.status == .partialContent else {
             throw try await S3Error.from(response, operation: "GET", key: key)
         }
         for try await buffer in response.body { try await consume(buffer) }
@@ -116,7 +116,7 @@ public struct S3Client: Sendable {
             var query = [("list-type", "2"), ("prefix", prefix), ("delimiter", "/")]
             if let token { query.append(("continuation-token", token)) }
             let response = try await send("GET", key: "", query: query, accept: [200])
-            let answer = XMLText.parse(response.body)
+            let answer = try Self.wellFormed(XMLText.parse(response.body), "ListObjectsV2", key: prefix)
             listing.keys += answer.values("Contents/Key")
             listing.prefixes += answer.values("CommonPrefixes/Prefix")
             token = answer.first("IsTruncated") == "true" ? answer.first("NextContinuationToken") : nil
@@ -151,7 +151,7 @@ public struct S3Client: Sendable {
             var query = [("uploadId", uploadID)]
             if let marker { query.append(("part-number-marker", marker)) }
             let response = try await send("GET", key: key, query: query, accept: [200])
-            let answer = XMLText.parse(response.body)
+            let answer = try Self.wellFormed(XMLText.parse(response.body), "ListParts", key: key)
             let numbers = answer.values("Part/PartNumber"), etags = answer.values("Part/ETag"), sizes = answer.values("Part/Size")
             for (i, number) in numbers.enumerated() where i < etags.count && i < sizes.count {
                 parts.append((Int(number) ?? 0, etags[i], Int64(sizes[i]) ?? 0))
@@ -167,10 +167,18 @@ public struct S3Client: Sendable {
             xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLText.escape(part.etag))</ETag></Part>"
         }
         xml += "</CompleteMultipartUpload>"
-        let response = try await send("POST", key: key, query: [("uploadId", uploadID)], body: ByteBuffer(string: xml), accept: [200])
-        // S3 may answer 200 and put the failure in the body.
-        if let code = XMLText.parse(response.body).errorCode {
-            throw S3Error(status: 200, code: code, message: "CompleteMultipartUpload failed", operation: "POST", key: key)
+        let response = try await send("POST", key: key, query: [("uploadId", uploadID)], body: ByteBuffer(string: xml), accept: [200, 404])
+        let answer = XMLText.parse(response.body)
+        // A retried completion whose first answer was lost finds the upload gone: done if the
+        // object is there.
+        if response.status == .notFound {
+            if answer.errorCode == "NoSuchUpload", try await head(key) != nil { return }
+            throw S3Error(status: 404, code: answer.errorCode ?? "NotFound", message: "CompleteMultipartUpload failed", operation: "POST", key: key)
+        }
+        // S3 may answer 200 and put the failure, or a cut answer, in the body.
+        // AWS names the answer CompleteMultipartUploadResult; some compatible servers say Response.
+        guard answer.wellFormed, answer.root.hasPrefix("CompleteMultipartUpload") else {
+            throw S3Error(status: 200, code: answer.errorCode ?? "MalformedResponse", message: "CompleteMultipartUpload failed", operation: "POST", key: key)
         }
     }
 
@@ -186,6 +194,12 @@ public struct S3Client: Sendable {
 
     // MARK: - Sending
 
+    /// The answer, or an error when it was not well-formed XML.
+    static func wellFormed(_ document: XMLText.Document, _ operation: String, key: String) throws -> XMLText.Document {
+        guard document.wellFormed else { throw S3Error(status: 200, code: "MalformedResponse", message: "the answer is not well-formed XML", operation: operation, key: key) }
+        return document
+    }
+
     struct Answer {
         let status: HTTPResponseStatus
         let headers: HTTPHeaders
@@ -196,17 +210,18 @@ public struct S3Client: Sendable {
     /// statuses that are answers rather than errors.
     func send(_ method: String, key: String, query: [(String, String)] = [], headers: [String: String] = [:],
               body: ByteBuffer? = nil, accept: Set<UInt>) async throws -> Answer {
-        let request = try makeRequest(method, key: key, query: query, headers: headers, body: body)
-        let response = try await execute(request)
+        let response = try await execute { try makeRequest(method, key: key, query: query, headers: headers, body: body) }
         guard accept.contains(response.status.code) else { throw try await S3Error.from(response, operation: method, key: key) }
         let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: 16 << 20)
         return Answer(status: response.status, headers: response.headers, body: bytes)
     }
 
-    /// Runs the request, again after a pause while S3 answers 5xx or the connection fails.
-    func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+    /// Runs the request, again after a pause while S3 answers 5xx or the connection fails. Each
+    /// attempt is signed afresh: S3 refuses a signature more than 15 minutes old.
+    func execute(_ makeRequest: () throws -> HTTPClientRequest) async throws -> HTTPClientResponse {
         var pause: UInt64 = 100_000_000
         for attempt in 1...attempts {
+            let request = try makeRequest()
             do {
                 let response = try await http.execute(request, timeout: .seconds(300))
                 guard response.status.code >= 500, attempt < attempts else { return response }
@@ -219,7 +234,7 @@ public struct S3Client: Sendable {
             try await Task.sleep(nanoseconds: pause)
             pause = min(pause * 2, 5_000_000_000)
         }
-        throw S3Error(status: 0, code: "Unreachable", message: "no answer", operation: request.method.rawValue, key: request.url)
+        throw S3Error(status: 0, code: "Unreachable", message: "no answer", operation: "", key: location.endpoint)
     }
 
     func makeRequest(_ method: String, key: String, query: [(String, String)], headers: [String: String], body: ByteBuffer?) throws -> HTTPClientRequest {
@@ -232,6 +247,8 @@ public struct S3Client: Sendable {
         let queryString = SigV4.canonicalQuery(query)
         var request = HTTPClientRequest(url: queryString.isEmpty ? url : url + "?" + queryString)
         request.method = HTTPMethod(rawValue: method)
+        // The Host sent must be the Host signed (AsyncHTTPClient would drop a default port).
+        request.headers.replaceOrAdd(name: "host", value: host)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         for (name, value) in added { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }

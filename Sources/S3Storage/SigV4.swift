@@ -39,7 +39,7 @@ public struct SigV4: Sendable {
     public func sign(method: String, path: String, query: [(String, String)], headers: [String: String],
                      payloadHash: String, date: Date = Date()) -> [String: String] {
         let (amzDate, day) = Self.timestamps(date)
-        var signed = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.lowercased(), $0.value) })
+        var signed = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         signed["x-amz-date"] = amzDate
         signed["x-amz-content-sha256"] = payloadHash
         if let token = credentials.sessionToken { signed["x-amz-security-token"] = token }

@@ -21,6 +21,8 @@ enum XMLText {
 
         func values(_ path: String) -> [String] { elements.filter { $0.path == path }.map(\.text) }
         func first(_ path: String) -> String? { elements.first { $0.path == path }?.text }
+        /// False when the body was not well-formed XML (a cut answer): nothing in it is trusted.
+        var wellFormed = true
         /// S3's error code when the body is an `<Error>`.
         var errorCode: String? { root == "Error" ? first("Code") : nil }
     }
@@ -30,8 +32,11 @@ enum XMLText {
         let collector = Collector()
         let parser = XMLParser(data: Data(buffer.readableBytesView))
         parser.delegate = collector
-        parser.parse()
-        return collector.document
+        let wellFormed = parser.parse()
+        var document = collector.document
+        document.wellFormed = wellFormed
+        if !wellFormed { document.elements = [] }
+        return document
     }
 
     static func escape(_ text: String) -> String {

@@ -28,6 +28,8 @@ import Testing
                 try? FileManager.default.removeItem(atPath: root)
                 try? FileManager.default.moveItem(atPath: aside, toPath: root)
             }
+            // Answers are kept 5 s: the next check sees the change.
+            try await Task.sleep(for: .milliseconds(5_100))
             let anonymous = try await h.api(.get, "/health", headers: [:])
             #expect(anonymous.status == .ok)
             #expect(try anonymous.object()["status"] as? String == "unhealthy")
@@ -70,12 +72,13 @@ import Testing
     }
 
     @Test func requestsJobQueuesAndUploadsAreCounted() async throws {
-        try await Harness.run { h in
+        try await Harness.run(configure: { $0.metricsEnabled = true }) { h in
             let series = #"hb_requests{http_route="/api/v2.0/ping",http_request_method="GET",http_response_status_code="200"}"#
-            let before = Self.value(try await h.request(.get, "/metrics", headers: [:]).text, series) ?? 0
-            for _ in 0..<3 { #expect(try await h.api(.get, "/ping", headers: [:]).status == .ok) }
+            // An open upload first: the database's values are read with the first scrape.
             let upload = try await h.request(.post, "/v2/library/app/blobs/uploads/")
             #expect(upload.status == .accepted)
+            let before = Self.value(try await h.request(.get, "/metrics", headers: [:]).text, series) ?? 0
+            for _ in 0..<3 { #expect(try await h.api(.get, "/ping", headers: [:]).status == .ok) }
 
             let scraped = try await h.request(.get, "/metrics", headers: [:])
             #expect(scraped.status == .ok && scraped.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -84,6 +87,13 @@ import Testing
             #expect(text.contains("# TYPE http_server_request_duration histogram"))
             #expect(text.contains(#"berth_job_queue_pending{job_type="GARBAGE_COLLECTION"}"#))
             #expect((Self.value(text, "berth_upload_sessions_open") ?? 0) >= 1)
+        }
+    }
+
+    @Test func metricsAreOffUnlessConfigured() async throws {
+        try await Harness.run { h in
+            let response = try await h.request(.get, "/metrics", headers: [:])
+            #expect(response.status == .notFound)
         }
     }
 }

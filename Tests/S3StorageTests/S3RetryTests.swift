@@ -49,4 +49,16 @@ import Testing
             #expect(calls.withLockedValue { $0 } == 3)
         }
     }
+
+    @Test func aServerThatIgnoresRangeIsNotTakenForTheRange() async throws {
+        let (app, _) = Self.standIn(failures: 0)
+        try await app.test(.live) { client in
+            do {
+                try await Self.client(port: client.port!, attempts: 1).get("key", range: 0..<3) { _ in }
+                Issue.record("a whole object was taken for a range")
+            } catch let error as S3Error {
+                #expect(error.status == 200, "\(error)")
+            }
+        }
+    }
 }
