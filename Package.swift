@@ -103,10 +103,12 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The web portal: plain JavaScript and CSS under Sources/Portal/Assets, built into the
-        // binary as string literals by scripts/embed-portal (see docs/architecture.md).
+        // binary as string literals at build time (see docs/architecture.md).
         .target(name: "Portal", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
-        ], exclude: ["Assets"]),
+        ], exclude: ["Assets"], plugins: ["EmbedPortalAssets"]),
+        .executableTarget(name: "PortalAssetEmbedder"),
+        .plugin(name: "EmbedPortalAssets", capability: .buildTool(), dependencies: ["PortalAssetEmbedder"]),
         .target(name: "BerthServer", dependencies: [
             "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
             .product(name: "Hummingbird", package: "hummingbird"),

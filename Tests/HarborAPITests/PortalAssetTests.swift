@@ -1,4 +1,5 @@
 import BerthTestSupport
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -25,6 +26,24 @@ import Testing
             for missing in ["/assets/js/nope.js", "/assets/../Package.swift", "/assets/js/%2e%2e/app.js", "/assets/"] {
                 let response = try await h.client.execute(uri: missing, method: .get, headers: [:], body: nil)
                 #expect(response.status == .notFound, "\(missing)")
+            }
+        }
+    }
+
+    @Test func everyFileIsServedAsItIsInTheRepository() async throws {
+        let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Portal/Assets")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: assets.path).filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: assets.appendingPathComponent(path).path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+        #expect(files.count > 20 && files.contains("js/app.js") && files.contains("css/berth.css"))
+        try await Harness.run { h in
+            for file in files {
+                let served = try await h.client.execute(uri: "/assets/" + file, method: .get, headers: [:], body: nil)
+                #expect(served.status == .ok, "\(file)")
+                let expected = try Data(contentsOf: assets.appendingPathComponent(file))
+                #expect(Data(served.body.readableBytesView) == expected, "\(file) is not served as it is in the repository")
             }
         }
     }
