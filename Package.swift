@@ -29,8 +29,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "OCI", dependencies: [
+            "CSHA256State",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // BoringSSL's SHA-256 with a state that can be saved (see its header for why and how).
+        .target(name: "CSHA256State"),
         .target(name: "BlobStore", dependencies: [
             "OCI",
             .product(name: "NIOCore", package: "swift-nio"),

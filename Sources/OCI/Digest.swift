@@ -53,7 +53,7 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 /// Incremental hashing for either supported algorithm, so blob bodies are hashed while they are written.
 public struct DigestHasher: Sendable {
     private enum State: Sendable {
-        case sha256(SHA256)
+        case sha256(ResumableSHA256)
         case sha512(SHA512)
     }
 
@@ -63,15 +63,29 @@ public struct DigestHasher: Sendable {
     public init(algorithm: DigestAlgorithm) {
         self.algorithm = algorithm
         switch algorithm {
-        case .sha256: state = .sha256(SHA256())
+        case .sha256: state = .sha256(ResumableSHA256())
         case .sha512: state = .sha512(SHA512())
         }
+    }
+
+    /// A SHA-256 hash continued from `DigestHasher.savedState`; nil for anything else.
+    public init?(savedState: [UInt8]) {
+        guard let resumed = ResumableSHA256(savedState: savedState) else { return nil }
+        algorithm = .sha256
+        state = .sha256(resumed)
+    }
+
+    /// The running state, to continue with `init(savedState:)`; nil for SHA-512, whose state
+    /// cannot be saved (such uploads are verified by reading them back instead).
+    public var savedState: [UInt8]? {
+        if case .sha256(let h) = state { return h.savedState }
+        return nil
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         switch state {
         case .sha256(var h):
-            h.update(bufferPointer: bytes)
+            h.update(bytes)
             state = .sha256(h)
         case .sha512(var h):
             h.update(bufferPointer: bytes)
@@ -86,7 +100,7 @@ public struct DigestHasher: Sendable {
     public func finalize() -> Digest {
         let bytes: [UInt8]
         switch state {
-        case .sha256(let h): bytes = Array(h.finalize())
+        case .sha256(let h): bytes = h.finalize()
         case .sha512(let h): bytes = Array(h.finalize())
         }
         // Safe: the hex of a real hash always has the algorithm's length and alphabet.
