@@ -86,6 +86,8 @@ let package = Package(
         // S3-compatible object storage: SigV4 signing and the REST calls, over AsyncHTTPClient
         // (no S3 package is available to the build).
         .target(name: "S3Storage", dependencies: [
+            "BlobStore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -148,7 +150,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "BerthTestSupport"]),
-        .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore"]),
+        .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore", "S3Storage"]),
         .testTarget(name: "S3StorageTests", dependencies: [
             "S3Storage",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -7,6 +7,7 @@ import OCI
 ///   blobs/<algorithm>/<first two hex>/<hex>/data   committed, content-addressed blob (stored once,
 ///                                                  shared by every repository that links it)
 ///   uploads/<session id>/data                      bytes received so far for an upload session
+///   uploads/<session id>/hashstate                 its running hash, on drivers that need it
 ///   exports/<execution id>.csv                     a CVE export's file, until it is downloaded
 /// ```
 ///
@@ -36,6 +37,12 @@ public enum BlobLayout {
 
     public static func uploadData(_ id: UploadID) -> StoragePath {
         StoragePath(unchecked: ["uploads", id.value, "data"])
+    }
+
+    /// The session's hash state after its last request, for drivers that cannot read unfinished
+    /// uploads (see `BlobStore`).
+    static func uploadHashState(_ id: UploadID) -> StoragePath {
+        StoragePath(unchecked: ["uploads", id.value, "hashstate"])
     }
 
     /// Outside `blobs/` and `uploads/`: garbage collection and upload expiry never see exports.

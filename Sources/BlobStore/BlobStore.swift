@@ -6,8 +6,10 @@ import OCI
 /// Content-addressed blobs and resumable uploads on top of any `StorageDriver`.
 ///
 /// Bytes are hashed while they are written, so completing an upload costs one fsync and one rename.
-/// The running hash of each open session is kept in memory; after a restart (or on another node)
-/// it is rebuilt by re-reading the bytes already received, so sessions survive restarts.
+/// The running hash of each open session is kept in memory. After a restart, or on another node,
+/// it is rebuilt by re-reading the bytes already received where the driver can read an unfinished
+/// upload (a filesystem); otherwise (S3) from the hash state saved beside the upload after each
+/// request. When neither is possible, the bytes are hashed by reading them back once committed.
 public final class BlobStore: Sendable {
     public let driver: any StorageDriver
     /// Request bodies arrive in small buffers; writing them in batches of this size saves system calls.
@@ -16,7 +18,8 @@ public final class BlobStore: Sendable {
     private let sessions = NIOLockedValueBox<[String: SessionState]>([:])
 
     struct SessionState {
-        var hasher: DigestHasher
+        /// nil: the hash of the first `offset` bytes is not known (checked after commit instead).
+        var hasher: DigestHasher?
         var offset: Int64
         var busy: Bool
     }
@@ -87,6 +90,7 @@ public final class BlobStore: Sendable {
         guard let current = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
         if let expectedOffset, expectedOffset != current { throw BlobStoreError.rangeInvalid(currentSize: current) }
         var hasher = try await claimHasher(id, size: current)
+        let hasherBefore = hasher
         var hashed = current
         do {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
@@ -107,7 +111,10 @@ public final class BlobStore: Sendable {
                 }
                 do {
                     for try await buffer in body {
-                        buffer.withUnsafeReadableBytes { hasher.update($0) }
+                        if var running = hasher {
+                            buffer.withUnsafeReadableBytes { running.update($0) }
+                            hasher = running
+                        }
                         hashed += Int64(buffer.readableBytes)
                         gathered.append(buffer)
                         gatheredBytes += buffer.readableBytes
@@ -125,12 +132,19 @@ public final class BlobStore: Sendable {
                 throw error
             }
         } catch {
-            // What reached the file stays (the client may resume); the hash is kept only if it
-            // matches the file exactly, otherwise it is rebuilt from disk on the next request.
+            // What reached storage stays (the client may resume); a hash is kept only if it
+            // covers exactly those bytes, otherwise it is rebuilt on the next request.
             let onDisk = try? await uploadedSize(id)
-            releaseHasher(id, hasher: hasher, offset: onDisk == hashed ? hashed : -1)
+            if onDisk == hashed {
+                releaseHasher(id, hasher: hasher, offset: hashed)
+            } else if onDisk == current {
+                releaseHasher(id, hasher: hasherBefore, offset: current)
+            } else {
+                releaseHasher(id, hasher: nil, offset: -1)
+            }
             throw error
         }
+        if !driver.readsUnfinishedWrites { await saveHashState(id, hasher: hasher, offset: hashed) }
         releaseHasher(id, hasher: hasher, offset: hashed)
         return hashed
     }
@@ -149,14 +163,15 @@ public final class BlobStore: Sendable {
     public func completeUpload(_ id: UploadID, digest: Digest,
                                commit: (_ size: Int64, _ publish: @escaping @Sendable () async throws -> Void) async throws -> Void) async throws -> Int64 {
         guard let size = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
-        var hasher = try await claimHasher(id, size: size)
-        if hasher.algorithm != digest.algorithm {
-            hasher = try await rehash(id, size: size, algorithm: digest.algorithm)
-        }
-        let actual = hasher.finalize()
-        guard actual == digest else {
-            releaseHasher(id, hasher: hasher, offset: size)
-            throw BlobStoreError.digestMismatch(expected: digest, actual: actual)
+        let hasher = try await claimHasher(id, size: size)
+        // Checked now when the running hash is known, otherwise by reading the committed bytes.
+        let checkedBeforeCommit = hasher?.algorithm == digest.algorithm
+        if let hasher, checkedBeforeCommit {
+            let actual = hasher.finalize()
+            guard actual == digest else {
+                releaseHasher(id, hasher: hasher, offset: size)
+                throw BlobStoreError.digestMismatch(expected: digest, actual: actual)
+            }
         }
         do {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
@@ -168,6 +183,10 @@ public final class BlobStore: Sendable {
             }
             try await writer.commit()
             try await writer.close()
+            if !checkedBeforeCommit {
+                let actual = try await rehash(id, size: size, algorithm: digest.algorithm).finalize()
+                guard actual == digest else { throw BlobStoreError.digestMismatch(expected: digest, actual: actual) }
+            }
             let driver = self.driver
             try await commit(size) {
                 if try await driver.size(of: BlobLayout.blob(digest)) == nil {
@@ -201,8 +220,10 @@ public final class BlobStore: Sendable {
 
     // MARK: running hashes
 
-    private func claimHasher(_ id: UploadID, size: Int64) async throws -> DigestHasher {
-        enum Claim { case cached(DigestHasher), rebuild, busy }
+    /// The session's running hash at `size` bytes, marking the session busy; nil when it cannot
+    /// be known before the bytes are committed.
+    private func claimHasher(_ id: UploadID, size: Int64) async throws -> DigestHasher? {
+        enum Claim { case cached(DigestHasher?), rebuild, busy }
         let claim = sessions.withLockedValue { table -> Claim in
             if let state = table[id.value] {
                 if state.busy { return .busy }
@@ -218,17 +239,42 @@ public final class BlobStore: Sendable {
         case .cached(let hasher):
             return hasher
         case .rebuild:
+            if size == 0 { return DigestHasher(algorithm: .sha256) }
             do {
-                return try await rehash(id, size: size, algorithm: .sha256)
+                if driver.readsUnfinishedWrites { return try await rehash(id, size: size, algorithm: .sha256) }
+                return try await savedHashState(id, offset: size)
             } catch {
-                releaseHasher(id, hasher: DigestHasher(algorithm: .sha256), offset: -1)
+                releaseHasher(id, hasher: nil, offset: -1)
                 throw error
             }
         }
     }
 
-    private func releaseHasher(_ id: UploadID, hasher: DigestHasher, offset: Int64?) {
-        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset ?? -1, busy: false) }
+    private func releaseHasher(_ id: UploadID, hasher: DigestHasher?, offset: Int64) {
+        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset, busy: false) }
+    }
+
+    /// Saved as the offset (8 bytes, little-endian) and the hash state. A failed save only costs a
+    /// read-back at completion: a state is used only when its offset equals the bytes received.
+    private func saveHashState(_ id: UploadID, hasher: DigestHasher?, offset: Int64) async {
+        guard let state = hasher?.savedState else { return }
+        var buffer = ByteBuffer()
+        buffer.writeInteger(offset, endianness: .little)
+        buffer.writeBytes(state)
+        try? await driver.put(BlobLayout.uploadHashState(id), contents: buffer)
+    }
+
+    private func savedHashState(_ id: UploadID, offset: Int64) async throws -> DigestHasher? {
+        let path = BlobLayout.uploadHashState(id)
+        guard let size = try await driver.size(of: path), size > 8, size < 1024 else { return nil }
+        var buffer = ByteBuffer()
+        try await driver.read(path, range: 0..<size, chunkSize: 1024) { chunk in
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
+        }
+        guard buffer.readInteger(endianness: .little, as: Int64.self) == offset,
+              let state = buffer.readBytes(length: buffer.readableBytes) else { return nil }
+        return DigestHasher(savedState: state)
     }
 
     private func rehash(_ id: UploadID, size: Int64, algorithm: DigestAlgorithm) async throws -> DigestHasher {

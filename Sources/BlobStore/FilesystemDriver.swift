@@ -20,6 +20,8 @@ public struct FilesystemDriver: StorageDriver {
         try Self.makeDirectories(self.root)
     }
 
+    public var readsUnfinishedWrites: Bool { true }
+
     func absolute(_ path: StoragePath) -> String {
         path.components.isEmpty ? root : root + "/" + path.description
     }
@@ -107,6 +109,23 @@ public struct FilesystemDriver: StorageDriver {
             return (fd, Int64(info.st_size))
         }
         return FilesystemWriter(fd: fd, path: full, startSize: size, threadPool: threadPool)
+    }
+
+    /// Written beside the target, fsynced, then renamed over it.
+    public func put(_ path: StoragePath, contents: ByteBuffer) async throws {
+        guard let name = path.components.last, let parent = path.parent else { throw StorageDriverError.invalidPath(path.description) }
+        let temporary = StoragePath(unchecked: parent.components + [".\(name).\(UUIDString.random())"])
+        let writer = try await appender(temporary)
+        do {
+            try await writer.write(contents)
+            try await writer.commit()
+            try await writer.close()
+            try await move(temporary, to: path)
+        } catch {
+            try? await writer.close()
+            try? await delete(temporary)
+            throw error
+        }
     }
 
     public func move(_ source: StoragePath, to destination: StoragePath) async throws {

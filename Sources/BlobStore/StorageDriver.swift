@@ -4,13 +4,21 @@ import NIOCore
 /// Blob, upload and layout logic live above it in `BlobStore`, so a new backend (S3) implements only
 /// these and runs the shared driver test suite.
 public protocol StorageDriver: Sendable {
+    /// Whether bytes appended and closed, but not yet committed, can be read back. A filesystem
+    /// can; object storage cannot read an unfinished multipart upload, so `BlobStore` keeps each
+    /// upload's hash state beside it instead of re-reading the bytes.
+    var readsUnfinishedWrites: Bool { get }
     /// Size of the object at `path`, or nil when there is none.
     func size(of path: StoragePath) async throws -> Int64?
     /// Calls `consume` with the bytes of `range` in order, in chunks of at most `chunkSize`.
     func read(_ path: StoragePath, range: Range<Int64>, chunkSize: Int,
               consume: (ByteBuffer) async throws -> Void) async throws
     /// Opens `path` for appending at its current end, creating it (and its parents) when missing.
+    /// Appending to an object after its `commit` is not supported by every driver.
     func appender(_ path: StoragePath) async throws -> any StorageWriter
+    /// Replaces the small object at `path` with `contents` atomically and durably: a reader sees
+    /// the old bytes or the new, never a mix (for state kept beside an upload).
+    func put(_ path: StoragePath, contents: ByteBuffer) async throws
     /// Atomically replaces `destination` with `source` (rename on a filesystem).
     func move(_ source: StoragePath, to destination: StoragePath) async throws
     /// Removes `path` and everything below it; a missing path is not an error.
@@ -24,8 +32,9 @@ public protocol StorageDriver: Sendable {
     func redirectURL(for path: StoragePath) async throws -> String?
 }
 
-/// An open object being appended to. `commit` makes the written bytes durable; nothing is visible
-/// under a blob path until a later `move`.
+/// An open object being appended to. `close` keeps what was written (an upload resumes from it);
+/// `commit` makes the object final and durable, ready to `move` under a blob path. Nothing is
+/// visible under a blob path until that move.
 public protocol StorageWriter: Sendable {
     var size: Int64 { get }
     /// Appends the buffers in order, as one write where the backend can (no copying them together).
@@ -50,6 +59,10 @@ public enum StorageDriverError: Error, Equatable, Sendable {
     case pathNotFound(String)
     case invalidPath(String)
     case io(operation: String, path: String, errno: Int32)
+    /// The object is still being written and this driver cannot read it before its `commit`.
+    case unfinished(String)
+    /// The storage service refused or failed the call (its own words, never a credential).
+    case service(operation: String, path: String, message: String)
 }
 
 /// A driver-relative path such as `blobs/sha256/ab/ab12.../data`. Components are checked so that no

@@ -37,12 +37,20 @@ public struct S3Client: Sendable {
     let http: HTTPClient
     /// Attempts per call, the first included.
     let attempts: Int
+    /// Asks S3 to encrypt what is written with its own keys (SSE-S3, `storage.s3.encrypt`).
+    let encrypt: Bool
 
-    public init(location: S3Location, credentials: SigV4.Credentials, http: HTTPClient = HTTPClient.shared, attempts: Int = 5) {
+    public init(location: S3Location, credentials: SigV4.Credentials, http: HTTPClient = HTTPClient.shared, attempts: Int = 5, encrypt: Bool = false) {
         self.location = location
         self.signer = SigV4(credentials: credentials, region: location.region)
         self.http = http
         self.attempts = attempts
+        self.encrypt = encrypt
+    }
+
+    /// Headers of a call that creates an object.
+    private var creationHeaders: [String: String] {
+        encrypt ? ["x-amz-server-side-encryption": "AES256"] : [:]
     }
 
     // MARK: - The bucket
@@ -82,7 +90,7 @@ public struct S3Client: Sendable {
     }
 
     public func put(_ key: String, body: ByteBuffer) async throws {
-        _ = try await send("PUT", key: key, body: body, accept: [200])
+        _ = try await send("PUT", key: key, headers: creationHeaders, body: body, accept: [200])
     }
 
     /// Deleting a missing object is not an error (S3 answers 204 either way).
@@ -108,12 +116,14 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// Keys and common prefixes directly below `prefix` (which ends with `/`, or is empty).
-    public func list(prefix: String) async throws -> S3Listing {
+    /// Keys and common prefixes directly below `prefix` (which ends with `/`, or is empty); with
+    /// `recursive`, every key below it and no prefixes.
+    public func list(prefix: String, recursive: Bool = false) async throws -> S3Listing {
         var listing = S3Listing()
         var token: String?
         repeat {
-            var query = [("list-type", "2"), ("prefix", prefix), ("delimiter", "/")]
+            var query = [("list-type", "2"), ("prefix", prefix)]
+            if !recursive { query.append(("delimiter", "/")) }
             if let token { query.append(("continuation-token", token)) }
             let response = try await send("GET", key: "", query: query, accept: [200])
             let answer = try Self.wellFormed(XMLText.parse(response.body), "ListObjectsV2", key: prefix)
@@ -127,7 +137,7 @@ public struct S3Client: Sendable {
     // MARK: - Multipart uploads
 
     public func createMultipartUpload(_ key: String) async throws -> String {
-        let response = try await send("POST", key: key, query: [("uploads", "")], accept: [200])
+        let response = try await send("POST", key: key, query: [("uploads", "")], headers: creationHeaders, accept: [200])
         guard let id = XMLText.parse(response.body).first("UploadId") else {
             throw S3Error(status: 200, code: "MalformedResponse", message: "no UploadId in the answer", operation: "POST", key: key)
         }

@@ -5,11 +5,6 @@ import Testing
 @testable import BlobStore
 
 @Suite struct BlobStoreTests {
-    final class Fixture {
-        let root = NSTemporaryDirectory() + "berth-blobs-" + UUID().uuidString
-        deinit { try? FileManager.default.removeItem(atPath: root) }
-        func store() throws -> BlobStore { BlobStore(driver: try FilesystemDriver(root: root)) }
-    }
 
     static func body(_ chunks: [[UInt8]]) -> AsyncThrowingStream<ByteBuffer, any Error> {
         AsyncThrowingStream { continuation in
@@ -24,9 +19,10 @@ import Testing
         return out
     }
 
-    @Test func chunkedUploadBecomesBlob() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func chunkedUploadBecomesBlob(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let data = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let id = UploadID.random()
         try await store.startUpload(id)
@@ -39,9 +35,10 @@ import Testing
         #expect(try await store.uploadIDsOnDisk().isEmpty)
     }
 
-    @Test func outOfOrderChunkIsRefusedAndLosesNothing() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func outOfOrderChunkIsRefusedAndLosesNothing(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let id = UploadID.random()
         try await store.startUpload(id)
         try await store.append(id, body: Self.body([[1, 2, 3]]))
@@ -54,9 +51,10 @@ import Testing
         #expect(try await store.uploadedSize(id) == 3)
     }
 
-    @Test func wrongDigestKeepsNothingVisible() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func wrongDigestKeepsNothingVisible(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let id = UploadID.random()
         try await store.startUpload(id)
         try await store.append(id, body: Self.body([[1, 2, 3]]))
@@ -66,24 +64,26 @@ import Testing
         #expect(try await store.size(of: Digest.of([1, 2, 3])) == nil)
     }
 
-    /// A new BlobStore on the same files is what a restarted server sees: the running hash is gone
-    /// and must be rebuilt from the bytes on disk.
-    @Test func sessionResumesAfterRestart() async throws {
-        let fixture = Fixture()
+    /// A new BlobStore on the same storage is what a restarted server, or another node, sees: the
+    /// running hash is gone and must be rebuilt (from the bytes, or on S3 from the saved state).
+    @Test(arguments: TestStorageKind.allCases)
+    func sessionResumesAfterRestart(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
         let id = UploadID.random()
-        let first = try fixture.store()
+        let first = try await storage.store()
         try await first.startUpload(id)
         try await first.append(id, body: Self.body([Array(repeating: 7, count: 5000)]))
-        let second = try fixture.store()
+        let second = try await storage.store()
         #expect(try await second.uploadedSize(id) == 5000)
         try await second.append(id, body: Self.body([Array(repeating: 8, count: 10)]), expectedOffset: 5000)
         let expected = Digest.of(Array(repeating: 7, count: 5000) + Array(repeating: 8, count: 10))
         #expect(try await second.completeUpload(id, digest: expected) == 5010)
     }
 
-    @Test func sha512Digests() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func sha512Digests(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let id = UploadID.random()
         try await store.startUpload(id)
         try await store.append(id, body: Self.body([Array("sha512 content".utf8)]))
@@ -92,9 +92,10 @@ import Testing
         #expect(try await Self.read(store, digest, 7..<14) == Array("content".utf8))
     }
 
-    @Test func cancelRemovesSession() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func cancelRemovesSession(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let id = UploadID.random()
         try await store.startUpload(id)
         try await store.cancelUpload(id)
@@ -104,9 +105,10 @@ import Testing
         }
     }
 
-    @Test func completingACancelledUploadFailsAndBlobsAreNeverReplaced() async throws {
-        let fixture = Fixture()
-        let store = try fixture.store()
+    @Test(arguments: TestStorageKind.allCases)
+    func completingACancelledUploadFailsAndBlobsAreNeverReplaced(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let store = try await storage.store()
         let bytes: [UInt8] = Array("shared base layer".utf8)
         let digest = Digest.of(bytes)
         let first = UploadID.random()
@@ -134,5 +136,49 @@ import Testing
         #expect(UploadID("../../etc") == nil)
         #expect(UploadID("8F0C1C9E-0000-4000-8000-000000000000") == nil)
         #expect(UploadID(UploadID.random().value) != nil)
+    }
+}
+
+extension TestStorage {
+    func store() async throws -> BlobStore { BlobStore(driver: try await driver()) }
+}
+
+@Suite struct BlobStoreAcrossNodesTests {
+    /// On S3 the hash state of a session is saved beside it; when it is missing (a node died between
+    /// saving the bytes and the state), the upload still completes, verified by reading it back.
+    @Test(arguments: TestStorageKind.allCases)
+    func anUploadWithoutItsHashStateIsVerifiedAfterCommit(_ kind: TestStorageKind) async throws {
+        let storage = TestStorage(kind)
+        let id = UploadID.random()
+        let first = try await storage.store()
+        try await first.startUpload(id)
+        let bytes = (0..<(7 << 20)).map { UInt8(truncatingIfNeeded: $0 >> 3) }
+        try await first.append(id, body: BlobStoreTests.body([Array(bytes[..<(6 << 20)])]))
+        try await first.driver.delete(BlobLayout.uploadHashState(id))
+        let second = try await storage.store()
+        try await second.append(id, body: BlobStoreTests.body([Array(bytes[(6 << 20)...])]), expectedOffset: 6 << 20)
+        let third = try await storage.store()
+        await #expect(throws: BlobStoreError.self) { try await third.completeUpload(id, digest: Digest.of([1])) }
+        let fourth = try await storage.store()
+        let expected = Digest.of(bytes)
+        if kind == .filesystem {
+            #expect(try await fourth.completeUpload(id, digest: expected) == Int64(bytes.count))
+        } else {
+            // The wrong digest was found by reading the committed bytes: the session is over.
+            await #expect(throws: (any Error).self) { try await fourth.completeUpload(id, digest: expected) }
+            try await fourth.cancelUpload(id)
+        }
+        let fifth = try await storage.store()
+        let again = UploadID.random()
+        try await fifth.startUpload(again)
+        try await fifth.append(again, body: BlobStoreTests.body([Array(bytes[..<(6 << 20)])]))
+        try await fifth.driver.delete(BlobLayout.uploadHashState(again))
+        try await (try await storage.store()).append(again, body: BlobStoreTests.body([Array(bytes[(6 << 20)...])]), expectedOffset: 6 << 20)
+        #expect(try await (try await storage.store()).completeUpload(again, digest: expected) == Int64(bytes.count))
+        #expect(try await BlobStoreTests.read(try await storage.store(), expected, 0..<Int64(bytes.count)) == bytes)
+        try await fifth.delete(expected)
+        // A filesystem keeps the emptied directories.
+        try await fifth.driver.delete([try StoragePath("blobs"), try StoragePath("uploads")])
+        try await storage.expectEmpty()
     }
 }
