@@ -16,6 +16,8 @@ public struct BerthConfiguration: Sendable, Equatable {
     public var databaseURL: String?
     public var storageDriver = "filesystem"
     public var filesystemRoot: String?
+    /// `storage.s3.*`, used when `storage.driver` is `s3`.
+    public var s3 = S3StorageSettings()
     public var logLevel: Logger.Level = .info
     /// Job workers of this process and their lease (`jobs.workers`, `jobs.lease_seconds`).
     public var jobs = JobWorkerPool.Settings()
@@ -40,7 +42,10 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// The keys a configuration file may use.
     public static let keys = [
         "listen", "data_dir", "external_url", "admin_password", "database.url",
-        "storage.driver", "storage.filesystem.root", "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
+        "storage.driver", "storage.filesystem.root",
+        "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
+        "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
+        "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
         "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled",
     ]
 
@@ -84,6 +89,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         guard (configuration.vulndbUsername == nil) == (configuration.vulndbPassword == nil) else {
             throw ConfigurationError(key: "vulndb.username", message: "and vulndb.password are set together or not at all")
         }
+        if configuration.storageDriver == "s3" { try configuration.s3.complete(environment: environment) }
         return configuration
     }
 
@@ -115,10 +121,12 @@ public struct BerthConfiguration: Sendable, Equatable {
                 }
                 databaseURL = value
             case "storage.driver":
-                guard value == "filesystem" else {
-                    throw ConfigurationError(key: key, message: "unknown storage driver '\(value)' (available: filesystem)")
+                guard value == "filesystem" || value == "s3" else {
+                    throw ConfigurationError(key: key, message: "unknown storage driver '\(value)' (available: filesystem, s3)")
                 }
                 storageDriver = value
+            case _ where key.hasPrefix("storage.s3."):
+                try s3.apply(String(key.dropFirst("storage.s3.".count)), value)
             case "storage.filesystem.root":
                 guard !value.isEmpty else { throw ConfigurationError(key: key, message: "must not be empty") }
                 filesystemRoot = value

@@ -38,12 +38,11 @@ public struct BerthServer: Sendable {
         let database = try await MetadataDatabase.open(.init(url: configuration.effectiveDatabaseURL), logger: logger)
         do {
             let generated = try await Bootstrap.run(database: database, adminPassword: configuration.adminPassword)
-            let driver = try FilesystemDriver(root: configuration.effectiveFilesystemRoot)
             let policy = PermissionEvaluator(members: MemberStore(database: database))
             let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
                                               sessions: SessionStore(database: database))
-            let blobs = BlobStore(driver: driver)
+            let blobs = try await StorageSetup.open(configuration)
             let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
             let audit = AuditRecorder(database: database, policy: auditSettings)
             audit.start()

@@ -42,6 +42,11 @@ public final class BlobStore: Sendable {
         }
     }
 
+    /// Where a client may fetch the blob directly, when the driver offers it (S3 with `redirect`).
+    public func redirectURL(for digest: Digest) async throws -> String? {
+        try await driver.redirectURL(for: BlobLayout.blob(digest))
+    }
+
     /// Removes a blob's bytes. Only the garbage collector calls this, inside the transaction that
     /// deletes the blob's row (see `GarbageCollectionStore`).
     public func delete(_ digest: Digest) async throws {

@@ -22,6 +22,12 @@ struct BlobHandlers {
         }
         var headers = HTTPFields()
         headers[.dockerContentDigest] = digest.description
+        // With `storage.s3.redirect`, the client fetches the bytes from the bucket (a presigned URL;
+        // it sends its Range there), as distribution's `redirect` does.
+        if request.method == .get, let url = try await backend.blobs.redirectURL(for: digest) {
+            headers[.location] = url
+            return Response(status: .temporaryRedirect, headers: headers, body: .init())
+        }
         headers[.contentType] = "application/octet-stream"
         headers[.acceptRanges] = "bytes"
         headers[.eTag] = "\"\(digest)\""

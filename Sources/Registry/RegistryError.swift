@@ -22,6 +22,8 @@ public struct RegistryError: Error, Sendable {
         case rangeInvalid = "RANGE_INVALID"
         case tooManyRequests = "TOOMANYREQUESTS"
         case unknown = "UNKNOWN"
+        /// distribution's code for a backend that did not answer (the blob storage).
+        case unavailable = "UNAVAILABLE"
         /// Harbor's code for a push or delete refused by a project policy (immutable tags).
         case precondition = "PRECONDITION"
         /// Harbor's code for a pull refused by a project policy (the vulnerability gate).
@@ -38,6 +40,7 @@ public struct RegistryError: Error, Sendable {
             case .tooManyRequests: .tooManyRequests
             case .violateForeignKeyConstraint, .precondition, .projectPolicyViolation: .preconditionFailed
             case .unknown: .internalServerError
+            case .unavailable: .serviceUnavailable
             default: .badRequest
             }
         }

@@ -16,7 +16,7 @@ public struct RegistryErrorMiddleware<Context: RegistryContext>: RouterMiddlewar
             response = try await next(request, context)
         } catch {
             let registryError = RegistryErrorRendering.translate(error)
-            if registryError.code == .unknown {
+            if registryError.code == .unknown || registryError.code == .unavailable {
                 context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
             response = RegistryErrorRendering.render(registryError, includeBody: request.method != .head)
@@ -87,6 +87,14 @@ enum RegistryErrorRendering {
                 return RegistryError(.precondition, MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
             case .invalidConfiguration(let m), .conflict(let m):
                 return RegistryError(.unknown, m)
+            }
+        case let error as StorageDriverError:
+            switch error {
+            case .service(_, _, let message):
+                // The storage service's own words (S3's code and message), never a credential.
+                return RegistryError(.unavailable, "the blob storage failed: \(message); try again")
+            default:
+                return RegistryError(.unknown, "internal error")
             }
         default:
             return RegistryError(.unknown, "internal error")

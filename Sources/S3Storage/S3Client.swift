@@ -40,13 +40,24 @@ public struct S3Client: Sendable {
     /// Asks S3 to encrypt what is written with its own keys (SSE-S3, `storage.s3.encrypt`).
     let encrypt: Bool
 
-    public init(location: S3Location, credentials: SigV4.Credentials, http: HTTPClient = HTTPClient.shared, attempts: Int = 5, encrypt: Bool = false) {
+    public init(location: S3Location, credentials: SigV4.Credentials, http: HTTPClient = S3Client.sharedHTTPClient, attempts: Int = 5, encrypt: Bool = false) {
         self.location = location
         self.signer = SigV4(credentials: credentials, region: location.region)
         self.http = http
         self.attempts = attempts
         self.encrypt = encrypt
     }
+
+    /// The HTTP client of every S3 call. A connection that cannot be made fails the attempt at
+    /// once (AsyncHTTPClient would otherwise keep reconnecting until the request's deadline, so a
+    /// storage that went away held each request for minutes); `execute` retries with pauses.
+    /// A server that stops sending mid-answer fails after 60 s of silence.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// Headers of a call that creates an object.
     private var creationHeaders: [String: String] {

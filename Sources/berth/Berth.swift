@@ -29,7 +29,13 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "berth")
         logger.logLevel = settings.logLevel
-        let server = try await BerthServer.open(settings, logger: logger)
+        let server: BerthServer
+        do {
+            server = try await BerthServer.open(settings, logger: logger)
+        } catch let error as StorageUnavailable {
+            FileHandle.standardError.write(Data("berth: \(error)\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
+        }
         if let password = server.generatedAdminPassword {
             // Written straight to the file descriptor so it appears before the log lines.
             FileHandle.standardOutput.write(Data("""
