@@ -20,6 +20,15 @@ public struct TokenSigner: Sendable {
         self.keyID = Base64URL.encode(Data(fingerprint.prefix(15)))
     }
 
+    /// A new 2048-bit key, as PEM.
+    public static func newKeyPEM() throws -> String {
+        try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+    }
+
+    public init(pem: String) throws {
+        self.init(privateKey: try _RSA.Signing.PrivateKey(pemRepresentation: pem))
+    }
+
     /// Loads the PEM key at `path`, creating a 2048-bit key (mode 0600) on first start.
     public static func loadOrCreate(at path: String) throws -> TokenSigner {
         if let pem = try? String(contentsOfFile: path, encoding: .utf8) {

@@ -39,7 +39,10 @@ public struct BerthServer: Sendable {
         do {
             let generated = try await Bootstrap.run(database: database, adminPassword: configuration.adminPassword)
             let policy = PermissionEvaluator(members: MemberStore(database: database))
-            let signer = try TokenSigner.loadOrCreate(at: configuration.dataDirectory + "/token-signing-key.pem")
+            let sealer = try configuration.secretKey.map(SecretBox.init(passphrase:))
+                ?? SecretBox.loadOrCreate(at: configuration.dataDirectory + "/secret.key")
+            let signer = try await TokenSigningKey.load(dataDirectory: configuration.dataDirectory,
+                                                        keys: InstanceKeyStore(database: database), sealer: sealer)
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
                                               sessions: SessionStore(database: database))
             let blobs = try await StorageSetup.open(configuration)
@@ -54,8 +57,6 @@ public struct BerthServer: Sendable {
                                          issuedAt: Int64(Date().timeIntervalSince1970), lifetime: 2 * 3600)
                 return try signer.sign(claims)
             })
-            let sealer = try configuration.secretKey.map(SecretBox.init(passphrase:))
-                ?? SecretBox.loadOrCreate(at: configuration.dataDirectory + "/secret.key")
             // Workers are made before what they wake, so these reach them through the box.
             let pool = NIOLockedValueBox<JobWorkerPool?>(nil)
             let notify: @Sendable () -> Void = { pool.withLockedValue { $0 }?.notify() }

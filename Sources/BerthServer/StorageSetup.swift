@@ -22,18 +22,17 @@ enum StorageSetup {
         do {
             try await blobs.probe()
         } catch {
-            throw StorageUnavailable(driver: configuration.storageDriver, reason: "\(error)")
+            throw StartupError(exitCode: 69, message: "the \(configuration.storageDriver) storage cannot be used: \(error)")
         }
         return blobs
     }
 }
 
-/// Start-up found the configured storage unusable.
-public struct StorageUnavailable: Error, CustomStringConvertible {
-    public let driver: String
-    public let reason: String
+/// Start-up cannot go on: the storage does not answer (exit status 69, EX_UNAVAILABLE), or the
+/// nodes' settings disagree (78, EX_CONFIG).
+public struct StartupError: Error, CustomStringConvertible {
+    public let exitCode: Int32
+    public let message: String
 
-    public var description: String {
-        "the \(driver) storage cannot be used: \(reason)"
-    }
+    public var description: String { message }
 }

@@ -373,6 +373,11 @@ enum Migrations {
             "CREATE INDEX sessions_user ON sessions(user_id)",
             "CREATE INDEX sessions_expiry ON sessions(expires_at)",
         ]),
+        // Keys every node of one installation must share (the token signing key), created once
+        // by whichever node starts first; values are sealed with the instance's secret key.
+        (20, [
+            "CREATE TABLE instance_keys (name {name} PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
@@ -382,6 +387,8 @@ enum Migrations {
         }
         for migration in all {
             try await database.write { db in
+                // Nodes starting together take turns; the lock ends with the transaction.
+                if kind == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7158020)").run() }
                 let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
                 guard applied.isEmpty else { return }
                 for statement in migration.statements {

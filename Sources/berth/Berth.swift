@@ -32,9 +32,9 @@ struct Serve: AsyncParsableCommand {
         let server: BerthServer
         do {
             server = try await BerthServer.open(settings, logger: logger)
-        } catch let error as StorageUnavailable {
+        } catch let error as StartupError {
             FileHandle.standardError.write(Data("berth: \(error)\n".utf8))
-            throw ExitCode(69)  // EX_UNAVAILABLE
+            throw ExitCode(error.exitCode)
         }
         if let password = server.generatedAdminPassword {
             // Written straight to the file descriptor so it appears before the log lines.

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 
+import boto3
 import pytest
 import requests
 
@@ -111,3 +112,37 @@ def wait_for(condition, timeout=60, what="condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+
+
+# S3-compatible storage for the tests: moto's server, started by scripts/test.
+
+def s3_url():
+    url = os.environ.get("BERTH_TEST_S3_URL")
+    if not url:
+        pytest.fail("BERTH_TEST_S3_URL is not set: scripts/test starts moto_server")
+    return url
+
+
+def bucket_client(endpoint):
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="berth-test", aws_secret_access_key="berth-test-secret")
+
+
+def s3_environment(endpoint, bucket, **extra):
+    env = {"BERTH_STORAGE_DRIVER": "s3", "BERTH_STORAGE_S3_BUCKET": bucket, "BERTH_STORAGE_S3_ENDPOINT": endpoint,
+           "BERTH_STORAGE_S3_ROOTDIRECTORY": "registry", "BERTH_STORAGE_S3_CHUNKSIZE": str(5 << 20),
+           "AWS_ACCESS_KEY_ID": "berth-test", "AWS_SECRET_ACCESS_KEY": "berth-test-secret"}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def s3_bucket():
+    name = "berth-e2e-" + os.urandom(4).hex()
+    bucket_client(s3_url()).create_bucket(Bucket=name)
+    return name
+
+
+def keys(bucket, prefix=""):
+    pages = bucket_client(s3_url()).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]

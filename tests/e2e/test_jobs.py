@@ -22,6 +22,9 @@ def storage_bytes(berth):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(root) for f in files)
 
 
+SHARED_SECRET_KEY = "e2e-shared-secret-key-of-all-nodes"
+
+
 def gc_finished(berth, execution_id):
     def check():
         history = requests.get(f"{berth.url}{API}/system/gc/{execution_id}", auth=berth.auth).json()
@@ -131,7 +134,8 @@ def test_worker_killed_mid_gc_is_retaken_after_its_lease_sqlite(tmp_path, berth_
 
 
 def test_two_nodes_on_postgres_a_killed_node_s_gc_finishes_on_the_other(tmp_path, berth_binary, postgres_database):
-    env = {"BERTH_JOBS_LEASE_SECONDS": "5"}
+    # Nodes of one installation share the secret key (it seals the token signing key they share).
+    env = {"BERTH_JOBS_LEASE_SECONDS": "5", "BERTH_SECRET_KEY": SHARED_SECRET_KEY}
     a = Berth(berth_binary, str(tmp_path / "a"), free_port(), database_url=postgres_database, env=env)
     b = Berth(berth_binary, str(tmp_path / "b"), free_port(), database_url=postgres_database, env=env)
     a.start()
@@ -146,7 +150,8 @@ def test_two_nodes_on_postgres_a_killed_node_s_gc_finishes_on_the_other(tmp_path
 
 
 def test_a_schedule_fires_once_per_tick_across_two_nodes(tmp_path, berth_binary, postgres_database):
-    nodes = [Berth(berth_binary, str(tmp_path / n), free_port(), database_url=postgres_database) for n in ("a", "b")]
+    nodes = [Berth(berth_binary, str(tmp_path / n), free_port(), database_url=postgres_database,
+                   env={"BERTH_SECRET_KEY": SHARED_SECRET_KEY}) for n in ("a", "b")]
     for node in nodes:
         node.start()
     try:

@@ -4,41 +4,19 @@ answering mid-upload gives clear errors and loses nothing."""
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 
-import boto3
 import pytest
 import requests
 
-from conftest import ADMIN_PASSWORD, Berth, free_port, run
+from conftest import ADMIN_PASSWORD, Berth, free_port, keys, run, s3_environment, s3_url
+from loopback_proxy import LoopbackProxy
 from test_clients import build_umoci_image
 
 CREDS = f"admin:{ADMIN_PASSWORD}"
 AUTH = ("admin", ADMIN_PASSWORD)
 MiB = 1 << 20
-
-
-def s3_url():
-    url = os.environ.get("BERTH_TEST_S3_URL")
-    if not url:
-        pytest.fail("BERTH_TEST_S3_URL is not set: scripts/test starts moto_server")
-    return url
-
-
-def bucket_client(endpoint):
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="berth-test", aws_secret_access_key="berth-test-secret")
-
-
-def s3_environment(endpoint, bucket, **extra):
-    env = {"BERTH_STORAGE_DRIVER": "s3", "BERTH_STORAGE_S3_BUCKET": bucket, "BERTH_STORAGE_S3_ENDPOINT": endpoint,
-           "BERTH_STORAGE_S3_ROOTDIRECTORY": "registry", "BERTH_STORAGE_S3_CHUNKSIZE": str(5 * MiB),
-           "AWS_ACCESS_KEY_ID": "berth-test", "AWS_SECRET_ACCESS_KEY": "berth-test-secret"}
-    env.update(extra)
-    return env
 
 
 def start_berth(binary, env):
@@ -50,23 +28,11 @@ def start_berth(binary, env):
 
 
 @pytest.fixture
-def s3_bucket():
-    name = "berth-e2e-" + os.urandom(4).hex()
-    bucket_client(s3_url()).create_bucket(Bucket=name)
-    return name
-
-
-@pytest.fixture
 def s3_berth(berth_binary, s3_bucket):
     server = start_berth(berth_binary, s3_environment(s3_url(), s3_bucket))
     yield server
     server.stop()
     shutil.rmtree(server.root, ignore_errors=True)
-
-
-def keys(bucket, prefix=""):
-    pages = bucket_client(s3_url()).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
 def start_upload(base, repository):
@@ -151,70 +117,8 @@ def test_a_missing_bucket_stops_start_up_with_the_reason(berth_binary):
         shutil.rmtree(root, ignore_errors=True)
 
 
-class SwitchableProxy:
-    """A loopback TCP proxy to the S3 server that can stop answering (refuse connections) and
-    start again: an S3 endpoint that goes away mid-upload and comes back."""
-
-    def __init__(self, target_port):
-        self.target_port = target_port
-        self.port = free_port()
-        self.listener = None
-        self.thread = None
-        self.running = False
-        self.connections = []
-
-    def start(self):
-        self.listener = socket.create_server(("127.0.0.1", self.port))
-        self.listener.settimeout(0.2)
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, args=(self.listener,), daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        # The accept loop notices within 0.2 s (closing a socket does not wake a blocked accept).
-        self.running = False
-        self.thread.join()
-        self.listener.close()
-        for connection in self.connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-                connection.close()
-            except OSError:
-                pass
-        self.connections = []
-
-    def _accept(self, listener):
-        while self.running:
-            try:
-                client, _ = listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self.connections += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, destination):
-        try:
-            while chunk := source.recv(65536):
-                destination.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for end in (source, destination):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
 def test_storage_that_stops_mid_upload_gives_clear_errors_and_loses_nothing(berth_binary, s3_bucket):
-    proxy = SwitchableProxy(int(s3_url().rsplit(":", 1)[1]))
-    proxy.start()
+    proxy = LoopbackProxy([int(s3_url().rsplit(":", 1)[1])]).start()
     server = start_berth(berth_binary, s3_environment(f"http://127.0.0.1:{proxy.port}", s3_bucket))
     try:
         base = server.url
@@ -253,6 +157,5 @@ def test_storage_that_stops_mid_upload_gives_clear_errors_and_loses_nothing(bert
         assert requests.get(f"{base}/v2/library/kept/blobs/{kept_digest}", auth=AUTH).content == kept
     finally:
         server.stop()
-        if proxy.running:
-            proxy.stop()
+        proxy.stop()
         shutil.rmtree(server.root, ignore_errors=True)
