@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(name: "PortalAssetEmbedder"),
         .plugin(name: "EmbedPortalAssets", capability: .buildTool(), dependencies: ["PortalAssetEmbedder"]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
+            "OCI", "BlobStore", "S3Storage", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
@@ -130,6 +130,7 @@ let package = Package(
             "BerthServer", "Scanner", "Jobs", "Services", "Metadata", "RemoteRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], linkerSettings: [
             // Release binaries carry no symbol tables or debug info (125 MB -> see README).
             .unsafeFlags(["-Xlinker", "--strip-all"], .when(configuration: .release)),

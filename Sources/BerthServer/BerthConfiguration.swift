@@ -38,6 +38,9 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// who asks the routes, job types and queue depths, and counting costs about 5% of a
     /// manifest request.
     public var metricsEnabled = false
+    /// Seconds between SIGTERM and closing the listener, while health answers 503
+    /// (`shutdown.drain_seconds`): time for a load balancer or Kubernetes to stop sending requests.
+    public var shutdownDrainSeconds = 5
 
     /// The keys a configuration file may use.
     public static let keys = [
@@ -46,7 +49,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "shutdown.drain_seconds",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -160,6 +163,11 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "secret_key":
                 guard value.count >= 16 else { throw ConfigurationError(key: key, message: "must be at least 16 characters") }
                 secretKey = value
+            case "shutdown.drain_seconds":
+                guard let seconds = Int(value), (0...300).contains(seconds) else {
+                    throw ConfigurationError(key: key, message: "must be 0 to 300 seconds (got '\(value)')")
+                }
+                shutdownDrainSeconds = seconds
             case "metrics.enabled":
                 guard value == "true" || value == "false" else { throw ConfigurationError(key: key, message: "must be true or false") }
                 metricsEnabled = value == "true"

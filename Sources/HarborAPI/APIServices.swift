@@ -44,6 +44,8 @@ public struct APIServices: Sendable {
     public let settings: SystemSettingsStore
     /// Harbor's `read_only`, as every node reads it.
     public let readOnly: ReadOnlySwitch
+    /// Set when this process begins to stop; health answers 503 from then on.
+    public let drain = DrainSignal()
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()

@@ -35,11 +35,17 @@ final class HealthHandlers: Sendable {
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
         var components = await current()
+        // A stopping node says so at once, with 503 (Harbor answers 200 whatever the status), so
+        // that a readiness probe takes it out of service before it stops accepting connections.
+        let draining = services.drain.isDraining
+        if draining { components[0] = Component(name: "core", status: "unhealthy", error: "shutting down") }
         if !context.identity.isAdmin {
             for i in components.indices where components[i].error != nil { components[i].error = "unavailable" }
         }
         let healthy = components.allSatisfy { $0.status == "healthy" }
-        return try JSONResponse.ok(Overall(status: healthy ? "healthy" : "unhealthy", components: components))
+        var response = try JSONResponse.ok(Overall(status: healthy ? "healthy" : "unhealthy", components: components))
+        if draining { response.status = .serviceUnavailable }
+        return response
     }
 
     /// The last answer while it is fresh, else the checks run again.

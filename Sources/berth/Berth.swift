@@ -3,6 +3,7 @@ import BerthServer
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 @main
 struct Berth: AsyncParsableCommand {
@@ -48,8 +49,13 @@ struct Serve: AsyncParsableCommand {
                 """.utf8))
         }
         logger.info("Berth listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        // SIGTERM (Kubernetes, systemd, docker stop) drains first; Ctrl-C stops at once.
+        let services = ServiceGroup(configuration: .init(
+            services: [.init(service: server.application()),
+                       .init(service: DrainService(drain: server.api.drain, seconds: settings.shutdownDrainSeconds, logger: logger))],
+            gracefulShutdownSignals: [.sigterm], cancellationSignals: [.sigint], logger: logger))
         do {
-            try await server.application().runService()
+            try await services.run()
         } catch {
             await server.close()
             throw error

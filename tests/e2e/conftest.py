@@ -34,8 +34,9 @@ class Berth:
         self.log_path = os.path.join(os.path.dirname(data_dir), "server.log")
 
     def start(self):
+        # No drain on SIGTERM unless a test asks: each stop would otherwise wait 5 s.
         env = dict(os.environ, BERTH_LISTEN=self.host, BERTH_DATA_DIR=self.data_dir,
-                   BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD, BERTH_LOG_LEVEL="warning")
+                   BERTH_ADMIN_PASSWORD=ADMIN_PASSWORD, BERTH_LOG_LEVEL="warning", BERTH_SHUTDOWN_DRAIN_SECONDS="0")
         if self.database_url:
             env["BERTH_DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
