@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(name: "OCI", dependencies: [
@@ -117,6 +119,11 @@ let package = Package(
         .target(name: "BerthServer", dependencies: [
             "OCI", "BlobStore", "S3Storage", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -127,7 +134,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthServer", "Scanner", "Jobs", "Services", "Metadata", "RemoteRegistry",
+            "BerthServer", "HarborAPI", "Scanner", "Jobs", "Services", "Metadata", "RemoteRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,7 +168,7 @@ let package = Package(
         ]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
-        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "Portal"]),
+        .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "Portal", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "HarborAPITests", dependencies: [
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

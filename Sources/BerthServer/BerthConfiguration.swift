@@ -38,6 +38,8 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// who asks the routes, job types and queue depths, and counting costs about 5% of a
     /// manifest request.
     public var metricsEnabled = false
+    /// HTTPS (`tls: auto`, or `tls.certificate` and `tls.key`); off by default.
+    public var tls: TLSMode = .off
     /// Seconds between SIGTERM and closing the listener, while health answers 503
     /// (`shutdown.drain_seconds`): time for a load balancer or Kubernetes to stop sending requests.
     public var shutdownDrainSeconds = 5
@@ -49,7 +51,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "shutdown.drain_seconds",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -93,6 +95,7 @@ public struct BerthConfiguration: Sendable, Equatable {
             throw ConfigurationError(key: "vulndb.username", message: "and vulndb.password are set together or not at all")
         }
         if configuration.storageDriver == "s3" { try configuration.s3.complete(environment: environment) }
+        try configuration.resolveTLS(values)
         return configuration
     }
 
@@ -163,6 +166,8 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "secret_key":
                 guard value.count >= 16 else { throw ConfigurationError(key: key, message: "must be at least 16 characters") }
                 secretKey = value
+            case "tls", "tls.certificate", "tls.key":
+                break  // read together by resolveTLS
             case "shutdown.drain_seconds":
                 guard let seconds = Int(value), (0...300).contains(seconds) else {
                     throw ConfigurationError(key: key, message: "must be 0 to 300 seconds (got '\(value)')")
@@ -180,6 +185,25 @@ public struct BerthConfiguration: Sendable, Equatable {
             default:
                 throw ConfigurationError(key: key, message: "is not a configuration key (known keys: \(Self.keys.joined(separator: ", ")))")
             }
+        }
+    }
+
+    /// `tls` is `auto` or `off`; `tls.certificate` and `tls.key` come together and not with `auto`.
+    mutating func resolveTLS(_ values: [String: String]) throws {
+        let certificate = values["tls.certificate"], key = values["tls.key"]
+        if let mode = values["tls"] {
+            guard mode == "auto" || mode == "off" else {
+                throw ConfigurationError(key: "tls", message: "must be auto or off, or use tls.certificate and tls.key (got '\(mode)')")
+            }
+            guard certificate == nil && key == nil else {
+                throw ConfigurationError(key: "tls", message: "cannot be set together with tls.certificate and tls.key")
+            }
+            tls = mode == "auto" ? .auto : .off
+        } else if certificate != nil || key != nil {
+            guard let certificate, let key, !certificate.isEmpty, !key.isEmpty else {
+                throw ConfigurationError(key: "tls.certificate", message: "and tls.key must be set together")
+            }
+            tls = .files(certificate: certificate, key: key)
         }
     }
 

@@ -3,6 +3,8 @@ import BlobStore
 import Foundation
 import HarborAPI
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Jobs
 import Logging
 import Metadata
@@ -29,6 +31,8 @@ public struct BerthServer: Sendable {
     public let uploadExpiry: UploadExpiry
     /// Set on first start when no admin password was configured.
     public let generatedAdminPassword: String?
+    /// Set when Berth serves HTTPS.
+    public let tls: TLSMaterial?
     /// Where external scanners are told to pull from.
     let servedAddress: ServedAddress
     let logger: Logger
@@ -50,7 +54,8 @@ public struct BerthServer: Sendable {
             let audit = AuditRecorder(database: database, policy: auditSettings)
             audit.start()
             let uploadExpiry = UploadExpiry(blobs: blobs, sessions: UploadSessionStore(database: database))
-            let servedAddress = ServedAddress(externalURL: configuration.externalURL, host: configuration.host)
+            let tls = try TLSSetup.load(configuration)
+            let servedAddress = ServedAddress(externalURL: configuration.externalURL, host: configuration.host, secure: tls != nil)
             let external = ExternalScanner(registryURL: { servedAddress.url }, pullToken: { repository in
                 // Harbor gives its scanner a robot that may pull the one repository; this token is that.
                 let claims = TokenClaims(subject: "scanner", access: [TokenAccess(type: "repository", name: repository, actions: ["pull", "scanner-pull"])],
@@ -101,14 +106,16 @@ public struct BerthServer: Sendable {
                                               return !(await notifier.listeners(type, projectID: projectID)).isEmpty
                                           })
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
-            let api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
+            var api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,
                                   externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
                                   jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
                                   auditSettings: auditSettings, readOnly: ReadOnlySwitch(store: SystemSettingsStore(database: database)))
+            api.rootCertificatePEM = tls?.authorityPEM
+            api.storageProviderName = configuration.storageDriver
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
                                jobs: jobs, webhookJobs: webhookJobs, outbox: outbox, scheduler: scheduler, uploadExpiry: uploadExpiry,
-                               generatedAdminPassword: generated, servedAddress: servedAddress, logger: logger)
+                               generatedAdminPassword: generated, tls: tls, servedAddress: servedAddress, logger: logger)
         } catch {
             await database.close()
             throw error
@@ -143,9 +150,13 @@ public struct BerthServer: Sendable {
     }
 
     private func makeApplication(services: [any Service], onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        Application(
+        let http: HTTPServerBuilder = .http1(additionalChannelHandlers: [ExpectContinueHandler()])
+        // The configuration was checked when it was loaded (`TLSSetup`), so making the context
+        // again here cannot fail on it.
+        let server = tls.map { try! HTTPServerBuilder.tls(http, tlsConfiguration: $0.configuration) } ?? http
+        return Application(
             router: router(),
-            server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Berth"),
             services: services,
             onServerRunning: { [servedAddress] channel in

@@ -7,10 +7,12 @@ import NIOCore
 final class ServedAddress: Sendable {
     private let value: NIOLockedValueBox<String?>
     let configuredHost: String
+    let scheme: String
 
-    init(externalURL: String?, host: String) {
+    init(externalURL: String?, host: String, secure: Bool = false) {
         value = NIOLockedValueBox(externalURL)
         configuredHost = host
+        scheme = secure ? "https" : "http"
     }
 
     var url: String? { value.withLockedValue { $0 } }
@@ -21,7 +23,7 @@ final class ServedAddress: Sendable {
         let host = ["0.0.0.0", "::", ""].contains(configuredHost) ? "127.0.0.1" : configuredHost
         let shown = host.contains(":") ? "[\(host)]" : host
         value.withLockedValue { current in
-            if current == nil { current = "http://\(shown):\(port)" }
+            if current == nil { current = "\(scheme)://\(shown):\(port)" }
         }
     }
 }

@@ -46,6 +46,10 @@ public struct APIServices: Sendable {
     public let readOnly: ReadOnlySwitch
     /// Set when this process begins to stop; health answers 503 from then on.
     public let drain = DrainSignal()
+    /// The CA clients must trust, when Berth made its own (`tls: auto`): `/systeminfo/getcert`.
+    public var rootCertificatePEM: String?
+    /// `filesystem` or `s3`, as `/systeminfo` names it.
+    public var storageProviderName = "filesystem"
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
     let chartIndexes = ChartIndexCache()

@@ -44,24 +44,37 @@ struct VulnerabilityDatabaseInfo: Encodable {
 /// advisory database's age and counts.
 struct SystemInfoHandlers {
     let services: APIServices
-    static let version = "berth-0.1"
+    static let version = "berth-" + BerthVersion.current
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
         var info = GeneralInfoResp(current_time: Timestamp.rfc3339(millis: WallClock.nowMillis()), auth_mode: "db_auth",
                                    primary_auth_mode: false, self_registration: false)
         if case .anonymous = context.identity { return try JSONResponse.ok(info) }
-        let external = services.externalURL ?? "http://\(request.head.authority ?? "localhost")"
+        let scheme = services.rootCertificatePEM == nil ? (request.head.scheme ?? "http") : "https"
+        let external = services.externalURL ?? "\(scheme)://\(request.head.authority ?? "localhost")"
         info.external_url = external
         info.registry_url = URL(string: external).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
         info.project_creation_restriction = try await services.settings.all()[SystemSettingKey.projectCreationRestriction] ?? "everyone"
-        info.has_ca_root = false
+        info.has_ca_root = services.rootCertificatePEM != nil
         info.harbor_version = Self.version
-        info.registry_storage_provider_name = "filesystem"
+        info.registry_storage_provider_name = services.storageProviderName
         info.read_only = await services.readOnly.isOn
         info.notification_enable = false
         let state = try await services.advisories.state()
         info.vulnerability_database = VulnerabilityDatabaseInfo(updated_at: state.updatedAt.map(Timestamp.rfc3339(millis:)),
                                                                 advisories: state.advisories, ecosystems: state.byEcosystem)
         return try JSONResponse.ok(info)
+    }
+}
+
+extension SystemInfoHandlers {
+    /// `GET /systeminfo/getcert`: the CA of `tls: auto`, as Harbor serves its default root
+    /// certificate (a `ca.crt` download, to any caller: clients need it before they trust anything).
+    func certificate(_ request: Request, context: some APIContext) async throws -> Response {
+        guard let pem = services.rootCertificatePEM else {
+            throw APIError.notFound("no root certificate: Berth makes its own only with tls: auto")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=ca.crt"],
+                        body: .init(byteBuffer: ByteBuffer(string: pem)))
     }
 }

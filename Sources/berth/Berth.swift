@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthServer
 import Foundation
+import HarborAPI
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -10,6 +11,7 @@ struct Berth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A container registry with Harbor's API in one binary.",
+        version: BerthVersion.current,
         subcommands: [Serve.self, Scan.self, GC.self, JobsCommand.self, VulnDBCommand.self],
         defaultSubcommand: Serve.self)
 }
@@ -36,6 +38,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("berth: \(error)\n".utf8))
             throw ExitCode(error.exitCode)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("berth: \(error)\n".utf8))
+            throw ExitCode(78)
         }
         if let password = server.generatedAdminPassword {
             // Written straight to the file descriptor so it appears before the log lines.
@@ -48,7 +53,20 @@ struct Serve: AsyncParsableCommand {
 
                 """.utf8))
         }
-        logger.info("Berth listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        if let tls = server.tls, let authority = tls.authorityPath {
+            let address = settings.externalURL.flatMap { URLComponents(string: $0) }.map { "\($0.host ?? "localhost")\($0.port.map { ":\($0)" } ?? "")" }
+                ?? "<host>:\(settings.port)"
+            FileHandle.standardOutput.write(Data("""
+                Serving HTTPS with a certificate signed by Berth's own CA. Clients must trust the CA, \
+                \(authority) (also at /api/v2.0/systeminfo/getcert):
+                    docker:     /etc/docker/certs.d/\(address)/ca.crt
+                    podman, skopeo, buildah: /etc/containers/certs.d/\(address)/ca.crt
+                    containerd: /etc/containerd/certs.d/\(address)/ca.crt (with a hosts.toml naming it)
+
+                """.utf8))
+        }
+        logger.info("Berth listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)",
+                                                  "scheme": "\(server.tls == nil ? "http" : "https")"])
         // SIGTERM (Kubernetes, systemd, docker stop) drains first; Ctrl-C stops at once.
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: server.application()),
