@@ -35,11 +35,13 @@ enum CertificateAuthority {
     /// Makes what is missing or stale under `directory`; answers the CA and the server pair as PEM.
     static func ensure(directory: String, names: [String], now: Date = Date()) throws -> (authority: String, certificate: String, key: String) {
         let files = Files(directory: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         let (authority, authorityKey) = try loadOrCreateAuthority(files, now: now)
-        if let existing = try? String(contentsOfFile: files.certificate, encoding: .utf8),
-           let key = try? String(contentsOfFile: files.key, encoding: .utf8),
+        if let existing = try readIfPresent(files.certificate), let key = try readIfPresent(files.key),
            let certificate = try? Certificate(pemEncoded: existing),
+           let privateKey = try? P256.Signing.PrivateKey(pemRepresentation: key),
+           certificate.publicKey == Certificate.PublicKey(privateKey.publicKey),
            certificate.issuer == authority.subject,
            certificate.notValidAfter > now.addingTimeInterval(30 * 86_400),
            Set(coveredNames(certificate)) == Set(names) {
@@ -59,6 +61,8 @@ enum CertificateAuthority {
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames(names.map(generalName))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: authority.publicKey).keyIdentifier)
             },
             issuerPrivateKey: .init(authorityKey))
         let pem = try certificate.serializeAsPEM().pemString
@@ -68,8 +72,9 @@ enum CertificateAuthority {
     }
 
     private static func loadOrCreateAuthority(_ files: Files, now: Date) throws -> (Certificate, P256.Signing.PrivateKey) {
-        if let pem = try? String(contentsOfFile: files.authority, encoding: .utf8),
-           let keyPEM = try? String(contentsOfFile: files.authorityKey, encoding: .utf8) {
+        // A CA that exists but cannot be read is an error, never a reason to make another: clients
+        // trust the first one.
+        if let pem = try readIfPresent(files.authority), let keyPEM = try readIfPresent(files.authorityKey) {
             return (try Certificate(pemEncoded: pem), try P256.Signing.PrivateKey(pemRepresentation: keyPEM))
         }
         let key = P256.Signing.PrivateKey()
@@ -84,6 +89,7 @@ enum CertificateAuthority {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
             },
             issuerPrivateKey: .init(key))
         try write(key.pemRepresentation, to: files.authorityKey, mode: 0o600)
@@ -123,12 +129,27 @@ enum CertificateAuthority {
         return done == nil ? nil : String(cString: buffer)
     }
 
-    /// Written beside, then renamed: a crash leaves the old file or the new one.
+    static func readIfPresent(_ path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw StartupError(exitCode: 78, message: "cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Written beside with its mode from the start (a key is never readable by others, even for a
+    /// moment), fsynced, then renamed: a crash leaves the old file or the new one.
     static func write(_ text: String, to path: String, mode: Int) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-            throw StartupError(exitCode: 73, message: "cannot write \(temporary)")
-        }
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw StartupError(exitCode: 73, message: "cannot write \(temporary): errno \(errno)") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == bytes.count, synced == 0 else { throw StartupError(exitCode: 73, message: "cannot write \(temporary)") }
         guard rename(temporary, path) == 0 else { throw StartupError(exitCode: 73, message: "cannot write \(path): errno \(errno)") }
     }
 }

@@ -21,6 +21,9 @@ public final class BlobStore: Sendable {
         /// nil: the hash of the first `offset` bytes is not known (checked after commit instead).
         var hasher: DigestHasher?
         var offset: Int64
+        /// The driver's revision of the bytes the hash covers (S3: changes with every request that
+        /// stored bytes), so a hash from one node is not taken for bytes another node wrote.
+        var revision: String? = nil
         var busy: Bool
     }
 
@@ -92,15 +95,19 @@ public final class BlobStore: Sendable {
     /// equal the bytes received so far. Returns the new size.
     @discardableResult
     public func append(_ id: UploadID, body: some AsyncSequence<ByteBuffer, any Error>, expectedOffset: Int64? = nil) async throws -> Int64 {
-        guard let current = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
+        guard let (current, revision) = try await driver.revision(of: BlobLayout.uploadData(id)) else {
+            throw BlobStoreError.uploadUnknown(id.value)
+        }
         if let expectedOffset, expectedOffset != current { throw BlobStoreError.rangeInvalid(currentSize: current) }
-        var hasher = try await claimHasher(id, size: current)
+        var hasher = try await claimHasher(id, size: current, revision: revision)
         let hasherBefore = hasher
         var hashed = current
+        var written: String?
         do {
             let writer = try await driver.appender(BlobLayout.uploadData(id))
             do {
                 guard writer.size == current else { throw BlobStoreError.rangeInvalid(currentSize: writer.size) }
+                guard writer.revision == revision else { throw BlobStoreError.uploadBusy(id.value) }
                 // Double buffering: the previous batch of request buffers is written (one pwritev,
                 // no copying) while the next one is received and hashed, so disk and hash work
                 // overlap instead of adding up.
@@ -132,26 +139,34 @@ public final class BlobStore: Sendable {
                     throw error
                 }
                 try await writer.close()
+                written = writer.revision
             } catch {
                 try? await writer.close()
+                written = writer.revision
                 throw error
             }
         } catch {
             // What reached storage stays (the client may resume); a hash is kept only if it
             // covers exactly those bytes, otherwise it is rebuilt on the next request.
-            let onDisk = try? await uploadedSize(id)
-            if onDisk == hashed {
-                releaseHasher(id, hasher: hasher, offset: hashed)
-            } else if onDisk == current {
-                releaseHasher(id, hasher: hasherBefore, offset: current)
+            let onDisk = try? await driver.revision(of: BlobLayout.uploadData(id))
+            if let onDisk, onDisk.size == hashed, onDisk.revision == written {
+                await keepHasher(id, hasher: hasher, offset: hashed, revision: written)
+            } else if let onDisk, onDisk.size == current, onDisk.revision == revision {
+                releaseHasher(id, hasher: hasherBefore, offset: current, revision: revision)
             } else {
-                releaseHasher(id, hasher: nil, offset: -1)
+                releaseHasher(id, hasher: nil, offset: -1, revision: nil)
             }
             throw error
         }
-        if !driver.readsUnfinishedWrites { await saveHashState(id, hasher: hasher, offset: hashed) }
-        releaseHasher(id, hasher: hasher, offset: hashed)
+        await keepHasher(id, hasher: hasher, offset: hashed, revision: written)
         return hashed
+    }
+
+    /// Releases the session with the hash of its first `offset` bytes, saved beside the upload
+    /// where the driver cannot read them back.
+    private func keepHasher(_ id: UploadID, hasher: DigestHasher?, offset: Int64, revision: String?) async {
+        if !driver.readsUnfinishedWrites { await saveHashState(id, hasher: hasher, offset: offset, revision: revision) }
+        releaseHasher(id, hasher: hasher, offset: offset, revision: revision)
     }
 
     /// Verifies the received bytes against `digest` and publishes them as the blob. Returns its size.
@@ -167,14 +182,16 @@ public final class BlobStore: Sendable {
     @discardableResult
     public func completeUpload(_ id: UploadID, digest: Digest,
                                commit: (_ size: Int64, _ publish: @escaping @Sendable () async throws -> Void) async throws -> Void) async throws -> Int64 {
-        guard let size = try await uploadedSize(id) else { throw BlobStoreError.uploadUnknown(id.value) }
-        let hasher = try await claimHasher(id, size: size)
+        guard let (size, revision) = try await driver.revision(of: BlobLayout.uploadData(id)) else {
+            throw BlobStoreError.uploadUnknown(id.value)
+        }
+        let hasher = try await claimHasher(id, size: size, revision: revision)
         // Checked now when the running hash is known, otherwise by reading the committed bytes.
         let checkedBeforeCommit = hasher?.algorithm == digest.algorithm
         if let hasher, checkedBeforeCommit {
             let actual = hasher.finalize()
             guard actual == digest else {
-                releaseHasher(id, hasher: hasher, offset: size)
+                releaseHasher(id, hasher: hasher, offset: size, revision: revision)
                 throw BlobStoreError.digestMismatch(expected: digest, actual: actual)
             }
         }
@@ -185,6 +202,11 @@ public final class BlobStore: Sendable {
             guard writer.size == size else {
                 try? await writer.close()
                 throw BlobStoreError.uploadUnknown(id.value)
+            }
+            // Another node stored bytes since the hash was checked: not these.
+            guard writer.revision == revision else {
+                try? await writer.close()
+                throw BlobStoreError.uploadBusy(id.value)
             }
             try await writer.commit()
             try await writer.close()
@@ -200,7 +222,7 @@ public final class BlobStore: Sendable {
             }
             try? await driver.delete(BlobLayout.uploadDirectory(id))
         } catch {
-            releaseHasher(id, hasher: hasher, offset: -1)
+            releaseHasher(id, hasher: hasher, offset: -1, revision: nil)
             throw error
         }
         sessions.withLockedValue { _ = $0.removeValue(forKey: id.value) }
@@ -227,13 +249,13 @@ public final class BlobStore: Sendable {
 
     /// The session's running hash at `size` bytes, marking the session busy; nil when it cannot
     /// be known before the bytes are committed.
-    private func claimHasher(_ id: UploadID, size: Int64) async throws -> DigestHasher? {
+    private func claimHasher(_ id: UploadID, size: Int64, revision: String?) async throws -> DigestHasher? {
         enum Claim { case cached(DigestHasher?), rebuild, busy }
         let claim = sessions.withLockedValue { table -> Claim in
             if let state = table[id.value] {
                 if state.busy { return .busy }
                 table[id.value]!.busy = true
-                return state.offset == size ? .cached(state.hasher) : .rebuild
+                return state.offset == size && state.revision == revision ? .cached(state.hasher) : .rebuild
             }
             table[id.value] = SessionState(hasher: DigestHasher(algorithm: .sha256), offset: -1, busy: true)
             return .rebuild
@@ -247,29 +269,33 @@ public final class BlobStore: Sendable {
             if size == 0 { return DigestHasher(algorithm: .sha256) }
             do {
                 if driver.readsUnfinishedWrites { return try await rehash(id, size: size, algorithm: .sha256) }
-                return try await savedHashState(id, offset: size)
+                return try await savedHashState(id, offset: size, revision: revision)
             } catch {
-                releaseHasher(id, hasher: nil, offset: -1)
+                releaseHasher(id, hasher: nil, offset: -1, revision: nil)
                 throw error
             }
         }
     }
 
-    private func releaseHasher(_ id: UploadID, hasher: DigestHasher?, offset: Int64) {
-        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset, busy: false) }
+    private func releaseHasher(_ id: UploadID, hasher: DigestHasher?, offset: Int64, revision: String?) {
+        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset, revision: revision, busy: false) }
     }
 
-    /// Saved as the offset (8 bytes, little-endian) and the hash state. A failed save only costs a
-    /// read-back at completion: a state is used only when its offset equals the bytes received.
-    private func saveHashState(_ id: UploadID, hasher: DigestHasher?, offset: Int64) async {
+    /// Saved as the offset (8 bytes, little-endian), the revision (a length byte and UTF-8) and the
+    /// hash state. A failed save only costs a read-back at completion: a state is used only when
+    /// its offset and revision are those of the bytes stored.
+    private func saveHashState(_ id: UploadID, hasher: DigestHasher?, offset: Int64, revision: String?) async {
         guard let state = hasher?.savedState else { return }
+        let revisionBytes = Array((revision ?? "").utf8.prefix(255))
         var buffer = ByteBuffer()
         buffer.writeInteger(offset, endianness: .little)
+        buffer.writeInteger(UInt8(revisionBytes.count))
+        buffer.writeBytes(revisionBytes)
         buffer.writeBytes(state)
         try? await driver.put(BlobLayout.uploadHashState(id), contents: buffer)
     }
 
-    private func savedHashState(_ id: UploadID, offset: Int64) async throws -> DigestHasher? {
+    private func savedHashState(_ id: UploadID, offset: Int64, revision: String?) async throws -> DigestHasher? {
         let path = BlobLayout.uploadHashState(id)
         guard let size = try await driver.size(of: path), size > 8, size < 1024 else { return nil }
         var buffer = ByteBuffer()
@@ -278,6 +304,8 @@ public final class BlobStore: Sendable {
             buffer.writeBuffer(&chunk)
         }
         guard buffer.readInteger(endianness: .little, as: Int64.self) == offset,
+              let length = buffer.readInteger(as: UInt8.self),
+              let saved = buffer.readBytes(length: Int(length)), saved == Array((revision ?? "").utf8.prefix(255)),
               let state = buffer.readBytes(length: buffer.readableBytes) else { return nil }
         return DigestHasher(savedState: state)
     }

@@ -10,6 +10,10 @@ public protocol StorageDriver: Sendable {
     var readsUnfinishedWrites: Bool { get }
     /// Size of the object at `path`, or nil when there is none.
     func size(of path: StoragePath) async throws -> Int64?
+    /// Size and revision of the object at `path`: the revision changes whenever bytes are stored,
+    /// even when the size comes out the same (two nodes writing one upload). nil on drivers whose
+    /// writes land in place (a filesystem).
+    func revision(of path: StoragePath) async throws -> (size: Int64, revision: String?)?
     /// Calls `consume` with the bytes of `range` in order, in chunks of at most `chunkSize`.
     func read(_ path: StoragePath, range: Range<Int64>, chunkSize: Int,
               consume: (ByteBuffer) async throws -> Void) async throws
@@ -37,6 +41,9 @@ public protocol StorageDriver: Sendable {
 /// visible under a blob path until that move.
 public protocol StorageWriter: Sendable {
     var size: Int64 { get }
+    /// The revision of the object as this writer found it, then as it left it after `close` or
+    /// `commit` (see `StorageDriver.revision(of:)`).
+    var revision: String? { get }
     /// Appends the buffers in order, as one write where the backend can (no copying them together).
     func write(_ buffers: [ByteBuffer]) async throws
     func commit() async throws
@@ -44,12 +51,18 @@ public protocol StorageWriter: Sendable {
 }
 
 extension StorageDriver {
+    public func revision(of path: StoragePath) async throws -> (size: Int64, revision: String?)? {
+        try await size(of: path).map { ($0, nil) }
+    }
+
     public func delete(_ paths: [StoragePath]) async throws {
         for path in paths { try await delete(path) }
     }
 }
 
 extension StorageWriter {
+    public var revision: String? { nil }
+
     public func write(_ buffer: ByteBuffer) async throws {
         try await write([buffer])
     }

@@ -91,6 +91,10 @@ public struct S3Driver: StorageDriver {
         try await record(at: recordKey(path))?.size
     }
 
+    public func revision(of path: StoragePath) async throws -> (size: Int64, revision: String?)? {
+        try await record(at: recordKey(path)).map { ($0.size, $0.revision) }
+    }
+
     public func read(_ path: StoragePath, range: Range<Int64>, chunkSize: Int,
                      consume: (ByteBuffer) async throws -> Void) async throws {
         guard let record = try await record(at: recordKey(path)) else { throw StorageDriverError.pathNotFound(path.description) }
@@ -120,12 +124,12 @@ public struct S3Driver: StorageDriver {
 
     public func appender(_ path: StoragePath) async throws -> any StorageWriter {
         let key = recordKey(path)
-        var record = try await record(at: key)
-        if record == nil || (record!.finished && record!.size == 0) {
-            record = .open(object: newObjectKey())
-            try await write(record!, at: key)
+        if let record = try await record(at: key) {
+            return try await S3Writer.resume(driver: self, path: path, key: key, record: record)
         }
-        return try await S3Writer.resume(driver: self, path: path, key: key, record: record!)
+        let record = S3Record.open(object: newObjectKey())
+        try await write(record, at: key)
+        return try await S3Writer.resume(driver: self, path: path, key: key, record: record)
     }
 
     public func put(_ path: StoragePath, contents: ByteBuffer) async throws {
@@ -134,7 +138,8 @@ public struct S3Driver: StorageDriver {
         }
         let key = recordKey(path)
         let replaced = try await record(at: key)
-        try await write(S3Record(size: Int64(contents.readableBytes), inline: Data(contents.readableBytesView).base64EncodedString(), finished: true), at: key)
+        try await write(S3Record(size: Int64(contents.readableBytes), inline: Data(contents.readableBytesView).base64EncodedString(), finished: true,
+                                 revision: S3Record.newRevision()), at: key)
         if let replaced { try await removeData(of: replaced, at: path.description) }
     }
 

@@ -35,10 +35,14 @@ struct S3Record: Codable, Equatable, Sendable {
     /// Set on the source record while it is moved here: the object then belongs to the record at
     /// this path, so deleting a source record left by a crash mid-move keeps the bytes.
     var movingTo: String?
+    /// New at every write that stores bytes (see `StorageDriver.revision(of:)`).
+    var revision: String?
 
     static func open(object: String) -> S3Record {
-        S3Record(object: object, size: 0, finished: false)
+        S3Record(object: object, size: 0, finished: false, revision: newRevision())
     }
+
+    static func newRevision() -> String { UUID().uuidString.lowercased() }
 
     var partsSize: Int64 { (parts ?? []).reduce(0) { $0 + $1.size } }
 

@@ -18,6 +18,12 @@ final class S3Writer: StorageWriter {
         var sendingSize: Int64 = 0
         var changed = false
         var done = false
+        /// A part could not be sent: its bytes are gone from `pending`, so `close` must not
+        /// record the rest as if they followed the earlier parts.
+        var failed = false
+        /// Opened on a committed object (its upload was completed but not yet published): a
+        /// repeated commit is allowed and does nothing; writing is not.
+        var committedAtOpen = false
     }
 
     private let driver: S3Driver
@@ -32,9 +38,14 @@ final class S3Writer: StorageWriter {
         self.state = NIOLockedValueBox(State(record: record, pending: pending))
     }
 
+    /// S3 refuses part numbers above this.
+    static let maximumParts = 10_000
+
     static func resume(driver: S3Driver, path: StoragePath, key: String, record: S3Record) async throws -> S3Writer {
-        guard !record.finished else {
-            throw StorageDriverError.io(operation: "append to a committed object", path: path.description, errno: 0)
+        if record.finished {
+            let writer = S3Writer(driver: driver, path: path, key: key, record: record, pending: ByteBuffer())
+            writer.state.withLockedValue { $0.committedAtOpen = true }
+            return writer
         }
         var pending = ByteBuffer()
         if let tail = record.tail {
@@ -49,14 +60,21 @@ final class S3Writer: StorageWriter {
     }
 
     var size: Int64 {
-        state.withLockedValue { $0.record.partsSize + $0.sendingSize + Int64($0.pending.readableBytes) }
+        state.withLockedValue { state in
+            state.committedAtOpen ? state.record.size : state.record.partsSize + state.sendingSize + Int64(state.pending.readableBytes)
+        }
     }
+
+    var revision: String? { state.withLockedValue { $0.record.revision } }
 
     func write(_ buffers: [ByteBuffer]) async throws {
         for buffer in buffers {
             var buffer = buffer
             let full = try state.withLockedValue { state -> Bool in
-                guard !state.done else { throw StorageDriverError.io(operation: "write after commit", path: path.description, errno: 0) }
+                guard !state.done, !state.committedAtOpen else {
+                    throw StorageDriverError.io(operation: "write after commit", path: path.description, errno: 0)
+                }
+                guard !state.failed else { throw StorageDriverError.unfinished(path.description) }
                 state.pending.writeBuffer(&buffer)
                 state.changed = true
                 return state.pending.readableBytes >= driver.options.chunkSize
@@ -86,11 +104,21 @@ final class S3Writer: StorageWriter {
     private func nextPart() async throws -> (Int, ByteBuffer, (object: String, id: String)) {
         let (record, chunkSize) = state.withLockedValue { ($0.record, driver.options.chunkSize) }
         guard let object = record.object else { throw StorageDriverError.unfinished(path.description) }
+        guard (record.parts?.count ?? 0) < Self.maximumParts else {
+            throw StorageDriverError.io(operation: "upload: S3 takes at most 10,000 parts; raise storage.s3.chunksize", path: path.description, errno: 0)
+        }
         var uploadID = record.upload
         if uploadID == nil {
             let created = try await driver.call(object) { try await driver.client.createMultipartUpload(object) }
             uploadID = created
-            state.withLockedValue { $0.record.upload = created; $0.record.parts = [] }
+            let recorded = state.withLockedValue { state -> S3Record in
+                state.record.upload = created
+                state.record.parts = []
+                return state.record
+            }
+            // Recorded at once (the stored bytes are unchanged), so that a node dying before
+            // `close` leaves an upload that deleting the path aborts, not one nobody knows of.
+            try await driver.write(recorded, at: key)
         }
         let (number, body) = state.withLockedValue { state -> (Int, ByteBuffer) in
             let count = min(chunkSize, state.pending.readableBytes)
@@ -110,7 +138,7 @@ final class S3Writer: StorageWriter {
         do {
             part = try await task.value
         } catch {
-            state.withLockedValue { $0.sending = nil; $0.sendingSize = 0 }
+            state.withLockedValue { $0.sending = nil; $0.sendingSize = 0; $0.failed = true }
             throw error
         }
         state.withLockedValue { state in
@@ -124,10 +152,12 @@ final class S3Writer: StorageWriter {
     func close() async throws {
         let changed = state.withLockedValue { state -> Bool in
             defer { state.done = true }
-            return !state.done && state.changed
+            return !state.done && state.changed && !state.committedAtOpen
         }
         guard changed else { return }
-        try await finishSending()
+        try? await finishSending()
+        // After a failed part the record stays as it was: the request's bytes are not stored.
+        guard !state.withLockedValue({ $0.failed }) else { return }
         var (record, pending) = state.withLockedValue { ($0.record, $0.pending) }
         let oldTail = record.tail
         record.tail = nil
@@ -137,7 +167,9 @@ final class S3Writer: StorageWriter {
             record.tail = tail
         }
         record.size = record.partsSize + Int64(pending.readableBytes)
+        record.revision = S3Record.newRevision()
         try await driver.write(record, at: key)
+        state.withLockedValue { $0.record = record }
         if let oldTail { try? await driver.client.delete(oldTail) }
         pending.clear()
     }
@@ -145,10 +177,11 @@ final class S3Writer: StorageWriter {
     /// Completes the object: one PUT when it never reached a part, otherwise the last part and
     /// CompleteMultipartUpload. The record then says finished.
     func commit() async throws {
-        let alreadyDone = state.withLockedValue { state -> Bool in
+        let (alreadyDone, committedAtOpen) = state.withLockedValue { state -> (Bool, Bool) in
             defer { state.done = true }
-            return state.done
+            return (state.done, state.committedAtOpen)
         }
+        if committedAtOpen { return }
         guard !alreadyDone else { throw StorageDriverError.io(operation: "commit after close", path: path.description, errno: 0) }
         try await finishSending()
         var record = state.withLockedValue { $0.record }
@@ -180,8 +213,9 @@ final class S3Writer: StorageWriter {
         record.upload = nil
         record.parts = nil
         record.tail = nil
+        record.revision = S3Record.newRevision()
         try await driver.write(record, at: key)
         if let oldTail { try? await driver.client.delete(oldTail) }
-        state.withLockedValue { $0.pending = ByteBuffer() }
+        state.withLockedValue { $0.pending = ByteBuffer(); $0.record = record }
     }
 }

@@ -126,4 +126,23 @@ import Testing
             #expect(!"\(error)".contains("berth-test-secret"))
         }
     }
+
+    /// The upload was completed but the blob not published (the database refused, the node died):
+    /// completing again finds the object committed and goes on; writing more is refused.
+    @Test func aCommittedObjectCanBeCommittedAgainButNotAppendedTo() async throws {
+        let driver = try await Self.driver()
+        let path = try StoragePath("uploads/c/data")
+        let writer = try await driver.appender(path)
+        try await writer.write(ByteBuffer(string: "done"))
+        try await writer.commit()
+        try await writer.close()
+        let again = try await driver.appender(path)
+        #expect(again.size == 4)
+        try await again.commit()
+        try await again.close()
+        let more = try await driver.appender(path)
+        await #expect(throws: StorageDriverError.self) { try await more.write(ByteBuffer(string: "x")) }
+        #expect(try await Self.read(driver, path) == Array("done".utf8))
+        try await driver.delete(try StoragePath("uploads"))
+    }
 }
