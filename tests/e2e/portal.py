@@ -144,6 +144,18 @@ class Portal:
             raise AssertionError(f"{text!r} did not appear in {css} within {timeout} s; it reads:\n" +
                                  " | ".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, css))[:3000])
 
+    def wait_gone(self, text, css="main", timeout=30):
+        """Waits until `text` is in no element matching `css`; a view redrawn meanwhile is read again."""
+        def gone(driver):
+            try:
+                return all(text not in element.text for element in driver.find_elements(By.CSS_SELECTOR, css))
+            except StaleElementReferenceException:
+                return False
+        try:
+            WebDriverWait(self.driver, timeout).until(gone)
+        except TimeoutException:
+            raise AssertionError(f"{text!r} is still in {css} after {timeout} s")
+
     def field_error(self, label, timeout=15):
         """The error shown beside the field labelled `label`."""
         element = self.field(label)

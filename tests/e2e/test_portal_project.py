@@ -83,7 +83,7 @@ def check_members(portal, berth, project_id):
     portal.screenshot("project-members")
     portal.click("Remove dora")
     dialog_button(portal, "button.danger")
-    wait_for(lambda: "dora" not in portal.find("tbody").text, 15, "dora to leave the table")
+    portal.wait_gone("dora", css="tbody", timeout=15)
     assert set(members(berth, project_id)) == {"admin"}
 
 
@@ -179,7 +179,7 @@ def check_webhooks_and_logs(portal, berth, project_id, receiver, tmp_path):
     portal.wait_text("answered 200", css="dialog[open] pre.log")
     portal.dialog_close()
     # Last triggered is filled in on the policy's row by the tab's polling.
-    wait_for(lambda: "never" not in portal.find("tbody").text, 15, "the last trigger time")
+    portal.wait_gone("never", css="tbody", timeout=15)
 
     portal.go(f"/projects/{project_id}/logs")
     portal.wait_text("create artifact: tabs/app:v1")
