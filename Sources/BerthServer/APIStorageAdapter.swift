@@ -22,6 +22,10 @@ struct APIStorageAdapter: APIStorage {
         return bytes
     }
 
+    func capacity() async throws -> (total: Int64, free: Int64)? {
+        try await blobs.capacity()
+    }
+
     func probe() async throws {
         try await blobs.probe()
     }

@@ -45,6 +45,11 @@ public final class BlobStore: Sendable {
         }
     }
 
+    /// The local disk's size and free bytes; nil for storage that is not a local disk.
+    public func capacity() async throws -> (total: Int64, free: Int64)? {
+        try await driver.capacity()
+    }
+
     /// Where a client may fetch the blob directly, when the driver offers it (S3 with `redirect`).
     public func redirectURL(for digest: Digest) async throws -> String? {
         try await driver.redirectURL(for: BlobLayout.blob(digest))

@@ -164,6 +164,17 @@ public struct FilesystemDriver: StorageDriver {
 
     public func redirectURL(for path: StoragePath) async throws -> String? { nil }
 
+    public func capacity() async throws -> (total: Int64, free: Int64)? {
+        let root = self.root
+        return try await threadPool.runIfActive {
+            var info = statvfs()
+            guard statvfs(root, &info) == 0 else { throw StorageDriverError.io(operation: "statvfs", path: root, errno: errno) }
+            let unit = Int64(info.f_frsize)
+            // f_bavail: what an unprivileged writer may still use, as `df` shows it.
+            return (Int64(info.f_blocks) * unit, Int64(info.f_bavail) * unit)
+        }
+    }
+
     static func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {

@@ -34,6 +34,9 @@ public protocol StorageDriver: Sendable {
     func list(_ path: StoragePath) async throws -> [String]
     /// A URL a client may fetch the object from directly, when the backend supports it.
     func redirectURL(for path: StoragePath) async throws -> String?
+    /// Bytes in all and free on the local disk holding the storage; nil when it is not a local
+    /// disk (`/systeminfo/volumes`).
+    func capacity() async throws -> (total: Int64, free: Int64)?
 }
 
 /// An open object being appended to. `close` keeps what was written (an upload resumes from it);
@@ -51,6 +54,8 @@ public protocol StorageWriter: Sendable {
 }
 
 extension StorageDriver {
+    public func capacity() async throws -> (total: Int64, free: Int64)? { nil }
+
     public func revision(of path: StoragePath) async throws -> (size: Int64, revision: String?)? {
         try await size(of: path).map { ($0, nil) }
     }

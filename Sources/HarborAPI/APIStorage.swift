@@ -17,6 +17,8 @@ public protocol APIStorage: Sendable {
     func store(_ bytes: [UInt8], in repository: RepositoryName, projectID: Int64) async throws -> Digest
     /// Throws when the storage does not take a small write and read (`/health`).
     func probe() async throws
+    /// The local disk's size and free bytes; nil when the storage is not a local disk.
+    func capacity() async throws -> (total: Int64, free: Int64)?
 }
 
 extension APIStorage {

@@ -127,6 +127,7 @@ public enum HarborAPIRoutes {
         let systemInfo = SystemInfoHandlers(services: services)
         api.get("systeminfo", use: systemInfo.get)
         api.get("systeminfo/getcert", use: systemInfo.certificate)
+        api.get("systeminfo/volumes", use: systemInfo.volumes)
         api.get("icons/:digest", use: IconHandlers().get)
         let webhooks = WebhookHandlers(services: services)
         api.get("projects/:project_name_or_id/webhook/policies", use: webhooks.list)

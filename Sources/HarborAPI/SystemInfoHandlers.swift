@@ -77,4 +77,24 @@ extension SystemInfoHandlers {
         return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=ca.crt"],
                         body: .init(byteBuffer: ByteBuffer(string: pem)))
     }
+
+    /// `GET /systeminfo/volumes`: the local disk holding the blobs, for system administrators, as
+    /// Harbor reports it; 404 when the blobs are in object storage, which has no size to report.
+    func volumes(_ request: Request, context: some APIContext) async throws -> Response {
+        guard context.identity.isAdmin else { throw APIServices.refusal(context.identity, Permission(.configuration, .read)) }
+        guard let capacity = try await services.requiredStorage().capacity() else {
+            throw APIError.notFound("the blob storage (\(services.storageProviderName)) is not a local disk")
+        }
+        return try JSONResponse.ok(SystemVolumes(storage: [.init(total: capacity.total, free: capacity.free)]))
+    }
+}
+
+/// swagger's `SystemInfo` (of `/systeminfo/volumes`).
+struct SystemVolumes: Encodable {
+    struct Storage: Encodable {
+        let total: Int64
+        let free: Int64
+    }
+
+    let storage: [Storage]
 }

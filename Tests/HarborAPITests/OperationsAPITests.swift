@@ -42,6 +42,22 @@ import Testing
         }
     }
 
+    @Test func volumesReportTheLocalDiskToAdministratorsOnly() async throws {
+        try await Harness.run { h in
+            let volumes = try await h.api(.get, "/systeminfo/volumes")
+            #expect(volumes.status == .ok, "\(volumes.text)")
+            let storage = try #require((try volumes.object()["storage"] as? [[String: Any]])?.first)
+            let total = try #require(storage["total"] as? Int64 ?? (storage["total"] as? Int).map(Int64.init))
+            let free = try #require(storage["free"] as? Int64 ?? (storage["free"] as? Int).map(Int64.init))
+            #expect(total > 0 && free >= 0 && free <= total)
+            let user = try await h.createUser("diskless")
+            #expect(try await h.api(.get, "/systeminfo/volumes", headers: Harness.basic("diskless", user.password)).status == .forbidden)
+            #expect(try await h.api(.get, "/systeminfo/volumes", headers: [:]).status == .unauthorized)
+            // No CA of Berth's own without tls: auto.
+            #expect(try await h.api(.get, "/systeminfo/getcert", headers: [:]).status == .notFound)
+        }
+    }
+
     @Test func readOnlyRefusesEveryChangeButItsOwnUntilTurnedOff() async throws {
         try await Harness.run { h in
             #expect(try await h.api(.put, "/configurations", json: #"{"read_only":"yes"}"#).status == .badRequest)
