@@ -25,7 +25,14 @@ public final class BlobStore: Sendable {
         /// stored bytes), so a hash from one node is not taken for bytes another node wrote.
         var revision: String? = nil
         var busy: Bool
+        /// When a request last let go of the session: sessions other nodes finished are forgotten
+        /// here after a day (see `releaseHasher`).
+        var released = Date()
     }
+
+    /// A session no request touched for this long is dropped from memory (upload sessions
+    /// expire after a day anyway; a node that did not finish a session never hears it ended).
+    static let idleSessionLifetime: TimeInterval = 24 * 3600
 
     public init(driver: any StorageDriver) {
         self.driver = driver
@@ -283,7 +290,14 @@ public final class BlobStore: Sendable {
     }
 
     private func releaseHasher(_ id: UploadID, hasher: DigestHasher?, offset: Int64, revision: String?) {
-        sessions.withLockedValue { $0[id.value] = SessionState(hasher: hasher, offset: offset, revision: revision, busy: false) }
+        let now = Date()
+        sessions.withLockedValue { table in
+            table[id.value] = SessionState(hasher: hasher, offset: offset, revision: revision, busy: false, released: now)
+            // Now and then (the table grows by one session at a time), drop the long idle ones.
+            if table.count % 64 == 0 {
+                table = table.filter { $0.value.busy || now.timeIntervalSince($0.value.released) < Self.idleSessionLifetime }
+            }
+        }
     }
 
     /// Saved as the offset (8 bytes, little-endian), the revision (a length byte and UTF-8) and the

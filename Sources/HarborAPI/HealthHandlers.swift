@@ -5,7 +5,8 @@ import NIOConcurrencyHelpers
 
 /// `GET /api/v2.0/health`, Harbor's component list, answered without authentication: `core`
 /// (this process answering), `database` (a query), `storage` (a small write, read back and
-/// removed) and `jobservice` (a worker pool of the service with a recent heartbeat, on any node).
+/// removed), `jobservice` (a worker pool of the service with a recent heartbeat, on any node) and
+/// `scanner` (the default external adapter's metadata; the built-in scanner is always there).
 /// The overall status is healthy only when every component is. Why a component is unhealthy is
 /// told to system administrators only: anyone may ask, and the reasons name hosts and paths.
 ///
@@ -65,7 +66,14 @@ final class HealthHandlers: Sendable {
                 throw HealthProblem(message: "no job worker pool has sent a heartbeat recently")
             }
         }
-        let components = [Component(name: "core", status: "healthy")] + (await [database, storage, jobs])
+        async let scanner = check("scanner") {
+            // The built-in scanner runs in this process; an external adapter chosen as the
+            // default must answer with its metadata.
+            let registrations = try await ScannerRegistrationStore(database: services.database, sealer: services.sealer).all()
+            guard let chosen = registrations.first(where: { $0.isDefault && !$0.disabled }) else { return }
+            _ = try await ScannerHandlers.adapterMetadata(of: chosen)
+        }
+        let components = [Component(name: "core", status: "healthy")] + (await [database, storage, jobs, scanner])
         last.withLockedValue { $0 = (now, components) }
         return components
     }

@@ -17,7 +17,7 @@ import Testing
                 try await h.api(.get, "/health", headers: [:]).object()["status"] as? String == "healthy"
             }
             let healthy = try await h.api(.get, "/health", headers: [:])
-            #expect(try Set(Self.components(healthy).keys) == ["core", "database", "storage", "jobservice"])
+            #expect(try Set(Self.components(healthy).keys) == ["core", "database", "storage", "jobservice", "scanner"])
 
             // Storage that refuses writes: its directory replaced by a file.
             let root = h.server.configuration.effectiveFilesystemRoot
@@ -28,6 +28,11 @@ import Testing
                 try? FileManager.default.removeItem(atPath: root)
                 try? FileManager.default.moveItem(atPath: aside, toPath: root)
             }
+            // A default external scanner that does not answer.
+            let registered = try await h.api(.post, "/scanners", json: #"{"name":"gone","url":"http://127.0.0.1:9"}"#)
+            #expect(registered.status == .created, "\(registered.text)")
+            let scannerID = try #require(registered.header("Location")?.split(separator: "/").last)
+            #expect(try await h.api(.patch, "/scanners/\(scannerID)", json: #"{"is_default":true}"#).status == .ok)
             // Answers are kept 5 s: the next check sees the change.
             try await Task.sleep(for: .milliseconds(5_100))
             let anonymous = try await h.api(.get, "/health", headers: [:])
@@ -36,6 +41,7 @@ import Testing
             let storage = try #require(try Self.components(anonymous)["storage"])
             #expect(storage["status"] as? String == "unhealthy" && storage["error"] as? String == "unavailable")
             #expect(try Self.components(anonymous)["database"]?["status"] as? String == "healthy")
+            #expect(try Self.components(anonymous)["scanner"]?["status"] as? String == "unhealthy")
             // An administrator is told why.
             let detailed = try #require(try Self.components(try await h.api(.get, "/health"))["storage"])
             #expect((detailed["error"] as? String).map { $0 != "unavailable" && !$0.isEmpty } == true, "\(detailed)")
