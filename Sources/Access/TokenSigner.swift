@@ -29,18 +29,6 @@ public struct TokenSigner: Sendable {
         self.init(privateKey: try _RSA.Signing.PrivateKey(pemRepresentation: pem))
     }
 
-    /// Loads the PEM key at `path`, creating a 2048-bit key (mode 0600) on first start.
-    public static func loadOrCreate(at path: String) throws -> TokenSigner {
-        if let pem = try? String(contentsOfFile: path, encoding: .utf8) {
-            return TokenSigner(privateKey: try _RSA.Signing.PrivateKey(pemRepresentation: pem))
-        }
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-        let created = FileManager.default.createFile(
-            atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
-        guard created else { throw TokenError.keyFile(path) }
-        return TokenSigner(privateKey: key)
-    }
-
     public func sign(_ claims: TokenClaims) throws -> String {
         let header = #"{"alg":"RS256","typ":"JWT","kid":"\#(keyID)"}"#
         let encoder = JSONEncoder()
@@ -106,10 +94,6 @@ public struct TokenAccess: Codable, Sendable, Equatable {
         self.name = name
         self.actions = actions
     }
-}
-
-public enum TokenError: Error, Equatable {
-    case keyFile(String)
 }
 
 enum Base64URL {

@@ -120,14 +120,4 @@ import Testing
         #expect(Scope("nonsense") == nil)
         #expect(Scope.parseAll(["repository:a/b:pull repository:c/d:push", "registry:catalog:*"]).count == 3)
     }
-
-    @Test func keyIsCreatedOnceAndReused() throws {
-        let path = NSTemporaryDirectory() + "berth-key-" + UUID().uuidString + ".pem"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = try TokenSigner.loadOrCreate(at: path)
-        let second = try TokenSigner.loadOrCreate(at: path)
-        #expect(first.keyID == second.keyID)
-        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
-    }
 }

@@ -34,9 +34,9 @@ import X509
         (["BERTH_SHUTDOWN_DRAIN_SECONDS": "-1"], "shutdown.drain_seconds"),
     ])
     func badValuesNameTheirKey(environment: [String: String], key: String) {
-        #expect(throws: ConfigurationError.self) { try BerthConfiguration.load(file: nil, environment: environment) }
         do {
             _ = try BerthConfiguration.load(file: nil, environment: environment)
+            Issue.record("\(environment) was accepted")
         } catch let error as ConfigurationError {
             #expect(error.key == key, "\(error)")
         } catch {
