@@ -47,8 +47,9 @@ public struct BerthServer: Sendable {
                 ?? SecretBox.loadOrCreate(at: configuration.dataDirectory + "/secret.key")
             let signer = try await TokenSigningKey.load(dataDirectory: configuration.dataDirectory,
                                                         keys: InstanceKeyStore(database: database), sealer: sealer)
+            let systemSettings = SystemSettingsCache(store: SystemSettingsStore(database: database))
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
-                                              sessions: SessionStore(database: database))
+                                              sessions: SessionStore(database: database, idleTimeout: { await systemSettings.current.sessionIdleMillis }))
             let blobs = try await StorageSetup.open(configuration)
             let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
             let audit = AuditRecorder(database: database, policy: auditSettings)
@@ -77,7 +78,8 @@ public struct BerthServer: Sendable {
             let webhookJobs = JobWorkerPool(store: JobStore(database: database),
                                             kinds: WebhookNotifyType.allCases.map { WebhookDeliveryJob(notifyType: $0, policies: webhookPolicies) },
                                             settings: webhookSettings, logger: logger)
-            let notifier = WebhookNotifier(policies: webhookPolicies, jobs: JobStore(database: database), wake: { webhookJobs.notify() })
+            let notifier = WebhookNotifier(policies: webhookPolicies, jobs: JobStore(database: database),
+                                           enabled: { await systemSettings.current.isOn(.notificationEnable) }, wake: { webhookJobs.notify() })
             let webhookEvents = WebhookEvents(notifier: notifier, database: database, servedURL: { servedAddress.url },
                                               warn: { [logger] message in logger.warning("\(message)") })
             let outbox = WebhookOutbox(database: database, events: webhookEvents, warn: { [logger] message in logger.warning("\(message)") })
@@ -110,7 +112,7 @@ public struct BerthServer: Sendable {
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,
                                   externalURL: configuration.externalURL, sealer: sealer, events: events, webhooks: notifier,
                                   jobEnded: { task, status, result in await webhookEvents.finished(task, status: status, result: result) },
-                                  auditSettings: auditSettings, readOnly: ReadOnlySwitch(store: SystemSettingsStore(database: database)))
+                                  auditSettings: auditSettings, systemSettings: systemSettings)
             api.rootCertificatePEM = tls?.authorityPEM
             api.storageProviderName = configuration.storageDriver
             return BerthServer(configuration: configuration, database: database, backend: backend, api: api,
@@ -129,7 +131,7 @@ public struct BerthServer: Sendable {
             router.add(middleware: MetricsMiddleware())
             BerthMetrics.install(on: router, jobs: api.jobs, jobTypes: { [api] in api.jobTypes }, database: database)
         }
-        router.add(middleware: ReadOnlyMiddleware(readOnly: api.readOnly))
+        router.add(middleware: ReadOnlyMiddleware(settings: api.systemSettings))
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
                                challenge: RegistryChallenge(externalURL: configuration.externalURL))
         HarborAPIRoutes.install(on: router, services: api)

@@ -19,8 +19,6 @@ public struct APIServices: Sendable {
     public let policy: any AccessPolicy
     public let authenticator: Authenticator
     public let signer: TokenSigner
-    /// Lifetime of registry tokens in seconds (Harbor's `token_expiration`, 30 minutes).
-    public let tokenLifetime: Int64
     public let quotas: QuotaStore
     public let immutableRules: ImmutableRuleStore
     public let retention: RetentionStore
@@ -42,8 +40,8 @@ public struct APIServices: Sendable {
     /// The audit log's settings as the recorder applies them; nil in a bare API.
     public let auditSettings: (any AuditSettingsControl)?
     public let settings: SystemSettingsStore
-    /// Harbor's `read_only`, as every node reads it.
-    public let readOnly: ReadOnlySwitch
+    /// The settings of `/configurations` as requests read them (cached briefly on each node).
+    public let systemSettings: SystemSettingsCache
     /// Set when this process begins to stop; health answers 503 from then on.
     public let drain = DrainSignal()
     /// The CA clients must trust, when Berth made its own (`tls: auto`): `/systeminfo/getcert`.
@@ -65,11 +63,11 @@ public struct APIServices: Sendable {
     public let externalURL: String?
 
     public init(database: MetadataDatabase, policy: any AccessPolicy, authenticator: Authenticator,
-                signer: TokenSigner, tokenLifetime: Int64 = 1800, audit: AuditRecorder? = nil,
+                signer: TokenSigner, audit: AuditRecorder? = nil,
                 storage: (any APIStorage)? = nil, jobPool: JobWorkerPool? = nil, externalURL: String? = nil,
                 sealer: any SecretSealer = SecretBox.ephemeral(), events: (any ArtifactEventObserver)? = nil,
                 webhooks: WebhookNotifier? = nil, jobEnded: JobWorkerPool.FinishObserver? = nil,
-                auditSettings: (any AuditSettingsControl)? = nil, readOnly: ReadOnlySwitch? = nil) {
+                auditSettings: (any AuditSettingsControl)? = nil, systemSettings: SystemSettingsCache? = nil) {
         self.database = database
         self.externalURL = externalURL
         self.users = UserStore(database: database)
@@ -84,7 +82,6 @@ public struct APIServices: Sendable {
         self.policy = policy
         self.authenticator = authenticator
         self.signer = signer
-        self.tokenLifetime = tokenLifetime
         self.quotas = QuotaStore(database: database)
         self.immutableRules = ImmutableRuleStore(database: database)
         self.retention = RetentionStore(database: database)
@@ -106,7 +103,7 @@ public struct APIServices: Sendable {
         self.webhooks = webhooks
         self.auditSettings = auditSettings
         self.settings = SystemSettingsStore(database: database)
-        self.readOnly = readOnly ?? ReadOnlySwitch(store: SystemSettingsStore(database: database))
+        self.systemSettings = systemSettings ?? SystemSettingsCache(store: SystemSettingsStore(database: database))
     }
 
     /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.

@@ -3,57 +3,70 @@ import Foundation
 import Hummingbird
 import Metadata
 
-/// `GET` and `PUT /api/v2.0/configurations`, system administrators only. The audit log's keys
-/// (`audit_log_forward_endpoint`, `skip_audit_log_database`, `disabled_audit_log_event_types`),
-/// `read_only`, `project_creation_restriction` and `storage_per_project`; other keys are refused by
-/// name rather than ignored, so a script learns what does not apply.
+/// `GET` and `PUT /api/v2.0/configurations`, system administrators only: the settings of
+/// `SystemSetting.all` and the audit log's keys (`audit_log_forward_endpoint`,
+/// `skip_audit_log_database`, `disabled_audit_log_event_types`). Other keys are refused by name
+/// rather than ignored, so a script learns what does not apply.
 struct ConfigurationHandlers {
     let services: APIServices
 
-    struct Item<Value: Encodable>: Encodable {
+    /// Harbor's `{"value": ..., "editable": true}` for one key.
+    struct Item: Encodable {
+        enum Value { case boolean(Bool), integer(Int64), text(String) }
         let value: Value
         let editable = true
-    }
 
-    struct ConfigurationsResp: Encodable {
-        let audit_log_forward_endpoint: Item<String>
-        let skip_audit_log_database: Item<Bool>
-        let disabled_audit_log_event_types: Item<String>
-        let read_only: Item<Bool>
-        let project_creation_restriction: Item<String>
-        let storage_per_project: Item<Int64>
+        enum CodingKeys: String, CodingKey { case value, editable }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch value {
+            case .boolean(let on): try container.encode(on, forKey: .value)
+            case .integer(let number): try container.encode(number, forKey: .value)
+            case .text(let text): try container.encode(text, forKey: .value)
+            }
+            try container.encode(editable, forKey: .editable)
+        }
+
+        init(_ value: Value) { self.value = value }
+
+        init(_ setting: SystemSetting, in settings: SystemSettings) {
+            switch setting.kind {
+            case .boolean: value = .boolean(settings.isOn(setting))
+            case .integer: value = .integer(settings.integer(setting))
+            case .choice, .text: value = .text(settings.text(setting))
+            }
+        }
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.configuration, .read))
         let stored = try await services.settings.all()
-        return try JSONResponse.ok(ConfigurationsResp(
-            audit_log_forward_endpoint: Item(value: stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""),
-            skip_audit_log_database: Item(value: stored[AuditSettingKey.skipDatabase.rawValue] == "true"),
-            disabled_audit_log_event_types: Item(value: stored[AuditSettingKey.disabledEventTypes.rawValue] ?? ""),
-            read_only: Item(value: stored[ReadOnlySwitch.key] == "true"),
-            project_creation_restriction: Item(value: stored[SystemSettingKey.projectCreationRestriction] ?? "everyone"),
-            storage_per_project: Item(value: stored[SystemSettingKey.storagePerProject].flatMap(Int64.init) ?? QuotaStore.unlimited)))
+        let settings = SystemSettings(stored: stored)
+        var items: [String: Item] = Dictionary(uniqueKeysWithValues: SystemSetting.all.map { ($0.name, Item($0, in: settings)) })
+        items[AuditSettingKey.forwardEndpoint.rawValue] = Item(.text(stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""))
+        items[AuditSettingKey.skipDatabase.rawValue] = Item(.boolean(stored[AuditSettingKey.skipDatabase.rawValue] == "true"))
+        items[AuditSettingKey.disabledEventTypes.rawValue] = Item(.text(stored[AuditSettingKey.disabledEventTypes.rawValue] ?? ""))
+        return try JSONResponse.ok(items)
     }
 
-    /// The stored text of one of the system keys, or nil when `key` is not one of them.
+    /// The stored text of one of the catalogue's settings, or nil when `key` is not one of them.
     static func systemSetting(_ key: String, _ value: JSONValue) throws -> String? {
-        switch key {
-        case ReadOnlySwitch.key:
-            guard case .bool(let on) = value else { throw APIError.badRequest("read_only must be true or false") }
-            return on ? "true" : "false"
-        case SystemSettingKey.projectCreationRestriction:
-            guard case .string(let who) = value, ["everyone", "adminonly"].contains(who) else {
-                throw APIError.badRequest("project_creation_restriction must be everyone or adminonly")
+        guard let setting = SystemSetting.named(key) else { return nil }
+        let input: SystemSetting.Input
+        switch value {
+        case .bool(let on): input = .boolean(on)
+        case .number(let number): input = .number(number)
+        case .string(let text): input = .text(text)
+        case .null, .array, .object: input = .other
+        }
+        switch setting.stored(from: input) {
+        case .success(let text): return text
+        case .failure(let refusal):
+            if setting.name == SystemSetting.authMode.name {
+                throw APIError.badRequest(refusal.message + ": LDAP and OIDC sign-in are not in Berth yet")
             }
-            return who
-        case SystemSettingKey.storagePerProject:
-            guard case .number(let bytes) = value, bytes == bytes.rounded(), QuotaStore.isValid(hard: Int64(exactly: bytes) ?? 0) else {
-                throw APIError.badRequest("storage_per_project must be -1 (unlimited) or 1 to \(QuotaStore.maximum) bytes")
-            }
-            return String(Int64(bytes))
-        default:
-            return nil
+            throw APIError.badRequest(refusal.message)
         }
     }
 
@@ -101,7 +114,7 @@ struct ConfigurationHandlers {
         }
         try await services.settings.set(changes)
         services.auditSettings?.reload()
-        services.readOnly.reload()
+        services.systemSettings.reload()
         await services.audit.record(AuditEvent(
             projectID: nil, operation: "update", resourceType: "configuration", resource: "configuration",
             username: context.identity.name ?? "anonymous",

@@ -34,8 +34,8 @@ struct ProjectHandlers {
         case .robot: try services.require(context.identity, system: Permission(.project, .create))
         case .anonymous, .token: throw APIError.unauthorized("authentication required")
         }
-        let settings = try await services.settings.all()
-        if settings[SystemSettingKey.projectCreationRestriction] == "adminonly", !context.identity.isAdmin {
+        let settings = await services.systemSettings.current
+        if settings.text(.projectCreationRestriction) == "adminonly", !context.identity.isAdmin {
             throw APIError.forbidden("only system administrators may create projects (project_creation_restriction is adminonly)")
         }
         let body = try await JSONBody.decode(ProjectReq.self, from: request)
@@ -49,7 +49,7 @@ struct ProjectHandlers {
         var metadata = try ProjectMetadataRules.validate(body.metadata ?? [:])
         let isPublic = body.public ?? (metadata["public"] == "true")
         metadata["public"] = isPublic ? "true" : "false"
-        let storageLimit = body.storage_limit ?? settings[SystemSettingKey.storagePerProject].flatMap(Int64.init) ?? QuotaStore.unlimited
+        let storageLimit = body.storage_limit ?? settings.integer(.storagePerProject)
         guard QuotaStore.isValid(hard: storageLimit) else {
             throw APIError.badRequest("storage_limit must be -1 (unlimited) or 1 to \(QuotaStore.maximum) bytes (got \(storageLimit))")
         }

@@ -5,11 +5,11 @@ import Metadata
 /// would change something, through `/v2/` or the API, is refused with Harbor's 403 `DENIED`.
 /// Reads go on, and so do turning the mode off and logging in and out.
 public struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
-    let readOnly: ReadOnlySwitch
+    let settings: SystemSettingsCache
     static var message: String { "The system is in read only mode. Any modification is prohibited." }
 
-    public init(readOnly: ReadOnlySwitch) {
-        self.readOnly = readOnly
+    public init(settings: SystemSettingsCache) {
+        self.settings = settings
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -20,7 +20,7 @@ public struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
             let path = request.uri.path
             let exempt = path == "/api/v2.0/configurations" || path.hasPrefix("/c/")
             if exempt { return try await next(request, context) }
-            guard await readOnly.isOn else { return try await next(request, context) }
+            guard await settings.current.readOnly else { return try await next(request, context) }
             return JSONResponse.error(.readOnly(Self.message), includeBody: true)
         }
     }

@@ -13,7 +13,9 @@ struct RobotHandlers {
         try services.requireAuthenticated(context.identity)
         let body = try await JSONBody.decode(RobotCreate.self, from: request)
         try Self.validateName(body.name)
-        let duration = try Self.validateDuration(body.duration ?? 30)
+        // Harbor: a robot created without a duration (or with 0) lives `robot_token_duration` days.
+        let requested = body.duration ?? 0
+        let duration = try Self.validateDuration(requested == 0 ? await services.systemSettings.current.integer(.robotTokenDuration) : requested)
         let (storedName, project) = try await authorize(level: body.level, name: body.name, permissions: body.permissions, identity: context.identity)
         let secret = try Self.chosenSecret(body.secret)
         let now = Int64(Date().timeIntervalSince1970)

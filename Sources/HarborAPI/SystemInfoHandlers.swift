@@ -9,6 +9,8 @@ struct GeneralInfoResp: Encodable {
     let auth_mode: String
     let primary_auth_mode: Bool
     let self_registration: Bool
+    /// Harbor's banner JSON text, empty for none; shown to anyone, like Harbor's login page.
+    let banner_message: String
     var registry_url: String?
     var external_url: String?
     var project_creation_restriction: String?
@@ -47,19 +49,21 @@ struct SystemInfoHandlers {
     static let version = "berth-" + BerthVersion.current
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {
-        var info = GeneralInfoResp(current_time: Timestamp.rfc3339(millis: WallClock.nowMillis()), auth_mode: "db_auth",
-                                   primary_auth_mode: false, self_registration: false)
+        let settings = await services.systemSettings.current
+        var info = GeneralInfoResp(current_time: Timestamp.rfc3339(millis: WallClock.nowMillis()), auth_mode: settings.text(.authMode),
+                                   primary_auth_mode: false, self_registration: settings.isOn(.selfRegistration),
+                                   banner_message: settings.text(.bannerMessage))
         if case .anonymous = context.identity { return try JSONResponse.ok(info) }
         let scheme = services.rootCertificatePEM == nil ? (request.head.scheme ?? "http") : "https"
         let external = services.externalURL ?? "\(scheme)://\(request.head.authority ?? "localhost")"
         info.external_url = external
         info.registry_url = URL(string: external).flatMap { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } }
-        info.project_creation_restriction = try await services.settings.all()[SystemSettingKey.projectCreationRestriction] ?? "everyone"
+        info.project_creation_restriction = settings.text(.projectCreationRestriction)
         info.has_ca_root = services.rootCertificatePEM != nil
         info.harbor_version = Self.version
         info.registry_storage_provider_name = services.storageProviderName
-        info.read_only = await services.readOnly.isOn
-        info.notification_enable = false
+        info.read_only = settings.readOnly
+        info.notification_enable = settings.isOn(.notificationEnable)
         let state = try await services.advisories.state()
         info.vulnerability_database = VulnerabilityDatabaseInfo(updated_at: state.updatedAt.map(Timestamp.rfc3339(millis:)),
                                                                 advisories: state.advisories, ecosystems: state.byEcosystem)

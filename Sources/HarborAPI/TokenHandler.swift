@@ -28,9 +28,10 @@ struct TokenHandler {
             await services.recordAudit(identity, "login", "user", name, projectID: nil)
         }
         let now = Int64(Date().timeIntervalSince1970)
-        let claims = TokenClaims(subject: identity.name ?? "", access: access, issuedAt: now, lifetime: services.tokenLifetime)
+        let lifetime = await services.systemSettings.current.tokenLifetimeSeconds
+        let claims = TokenClaims(subject: identity.name ?? "", access: access, issuedAt: now, lifetime: lifetime)
         let token = try services.signer.sign(claims)
-        return try JSONResponse.ok(TokenResponse(token: token, access_token: token, expires_in: services.tokenLifetime,
+        return try JSONResponse.ok(TokenResponse(token: token, access_token: token, expires_in: lifetime,
                                         issued_at: Timestamp.rfc3339(millis: now * 1000)))
     }
 

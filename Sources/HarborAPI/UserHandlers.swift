@@ -7,8 +7,14 @@ struct UserHandlers {
     let services: APIServices
 
     func create(_ request: Request, context: some APIContext) async throws -> Response {
-        // Self-registration is off, as in a default Harbor: only administrators create users.
-        try services.require(context.identity, system: Permission(.user, .create))
+        // Administrators create users; with Harbor's `self_registration` on (off by default), so may
+        // anyone who is not a robot: the sign-up form is used before signing in.
+        let mayRegister: Bool
+        switch context.identity {
+        case .anonymous, .user: mayRegister = await services.systemSettings.current.isOn(.selfRegistration)
+        case .robot, .token: mayRegister = false
+        }
+        if !mayRegister { try services.require(context.identity, system: Permission(.user, .create)) }
         let body = try await JSONBody.decode(UserCreationReq.self, from: request)
         try Self.validateUsername(body.username)
         if let violation = PasswordPolicy.violation(body.password) { throw APIError.badRequest(violation) }

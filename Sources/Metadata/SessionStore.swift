@@ -7,18 +7,25 @@ import SQLKit
 /// does not stay logged in for ever.
 public struct SessionStore: Sendable {
     let database: MetadataDatabase
-    /// Harbor's `session_timeout`: 60 minutes.
-    public let idleTimeout: Int64
+    /// Harbor's `session_timeout` in milliseconds (60 minutes unless configured), read when used so
+    /// that a change through `/configurations` applies to the next request.
+    let idleTimeout: @Sendable () async -> Int64
     public let maximumLifetime: Int64
 
     public init(database: MetadataDatabase, idleTimeoutMillis: Int64 = 60 * 60 * 1000, maximumLifetimeMillis: Int64 = 12 * 60 * 60 * 1000) {
+        self.init(database: database, idleTimeout: { idleTimeoutMillis }, maximumLifetimeMillis: maximumLifetimeMillis)
+    }
+
+    public init(database: MetadataDatabase, idleTimeout: @escaping @Sendable () async -> Int64,
+                maximumLifetimeMillis: Int64 = 12 * 60 * 60 * 1000) {
         self.database = database
-        self.idleTimeout = idleTimeoutMillis
+        self.idleTimeout = idleTimeout
         self.maximumLifetime = maximumLifetimeMillis
     }
 
     /// `now` is the clock's unless a test sets it.
     public func create(tokenHash: String, userID: Int64, now: Int64 = WallClock.nowMillis()) async throws {
+        let idleTimeout = await idleTimeout()
         try await database.write { db in
             try await db.raw("""
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
@@ -36,6 +43,7 @@ public struct SessionStore: Sendable {
                 """).first().map { (try $0.decode(column: "expires_at", as: Int64.self), try UserStore.user($0)) }
         }
         guard let (expiresAt, user) = found else { return nil }
+        let idleTimeout = await idleTimeout()
         if now + idleTimeout - expiresAt > 60_000 {
             try await database.write { db in
                 try await db.raw("UPDATE sessions SET expires_at = \(bind: now + idleTimeout) WHERE token_hash = \(bind: tokenHash)").run()

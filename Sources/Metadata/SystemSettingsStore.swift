@@ -32,14 +32,6 @@ public struct SystemSettingsStore: Sendable {
     }
 }
 
-/// Harbor's system settings Berth honours besides the audit log's, by their `/configurations` names.
-public enum SystemSettingKey {
-    /// `everyone` (default) or `adminonly`: who may create projects.
-    public static let projectCreationRestriction = "project_creation_restriction"
-    /// The storage quota, in bytes, of a project created without one; -1 (default) is none.
-    public static let storagePerProject = "storage_per_project"
-}
-
 /// The audit log's settings, by the names Harbor's `/configurations` uses.
 public enum AuditSettingKey: String, CaseIterable, Sendable {
     /// `host:port` of a syslog receiver reached over TCP; empty forwards nothing.

@@ -61,7 +61,7 @@ import Testing
                 #"{"name":"x","level":"project","permissions":[{"kind":"project","namespace":"team","access":[{"resource":"user","action":"create"}]}]}"#,
                 #"{"name":"x","level":"project","permissions":[]}"#,
                 #"{"name":"Bad Name","level":"project","permissions":\#(Self.pushPull)}"#,
-                #"{"name":"x","level":"project","duration":0,"permissions":\#(Self.pushPull)}"#,
+                #"{"name":"x","level":"project","duration":-2,"permissions":\#(Self.pushPull)}"#,
                 #"{"name":"x","level":"galaxy","permissions":\#(Self.pushPull)}"#,
                 #"{"name":"x","level":"project","secret":"weak","permissions":\#(Self.pushPull)}"#,
             ]

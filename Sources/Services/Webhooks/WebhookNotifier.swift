@@ -18,18 +18,24 @@ public final class WebhookNotifier: Sendable {
     let policies: WebhookPolicyStore
     let jobs: JobStore
     let wake: @Sendable () -> Void
+    /// Harbor's `notification_enable`: when it answers false, no event queues a delivery.
+    let enabled: @Sendable () async -> Bool
     private let cache = NIOLockedValueBox<[Int64: (readAt: Int64, policies: [WebhookPolicyRecord])]>([:])
     private let batch = NIOLockedValueBox<(waiting: [(deliveries: [JobStore.NewExecution], done: CheckedContinuation<Void, any Error>)],
                                            writing: Bool)>(([], false))
 
-    public init(policies: WebhookPolicyStore, jobs: JobStore, wake: @escaping @Sendable () -> Void) {
+    public init(policies: WebhookPolicyStore, jobs: JobStore, enabled: @escaping @Sendable () async -> Bool = { true },
+                wake: @escaping @Sendable () -> Void) {
         self.policies = policies
         self.jobs = jobs
+        self.enabled = enabled
         self.wake = wake
     }
 
-    /// The enabled policies of the project listening for `type`; empty on a database error.
+    /// The enabled policies of the project listening for `type`; empty on a database error, and
+    /// while notifications are off system-wide.
     public func listeners(_ type: WebhookEventType, projectID: Int64) async -> [WebhookPolicyRecord] {
+        guard await enabled() else { return [] }
         let now = WallClock.nowMillis()
         if let cached = cache.withLockedValue({ $0[projectID] }), now - cached.readAt < Self.cacheMillis {
             return cached.policies.filter { $0.eventTypes.contains(type.rawValue) }
