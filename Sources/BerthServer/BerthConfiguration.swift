@@ -38,6 +38,11 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// who asks the routes, job types and queue depths, and counting costs about 5% of a
     /// manifest request.
     public var metricsEnabled = false
+    /// Serve `/metrics` on this port of the same host instead of the main one (`metrics.port`),
+    /// so that it can stay inside the cluster while the registry is exposed; nil: the main port.
+    public var metricsPort: Int?
+    /// Where the metrics are served (`metrics.path`), Harbor's `/metrics` by default.
+    public var metricsPath = "/metrics"
     /// HTTPS (`tls: auto`, or `tls.certificate` and `tls.key`); off by default.
     public var tls: TLSMode = .off
     /// Seconds between SIGTERM and closing the listener, while health answers 503
@@ -51,7 +56,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -176,6 +181,18 @@ public struct BerthConfiguration: Sendable, Equatable {
             case "metrics.enabled":
                 guard value == "true" || value == "false" else { throw ConfigurationError(key: key, message: "must be true or false") }
                 metricsEnabled = value == "true"
+            case "metrics.port":
+                guard let port = Int(value), (1...65535).contains(port) else {
+                    throw ConfigurationError(key: key, message: "must be a port from 1 to 65535 (got '\(value)')")
+                }
+                metricsPort = port
+            case "metrics.path":
+                guard value.hasPrefix("/"), value.count > 1, !value.contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }),
+                      !["/v2", "/api", "/service", "/c"].contains(where: { value == $0 || value.hasPrefix($0 + "/") })
+                else {
+                    throw ConfigurationError(key: key, message: "must be a path such as /metrics, outside /v2, /api, /service and /c")
+                }
+                metricsPath = value
             case "portal.assets_dir":
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -89,7 +89,9 @@ public struct BerthServer: Sendable {
                                                                replication: replication, sealer: sealer),
                                      settings: configuration.jobs, logger: logger,
                                      onFinished: { task, status, result in
-                                         if configuration.metricsEnabled { BerthMetrics.taskEnded(jobType: task.jobType, status: status) }
+                                         if configuration.metricsEnabled {
+                                             BerthMetrics.taskEnded(jobType: task.jobType, status: status, result: result)
+                                         }
                                          await webhookEvents.finished(task, status: status, result: result)
                                      })
             pool.withLockedValue { $0 = jobs }
@@ -129,7 +131,8 @@ public struct BerthServer: Sendable {
         if configuration.metricsEnabled {
             BerthMetrics.start()
             router.add(middleware: MetricsMiddleware())
-            BerthMetrics.install(on: router, jobs: api.jobs, jobTypes: { [api] in api.jobTypes }, database: database)
+            router.add(middleware: TransferMetricsMiddleware())
+            if configuration.metricsPort == nil { installMetrics(on: router) }
         }
         router.add(middleware: ReadOnlyMiddleware(settings: api.systemSettings))
         RegistryRoutes.install(on: router, backend: backend, authenticator: api.authenticator,
@@ -139,9 +142,24 @@ public struct BerthServer: Sendable {
         return router
     }
 
+    private func installMetrics(on router: Router<BerthRequestContext>) {
+        BerthMetrics.install(on: router, path: configuration.metricsPath, jobs: api.jobs,
+                             jobTypes: { [api] in api.jobTypes }, database: database)
+    }
+
     public func application() -> some ApplicationProtocol {
-        makeApplication(services: [UploadExpiryService(expiry: uploadExpiry, logger: logger),
-                               BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler, outbox: outbox)]) { _ in }
+        var services: [any Service] = [UploadExpiryService(expiry: uploadExpiry, logger: logger),
+                                       BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler, outbox: outbox)]
+        if configuration.metricsEnabled, let port = configuration.metricsPort { services.append(metricsApplication(port: port)) }
+        return makeApplication(services: services) { _ in }
+    }
+
+    /// `/metrics` alone, over plain HTTP on its own port (`metrics.port`).
+    private func metricsApplication(port: Int) -> some ApplicationProtocol {
+        let router = Router(context: BerthRequestContext.self)
+        installMetrics(on: router)
+        return Application(router: router, configuration: .init(address: .hostname(configuration.host, port: port), serverName: "Berth"),
+                           logger: logger)
     }
 
     /// The same routes served on a socket, without the background services (workers, upload

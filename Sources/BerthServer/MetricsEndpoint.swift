@@ -5,12 +5,15 @@ import Metadata
 import Metrics
 import NIOConcurrencyHelpers
 import Prometheus
+import Services
 
-/// The process's metrics in Prometheus' text format at `GET /metrics`: requests by route, method
-/// and status with their durations (Hummingbird's `MetricsMiddleware`), job tasks ended by type
-/// and outcome, and, read when scraped, the job queues' depth and wait and the open upload
-/// sessions. One registry per process: swift-metrics is bootstrapped once. Served only with
-/// `metrics.enabled`.
+/// The process's metrics in Prometheus' text format at `GET /metrics` (or `metrics.path`, on
+/// `metrics.port` when set): requests by route, method and status with their durations
+/// (Hummingbird's `MetricsMiddleware`), body bytes in and out (`TransferMetricsMiddleware`), job
+/// tasks ended by type and outcome, the bytes and blobs garbage collection freed, this process's
+/// database operations against its connection limit, and, read when scraped, the job queues' depth
+/// and wait and the open upload sessions. One registry per process: swift-metrics is
+/// bootstrapped once. Served only with `metrics.enabled`.
 enum BerthMetrics {
     static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
@@ -30,15 +33,21 @@ enum BerthMetrics {
         String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" ? $0 : "_" })
     }
 
-    /// Counts a job task that ended, by job type and final status.
-    static func taskEnded(jobType: String, status: TaskStatus) {
+    /// Counts a job task that ended, by job type and final status, and what a garbage collection
+    /// freed (from its report).
+    static func taskEnded(jobType: String, status: TaskStatus, result: String?) {
         Counter(label: "berth_job_tasks_ended", dimensions: [("job_type", jobType), ("status", status.rawValue)]).increment()
+        if jobType == GarbageCollectionJob.jobType, status == .success, let result,
+           let report = try? JSONDecoder().decode(GarbageCollectionJob.Report.self, from: Data(result.utf8)), !report.dry_run {
+            Counter(label: "berth_gc_freed_bytes_total").increment(by: report.freed_bytes)
+            Counter(label: "berth_gc_deleted_blobs_total").increment(by: report.deleted_blobs)
+        }
     }
 
-    static func install(on router: Router<BerthRequestContext>, jobs: JobStore, jobTypes: @escaping @Sendable () -> [String],
-                        database: MetadataDatabase) {
+    static func install(on router: Router<BerthRequestContext>, path: String, jobs: JobStore,
+                        jobTypes: @escaping @Sendable () -> [String], database: MetadataDatabase) {
         let lastRead = NIOLockedValueBox<Int64>(0)
-        router.get("/metrics") { _, _ -> Response in
+        router.get(RouterPath(path)) { _, _ -> Response in
             // Scrape-time values: what the database holds now, on every node alike; read at most
             // every 5 s however often the page is asked for.
             let now = WallClock.nowMillis()
@@ -48,6 +57,9 @@ enum BerthMetrics {
                 return true
             }
             if due { await readDatabaseGauges(jobs: jobs, jobTypes: jobTypes, database: database) }
+            // This process's own use of its connections: read on every scrape, it costs no query.
+            registry.makeGauge(name: "berth_database_operations_active", labels: []).set(Double(database.activeOperations))
+            registry.makeGauge(name: "berth_database_connections_limit", labels: []).set(Double(database.connectionLimit))
             var text: [UInt8] = []
             registry.emit(into: &text)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

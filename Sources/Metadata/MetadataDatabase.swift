@@ -44,11 +44,16 @@ public final class MetadataDatabase: Sendable {
         }
     }
 
+    static let sqliteReaders = 4
+    /// Connections each node may hold on PostgreSQL (its default `max_connections` of 100 leaves
+    /// room for several nodes).
+    static let postgresConnections = 16
+
     public static func open(_ location: Location, logger: Logger) async throws -> MetadataDatabase {
         let database: MetadataDatabase
         switch location {
         case .sqlite(let path):
-            let connections = try await SQLiteConnections.open(path: path, readers: 4, logger: logger)
+            let connections = try await SQLiteConnections.open(path: path, readers: sqliteReaders, logger: logger)
             database = MetadataDatabase(kind: .sqlite, backend: .sqlite(connections), logger: logger)
         case .postgres(let url):
             let configuration = try Self.postgresConfiguration(url)
@@ -74,6 +79,18 @@ public final class MetadataDatabase: Sendable {
     }
 
     private func leave() { operations.withLockedValue { $0.active -= 1 } }
+
+    /// Reads and transactions running now, waiting for a connection or holding one (`/metrics`).
+    public var activeOperations: Int { operations.withLockedValue { $0.active } }
+
+    /// How many connections this process may hold: SQLite's writer and readers, or the
+    /// PostgreSQL pool's limit. More `activeOperations` than this means requests queue.
+    public var connectionLimit: Int {
+        switch backend {
+        case .sqlite: 1 + Self.sqliteReaders
+        case .postgres: Self.postgresConnections
+        }
+    }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try enter()
@@ -160,7 +177,7 @@ public final class MetadataDatabase: Sendable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: core.username, password: core.password,
             database: core.database, tls: .disable)
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = postgresConnections
         return configuration
     }
 }

@@ -112,6 +112,38 @@ import Testing
         }
     }
 
+    /// The registry is process-wide, and other tests may count at the same time: each check is a
+    /// lower bound on the growth this test caused.
+    @Test func bodyBytesGarbageCollectionAndTheDatabaseAreCounted() async throws {
+        try await Harness.run(configure: { $0.metricsEnabled = true }) { h in
+            let metrics: @Sendable () async throws -> String = { try await h.request(.get, "/metrics", headers: [:]).text }
+            let before = try await metrics()
+            let received = Self.value(before, "berth_http_request_body_bytes_total") ?? 0
+            let sent = Self.value(before, "berth_http_response_body_bytes_total") ?? 0
+            let freed = Self.value(before, "berth_gc_freed_bytes_total") ?? 0
+
+            let layer = [UInt8](repeating: 7, count: 300_000)
+            let digest = try await h.pushBlob(layer, to: "library/bytes")
+            #expect(try await h.request(.get, "/v2/library/bytes/blobs/\(digest)").bytes.count == layer.count)
+            let afterTransfer = try await metrics()
+            #expect((Self.value(afterTransfer, "berth_http_request_body_bytes_total") ?? 0) >= received + 300_000)
+            #expect((Self.value(afterTransfer, "berth_http_response_body_bytes_total") ?? 0) >= sent + 300_000)
+            #expect(Self.value(afterTransfer, "berth_database_connections_limit") == 5, "SQLite: one writer and four readers")
+            #expect(Self.value(afterTransfer, "berth_database_operations_active") != nil)
+
+            // An image whose only tag goes: garbage collection frees its layer.
+            _ = try await h.pushImage("library/doomed", tag: "v1", layer: String(repeating: "doomed layer ", count: 10_000))
+            #expect(try await h.api(.delete, "/projects/library/repositories/doomed/artifacts/v1/tags/v1").status == .ok)
+            let started = try await h.api(.post, "/system/gc/schedule", json: #"{"schedule":{"type":"Manual"},"parameters":{"delete_untagged":true}}"#)
+            #expect(started.status == .created, "\(started.text)")
+            let id = try #require(started.header("Location")?.split(separator: "/").last.map(String.init))
+            try await eventually("the GC to finish") { try await h.api(.get, "/system/gc/\(id)").object()["job_status"] as? String == "Success" }
+            try await eventually("the freed bytes to be counted") {
+                (Self.value(try await metrics(), "berth_gc_freed_bytes_total") ?? 0) >= freed + 130_000
+            }
+        }
+    }
+
     @Test func metricsAreOffUnlessConfigured() async throws {
         try await Harness.run { h in
             let response = try await h.request(.get, "/metrics", headers: [:])
