@@ -3,6 +3,7 @@ project steps done through the pages as a Harbor user would, checked through the
 skopeo. The administration steps (registries, replication, GC) are in test_portal_admin.py, the
 other project tabs in test_portal_project.py. Screenshots land in test-artifacts/portal/.
 """
+import json
 import os
 import subprocess
 
@@ -184,6 +185,38 @@ def test_a_user_changes_their_password_on_their_profile(berth):
         # The browser that made the change stays logged in.
         portal.go("/projects")
         portal.wait_text("erin", css="#user-menu")
+        portal.assert_clean()
+    finally:
+        portal.close()
+
+
+def test_the_banner_is_on_every_page_as_text_until_closed(berth):
+    def set_banner(**banner):
+        response = requests.put(f"{berth.url}{API}/configurations", auth=berth.auth, json={"banner_message": json.dumps(banner)})
+        assert response.status_code == 200, response.text
+    def banner_shown():
+        return portal.driver.find_element(By.ID, "banner").is_displayed()
+    message = "Maintenance at 18:00 <b>not bold</b>"
+    set_banner(closable=True, message=message, type="danger", fromDate="2000-01-01T00:00:00Z")
+    portal = Portal(berth.url)
+    try:
+        portal.open("/#/login")
+        assert portal.find("#banner .banner-text").text == message, "the markup is shown as typed"
+        assert not portal.all("#banner b") and "danger" in portal.find("#banner").get_attribute("class")
+        portal.screenshot("banner-login")
+        portal.log_in("admin", ADMIN_PASSWORD)
+        portal.open("/#/projects")
+        portal.wait_text("admin", css="#user-menu")
+        assert portal.find("#banner .banner-text").text == message
+        # Closed, it stays closed for this browser session.
+        portal.click("Close the announcement")
+        wait_for(lambda: not banner_shown(), 5, "the banner to close")
+        portal.open("/#/projects")
+        assert not banner_shown()
+        # Past its toDate, a banner is not shown.
+        set_banner(closable=False, message="Old news", type="info", toDate="2000-01-02T00:00:00Z")
+        portal.open("/#/projects")
+        assert not banner_shown()
         portal.assert_clean()
     finally:
         portal.close()

@@ -3,6 +3,7 @@
 
 import { api, request, whenSessionEnds } from "./api.js";
 import { h, clear, alertBox } from "./dom.js";
+import { showBanner } from "./banner.js";
 import * as login from "./pages/login.js";
 import * as projects from "./pages/projects.js";
 import * as project from "./pages/project.js";
@@ -163,7 +164,10 @@ whenSessionEnds(() => {
 });
 
 async function start() {
-  await refreshSession();
+  // The banner needs only what /systeminfo tells anyone, so it is asked for beside the session
+  // rather than after it; the first view waits for both, so it is not pushed down once drawn.
+  const banner = api.get("/systeminfo").then(({ data }) => showBanner(data)).catch(() => { /* no banner */ });
+  await Promise.all([refreshSession(), banner]);
   document.querySelector(".menu-toggle").addEventListener("click", (event) => {
     const nav = document.getElementById("sidenav");
     const open = nav.classList.toggle("open");
