@@ -45,6 +45,8 @@ public struct BerthConfiguration: Sendable, Equatable {
     public var metricsPath = "/metrics"
     /// HTTPS (`tls: auto`, or `tls.certificate` and `tls.key`); off by default.
     public var tls: TLSMode = .off
+    /// Seconds between reads of the certificate while serving (`tls.reload_seconds`).
+    public var tlsReloadSeconds = 60
     /// Seconds between SIGTERM and closing the listener, while health answers 503
     /// (`shutdown.drain_seconds`): time for a load balancer or Kubernetes to stop sending requests.
     public var shutdownDrainSeconds = 5
@@ -56,7 +58,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key", "tls.reload_seconds",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -173,6 +175,11 @@ public struct BerthConfiguration: Sendable, Equatable {
                 secretKey = value
             case "tls", "tls.certificate", "tls.key":
                 break  // read together by resolveTLS
+            case "tls.reload_seconds":
+                guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                    throw ConfigurationError(key: key, message: "must be 1 to 86400 seconds (got '\(value)')")
+                }
+                tlsReloadSeconds = seconds
             case "shutdown.drain_seconds":
                 guard let seconds = Int(value), (0...300).contains(seconds) else {
                     throw ConfigurationError(key: key, message: "must be 0 to 300 seconds (got '\(value)')")

@@ -151,6 +151,7 @@ public struct BerthServer: Sendable {
         var services: [any Service] = [UploadExpiryService(expiry: uploadExpiry, logger: logger),
                                        BackgroundJobsService(pools: [jobs, webhookJobs], scheduler: scheduler, outbox: outbox)]
         if configuration.metricsEnabled, let port = configuration.metricsPort { services.append(metricsApplication(port: port)) }
+        if let tls { services.append(TLSReloadService(configuration: configuration, served: tls.served, logger: logger)) }
         return makeApplication(services: services) { _ in }
     }
 
