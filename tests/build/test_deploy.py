@@ -78,6 +78,15 @@ def validate_all(documents):
             pytest.fail(f"{name}: {error.message}")
 
 
+SERVICE_MONITOR_API = "monitoring.coreos.com/v1"
+
+
+def builtin_kinds(documents):
+    """The objects of Kubernetes' own APIs: kubernetes-validate has no schema for the Prometheus
+    operator's ServiceMonitor (a CRD), whose fields the tests check one by one instead."""
+    return [d for d in documents if d.get("apiVersion") != SERVICE_MONITOR_API]
+
+
 def one(documents, kind, name=None):
     found = [d for d in documents if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {[d['metadata']['name'] for d in found]}"
@@ -451,6 +460,119 @@ def test_chart_embedded_database_single_replica():
     assert "one replica" in rendered.notes
 
 
+def test_chart_metrics_off_by_default():
+    """Harbor's metrics.enabled is false: no metrics port anywhere and no ServiceMonitor, even when
+    serviceMonitor.enabled is set (Harbor makes it only with metrics.enabled too)."""
+    for sets in ([], ["metrics.serviceMonitor.enabled=true"], ["expose.type=nodePort"]):
+        documents = render(sets).manifests()
+        validate_all(documents)
+        assert not [d for d in documents if d["kind"] == "ServiceMonitor" or d["apiVersion"] == SERVICE_MONITOR_API]
+        deployment = one(documents, "Deployment", "harbor-berth")
+        container = berth_container(deployment)
+        assert [p["name"] for p in container["ports"]] == ["http"]
+        env = env_of(container)
+        assert env["BERTH_METRICS_ENABLED"]["value"] == "false"
+        assert "BERTH_METRICS_PORT" not in env and "BERTH_METRICS_PATH" not in env
+        services = [d for d in documents if d["kind"] == "Service"]
+        assert [s["metadata"]["name"] for s in services] == ["harbor-berth-database", "harbor-berth"]
+        assert [p["name"] for p in one(services, "Service", "harbor-berth")["spec"]["ports"]] == ["http"]
+        assert "http-metrics" not in yaml.safe_dump(documents)
+
+
+METRICS_VALUES = {"metrics": {
+    "enabled": True,
+    "core": {"port": 9464, "path": "/prometheus"},
+    "serviceMonitor": {
+        "enabled": True,
+        "additionalLabels": {"release": "kube-prometheus-stack"},
+        "interval": "30s",
+        "metricRelabelings": [{"action": "keep", "regex": "berth_.+", "sourceLabels": ["__name__"]}],
+        "relabelings": [{"sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "nodename",
+                         "action": "replace"}],
+    },
+}}
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@pytest.mark.parametrize("expose, metrics_service", [
+    ("ingress", "harbor-berth"), ("clusterIP", "harbor-berth"),
+    ("nodePort", "harbor-berth-metrics"), ("loadBalancer", "harbor-berth-metrics")])
+def test_chart_metrics_on_their_own_port_with_a_service_monitor(expose, metrics_service):
+    """metrics.enabled: BERTH_METRICS_PORT and _PATH, a container port http-metrics, a ClusterIP
+    Service port for it (the release's Service when it is ClusterIP; a Service of its own when the
+    release's faces outside as NodePort or LoadBalancer), and the ServiceMonitor scraping it."""
+    documents = render([f"expose.type={expose}"], values=METRICS_VALUES).manifests()
+    validate_all(builtin_kinds(documents))
+    deployment = one(documents, "Deployment", "harbor-berth")
+    container = berth_container(deployment)
+    check_probes(container)  # the probes stay on the main port
+    assert {"name": "http-metrics", "containerPort": 9464, "protocol": "TCP"} in container["ports"]
+    env = env_of(container)
+    assert env["BERTH_METRICS_ENABLED"]["value"] == "true"
+    assert env["BERTH_METRICS_PORT"]["value"] == "9464"
+    assert env["BERTH_METRICS_PATH"]["value"] == "/prometheus"
+    assert env["BERTH_LISTEN"]["value"] == "0.0.0.0:5000"
+    # exactly one Service carries the metrics port, and it is a ClusterIP one that reaches the pods
+    services = [d for d in documents if d["kind"] == "Service"]
+    carriers = [s for s in services if any(p["name"] == "http-metrics" for p in s["spec"]["ports"])]
+    assert [s["metadata"]["name"] for s in carriers] == [metrics_service]
+    service = carriers[0]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert {"name": "http-metrics", "port": 9464, "targetPort": "http-metrics", "protocol": "TCP"} in service["spec"]["ports"]
+    assert matches(service["spec"]["selector"], deployment["spec"]["template"]["metadata"]["labels"])
+    main = one(services, "Service", "harbor-berth")
+    if main is not service:
+        assert [p["name"] for p in main["spec"]["ports"]] == ["http"], "no metrics on a NodePort or LoadBalancer"
+    # the ServiceMonitor
+    monitor = one(documents, "ServiceMonitor", "harbor-berth")
+    assert monitor["apiVersion"] == SERVICE_MONITOR_API
+    assert set(monitor) == {"apiVersion", "kind", "metadata", "spec"}
+    labels = monitor["metadata"]["labels"]
+    assert labels["release"] == "kube-prometheus-stack" and labels["app.kubernetes.io/instance"] == "harbor"
+    spec = monitor["spec"]
+    assert set(spec) == {"jobLabel", "selector", "namespaceSelector", "endpoints"}
+    assert spec["namespaceSelector"] == {"matchNames": ["harbor"]}
+    selected = [s for s in services if matches(spec["selector"]["matchLabels"], s["metadata"]["labels"])]
+    assert selected == [service], "the ServiceMonitor selects the Service with the metrics port, and only it"
+    assert spec["jobLabel"] in service["metadata"]["labels"]
+    assert spec["endpoints"] == [{
+        "port": "http-metrics",
+        "path": "/prometheus",
+        "scheme": "http",
+        "honorLabels": True,
+        "interval": "30s",
+        "metricRelabelings": METRICS_VALUES["metrics"]["serviceMonitor"]["metricRelabelings"],
+        "relabelings": METRICS_VALUES["metrics"]["serviceMonitor"]["relabelings"],
+    }]
+    # kubernetes-validate cannot check the CRD: the endpoint keys are the operator's (v1 Endpoint)
+    assert set(spec["endpoints"][0]) <= {"port", "path", "scheme", "interval", "honorLabels", "metricRelabelings",
+                                         "relabelings", "scrapeTimeout", "targetPort", "params"}
+
+
+def test_chart_metrics_defaults_are_harbors():
+    """Harbor's defaults: port 8001, /metrics, the Prometheus interval, no relabelings; and without
+    serviceMonitor.enabled, the port is there and no ServiceMonitor."""
+    documents = render(SEED_SETS + ["metrics.enabled=true"]).manifests()
+    validate_all(documents)
+    assert not [d for d in documents if d["kind"] == "ServiceMonitor"]
+    container = berth_container(one(documents, "Deployment", "harbor-berth"))
+    env = env_of(container)
+    assert env["BERTH_METRICS_PORT"]["value"] == "8001" and env["BERTH_METRICS_PATH"]["value"] == "/metrics"
+    assert {"name": "http-metrics", "containerPort": 8001, "protocol": "TCP"} in container["ports"]
+    ports = one(documents, "Service", "harbor-berth")["spec"]["ports"]
+    assert [(p["name"], p["port"]) for p in ports] == [("http", 80), ("http-metrics", 8001)]
+    # the Ingress still sends everything to the main port only
+    backend = one(documents, "Ingress", "harbor-berth")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend["service"]["port"] == {"name": "http"}
+    documents = render(["metrics.enabled=true", "metrics.serviceMonitor.enabled=true"]).manifests()
+    validate_all(builtin_kinds(documents))
+    endpoint = one(documents, "ServiceMonitor", "harbor-berth")["spec"]["endpoints"][0]
+    assert endpoint == {"port": "http-metrics", "path": "/metrics", "scheme": "http", "honorLabels": True}
+
+
 def test_chart_replica_aliases_and_shared_filesystem():
     """core.replicas is Harbor's key; a top-level replicas wins. Filesystem storage on a
     ReadWriteMany volume may be shared by several replicas."""
@@ -510,6 +632,15 @@ def test_schema_is_draft7_and_accepts_the_defaults_and_the_seed_values():
       "persistence.imageChartStorage.s3.regionendpoint=http://minio:9000/bucket"], "minio:9000/bucket"),
     (["persistence.imageChartStorage.type=s3", "persistence.imageChartStorage.s3.existingSecret=x",
       "persistence.imageChartStorage.s3.bucket=My_Bucket"], "My_Bucket"),
+    (["metrics.enabled=true", "metrics.core.port=0"], "minimum"),
+    (["metrics.enabled=true", "metrics.core.port=70000"], "maximum"),
+    (["metrics.core.port=5000"], "5000"),
+    (["metrics.core.port=metrics"], "not of type 'integer'"),
+    (["metrics.core.path=metrics"], "'metrics' does not match"),
+    (["metrics.core.path=/api/metrics"], "/api/metrics"),
+    (["metrics.core.path=/metrics?x"], "/metrics?x"),
+    (["metrics.serviceMonitor.interval=30 seconds"], "30 seconds"),
+    (["metrics.serviceMonitor.additionalLabels.release=true"], "not of type 'string'"),
 ])
 def test_schema_rejects_malformed_values(sets, complaint):
     errors = list(jsonschema.Draft7Validator(schema()).iter_errors(merged_values(sets)))
@@ -539,6 +670,14 @@ def test_several_replicas_need_shared_storage():
         render(["expose.tls.certSource=secret"], validate_schema=False)
     with pytest.raises(helm_render.FailError, match="needs credentials"):
         render(["persistence.imageChartStorage.type=s3"], validate_schema=False)
+
+
+@pytest.mark.parametrize("port, complaint", [(5000, "must not be 5000"), (0, "1 to 65535"), (65536, "1 to 65535")])
+def test_metrics_port_is_checked_by_the_templates_too(port, complaint):
+    with pytest.raises(helm_render.FailError, match=complaint):
+        render(["metrics.enabled=true", f"metrics.core.port={port}"], validate_schema=False)
+    # metrics off: the port is not used, so the templates let it be
+    render([f"metrics.core.port={port}"], validate_schema=False)
 
 
 # ---------------------------------------------------------------------------------------------

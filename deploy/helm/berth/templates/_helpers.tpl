@@ -82,6 +82,26 @@ with an Ingress, the release's full name.
 {{- end -}}
 
 {{/*
+The Service that carries the metrics port (http-metrics): the release's Service when it stays
+inside the cluster (expose.type ingress or clusterIP, a ClusterIP Service); with nodePort or
+loadBalancer, which face outside, a ClusterIP Service of its own, "<fullname>-metrics", so that
+the unauthenticated metrics never get a node port or a public address.
+*/}}
+{{- define "berth.metricsOnMainService" -}}
+{{- if or (eq .Values.expose.type "ingress") (eq .Values.expose.type "clusterIP") -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{- define "berth.metricsServiceName" -}}
+{{- if include "berth.metricsOnMainService" . -}}
+{{- include "berth.serviceName" . -}}
+{{- else -}}
+{{- printf "%s-metrics" (include "berth.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Refuses values that cannot work, with a message saying what to change. values.schema.json says
 the same where JSON Schema can; these also hold when helm is run with --skip-schema-validation.
 */}}
@@ -115,6 +135,15 @@ the same where JSON Schema can; these also hold when helm is run with --skip-sch
 {{- $s3 := .Values.persistence.imageChartStorage.s3 -}}
 {{- if and (eq $storage "s3") (not $s3.accesskey) (not $s3.existingSecret) -}}
 {{- fail "persistence.imageChartStorage.type=s3 needs credentials: set persistence.imageChartStorage.s3.accesskey and secretkey, or s3.existingSecret (Berth's S3 driver does not use instance roles)" -}}
+{{- end -}}
+{{- if .Values.metrics.enabled -}}
+{{- $metricsPort := int (required "metrics.core.port is required with metrics.enabled" .Values.metrics.core.port) -}}
+{{- if or (gt 1 $metricsPort) (gt $metricsPort 65535) -}}
+{{- fail (printf "metrics.core.port must be a port from 1 to 65535 (got %v)" .Values.metrics.core.port) -}}
+{{- end -}}
+{{- if eq $metricsPort 5000 -}}
+{{- fail "metrics.core.port must not be 5000, Berth's main port: the metrics are served on a port of their own (Harbor's default is 8001)" -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq .Values.expose.type "ingress") .Values.expose.tls.enabled (eq .Values.expose.tls.certSource "secret") -}}
 {{- $_ := required "expose.tls.certSource=secret needs expose.tls.secret.secretName" .Values.expose.tls.secret.secretName -}}
