@@ -25,5 +25,6 @@ public struct APIError: Error, Sendable, Equatable {
     public static func tooManyRequests(_ message: String) -> APIError { .init(.tooManyRequests, code: "TOO_MANY_REQUEST", message) }
     /// Harbor's answer to a change while `read_only` is on.
     public static func readOnly(_ message: String) -> APIError { .init(.forbidden, code: "DENIED", message) }
+    public static func unavailable(_ message: String) -> APIError { .init(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", message) }
     public static func `internal`(_ message: String) -> APIError { .init(.internalServerError, code: "INTERNAL_SERVER_ERROR", message) }
 }

@@ -40,6 +40,7 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .manifestReferenced(let parent): return .referenced(MetadataError.referencedMessage(parent))
             case .tagImmutable(let repository, let tag, let moving):
                 return .precondition(MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
+            case .unavailable(let message): return .unavailable(message)
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
             }
         case let error as ReplicationError:

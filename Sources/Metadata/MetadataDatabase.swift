@@ -99,7 +99,7 @@ public final class MetadataDatabase: Sendable {
         case .sqlite(let connections):
             return try await body(connections.reader())
         case .postgres(let client, _):
-            return try await client.withConnection { connection in
+            return try await Self.withPostgresConnection(client) { connection in
                 try await body(connection.sql(queryLogLevel: nil))
             }
         }
@@ -126,11 +126,61 @@ public final class MetadataDatabase: Sendable {
                 return try await Self.transaction(db, body)
             }
         case .postgres(let client, _):
-            return try await client.withConnection { connection in
+            return try await Self.withPostgresConnection(client) { connection in
                 let db = connection.sql(queryLogLevel: nil)
                 try await db.raw("BEGIN").run()
                 return try await Self.transaction(db, body)
             }
+        }
+    }
+
+    /// How long an operation waits for a PostgreSQL connection before it fails as unavailable: a
+    /// backstop, long enough for a saturated pool on a loaded machine (the test suite's
+    /// concurrent writers waited over 10 s), short enough that no request waits for ever.
+    static let leaseTimeout: Duration = .seconds(60)
+
+    /// `body` on a pooled connection, with guards measured against a PostgreSQL restart under load
+    /// (tests/e2e/test_operations.py), where some requests otherwise waited for ever:
+    /// - the wait for a connection ends after `leaseTimeout` (60 s);
+    /// - an operation whose connection closed under it without an answer is given up a second
+    ///   later (the query was lost with the connection; cancelling did not end it, so this task
+    ///   stops waiting for it rather than waiting on it). An operation on a live connection runs
+    ///   as long as it needs;
+    /// - a connection cut, refused or closed by a server shutting down or starting up becomes
+    ///   `MetadataError.unavailable`, which the handlers answer with 503, not 500.
+    private static func withPostgresConnection<T: Sendable>(
+        _ client: PostgresClient, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let lease = LeaseDeadline<T>()
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    lease.start(continuation, timeout: leaseTimeout) {
+                        try await client.withConnection { connection in
+                            guard lease.markLeased(connection) else { throw CancellationError() }
+                            return try await body(connection)
+                        }
+                    }
+                }
+            } onCancel: {
+                lease.cancel()
+            }
+        } catch let error as PSQLError where isUnavailable(error) {
+            throw MetadataError.unavailable("the database connection failed; try again")
+        }
+    }
+
+    /// Errors of a server that is away, shutting down or starting up rather than of the query.
+    static func isUnavailable(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return true
+        case .server:
+            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("57P") || state.hasPrefix("08")
+        default:
+            return false
         }
     }
 
@@ -185,4 +235,78 @@ public final class MetadataDatabase: Sendable {
 public enum SQLDialectKind: Sendable {
     case sqlite
     case postgres
+}
+
+/// One database operation watched by a timer that wakes once a second while it runs: before it
+/// has a connection, the wait ends after the lease timeout; with one, the operation is given up
+/// when its connection has closed under it and still has not answered a second later (a query
+/// lost with its connection). Whichever ends first answers the caller, once.
+private final class LeaseDeadline<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        /// Set once the operation holds a connection: whether that connection has closed.
+        var connectionClosed: (@Sendable () -> Bool)?
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, timeout: Duration,
+               _ operation: @escaping @Sendable () async throws -> T) {
+        state.withLockedValue { $0.continuation = continuation }
+        let work = Task {
+            do { self.finish(.success(try await operation())) } catch { self.finish(.failure(error)) }
+        }
+        let timer = Task {
+            let started = ContinuousClock.now
+            var closedSeen = false
+            while (try? await Task.sleep(for: .seconds(1))) != nil {
+                let closed = self.state.withLockedValue { $0.connectionClosed }
+                if let closed {
+                    if closedSeen { return self.abandon("the database connection was lost; try again") }
+                    closedSeen = closed()
+                } else if ContinuousClock.now - started >= timeout {
+                    return self.abandon("no database connection within \(timeout); try again")
+                }
+            }
+        }
+        state.withLockedValue {
+            $0.work = work
+            $0.timer = timer
+        }
+    }
+
+    /// Called with the connection in hand: false when the caller was already answered.
+    func markLeased(_ connection: PostgresConnection) -> Bool {
+        state.withLockedValue { state in
+            guard state.continuation != nil else { return false }
+            state.connectionClosed = { connection.isClosed }
+            return true
+        }
+    }
+
+    func cancel() {
+        state.withLockedValue { $0.work }?.cancel()
+    }
+
+    private func abandon(_ reason: String) {
+        let waiting = state.withLockedValue { state -> (CheckedContinuation<T, any Error>, Task<Void, Never>?)? in
+            guard let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.work)
+        }
+        guard let (continuation, work) = waiting else { return }
+        work?.cancel()
+        continuation.resume(throwing: MetadataError.unavailable(reason))
+    }
+
+    private func finish(_ result: Result<T, any Error>) {
+        let waiting = state.withLockedValue { state -> CheckedContinuation<T, any Error>? in
+            defer { state.continuation = nil }
+            state.timer?.cancel()
+            return state.continuation
+        }
+        waiting?.resume(with: result)
+    }
 }

@@ -10,6 +10,9 @@ public enum MetadataError: Error, Equatable, Sendable {
     /// An index still lists this manifest; the index must go first.
     case manifestReferenced(by: Digest)
     case conflict(String)
+    /// The database cannot be reached now (restarting, connections cut, none free in time):
+    /// answered 503 so that clients try again, rather than 500.
+    case unavailable(String)
     /// An immutable tag would be moved by a push (`moving`) or deleted.
     case tagImmutable(repository: String, tag: String, moving: Bool)
 

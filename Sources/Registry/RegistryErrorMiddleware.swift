@@ -87,6 +87,8 @@ enum RegistryErrorRendering {
                 return RegistryError(.precondition, MetadataError.immutableMessage(repository: repository, tag: tag, moving: moving))
             case .invalidConfiguration(let m), .conflict(let m):
                 return RegistryError(.unknown, m)
+            case .unavailable(let message):
+                return RegistryError(.unavailable, message)
             }
         case let error as StorageDriverError:
             switch error {
