@@ -97,6 +97,20 @@ def test_tokens_sessions_and_password_changes_hold_on_both_nodes(cluster):
     assert requests.get(f"{b.url}{API}/users/current", auth=("mover", "Second-Passw0rd")).status_code == 200
 
 
+def test_settings_changed_on_one_node_apply_on_the_other(cluster):
+    a, b = cluster.nodes
+    changed = requests.put(f"{a.url}{API}/configurations", auth=a.auth, json={"read_only": True, "token_expiration": 7})
+    assert changed.status_code == 200, changed.text
+    # B reads the settings at most every 5 s.
+    wait_for(lambda: requests.post(f"{b.url}{API}/projects", auth=b.auth, json={"project_name": "frozen"}).status_code == 403,
+             timeout=10, what="read-only mode on the other node")
+    token = requests.get(f"{b.url}/service/token", auth=b.auth, params={"service": "harbor-registry"}).json()
+    assert token["expires_in"] == 420
+    assert requests.put(f"{b.url}{API}/configurations", auth=b.auth, json={"read_only": False}).status_code == 200
+    wait_for(lambda: requests.post(f"{a.url}{API}/projects", auth=a.auth, json={"project_name": "thawed"}).status_code == 201,
+             timeout=10, what="read-only mode off on the first node")
+
+
 def test_skopeo_and_the_rbac_scenario_through_the_proxy(cluster, tmp_path):
     test_access.test_roles_robot_and_anonymous_with_skopeo(cluster, tmp_path)
     assert all(count > 0 for count in cluster.proxy.counts.values()), cluster.proxy.counts
