@@ -66,8 +66,12 @@ import Testing
 
             // The report log is the SBOM task's.
             let reportID = try #require(overview["report_id"] as? String)
-            let log = try await h.api(.get, "/projects/sboms/repositories/app/artifacts/v1/scan/\(reportID)/log")
-            #expect(log.text.contains("SBOM stored as sboms/app@\(sbomDigest)"), "\(log.text)")
+            // The report's status is written by the job itself; its log's last lines come with the
+            // task's end a moment later.
+            try await eventually("the task's log to end with the stored SBOM") {
+                let log = try await h.api(.get, "/projects/sboms/repositories/app/artifacts/v1/scan/\(reportID)/log")
+                return log.text.contains("SBOM stored as sboms/app@\(sbomDigest)")
+            }
 
             // Generating again replaces the accessory: one SBOM per image.
             #expect(try await h.api(.post, "/projects/sboms/repositories/app/artifacts/v1/scan", json: #"{"scan_type":"sbom"}"#).status == .accepted)
