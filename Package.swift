@@ -95,6 +95,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // An LDAPv3 client over SwiftNIO (BER, RFC 4515 filters, bind, search, StartTLS and
+        // LDAPS): the static release binary in its minimal image has no libldap to load.
+        .target(name: "LDAP", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .target(name: "Services", dependencies: [
             "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -165,6 +173,12 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "LDAPTests", dependencies: [
+            "LDAP",
+            // The client's pipeline is tested on an EmbeddedChannel, with time moved by hand.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),

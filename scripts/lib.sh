@@ -3,7 +3,7 @@
 # Debian packages the tests and benchmarks use: real clients and peers.
 # The build itself needs nothing beyond a fresh machine (tests/build checks it). Scanner tests:
 # rpm, zip, unzip, binutils, zstd. The portal's tests: chromium, chromium-driver (with Selenium).
-BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk rpm zip unzip binutils zstd chromium chromium-driver"
+BERTH_APT_PACKAGES="skopeo podman umoci docker-registry postgresql curl wrk rpm zip unzip binutils zstd chromium chromium-driver slapd ldap-utils"
 
 install_test_dependencies() {
     local missing=()
