@@ -130,7 +130,7 @@ import Testing
 
     /// Junk, and every cut of a valid message, either decodes or throws a BERError: no trap,
     /// no other error.
-    @Test func arbitraryBytesNeverTrap() {
+    @Test func arbitraryBytesNeverTrap() throws {
         var junk = JunkBytes(seed: 4511)
         for length in 0..<2_000 {
             let bytes = junk.next(length % 64)

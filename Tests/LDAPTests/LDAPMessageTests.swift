@@ -116,7 +116,7 @@ import Testing
         #expect(notice.response.finalResult == LDAPResult(resultCode: .unavailable, diagnosticMessage: "bye"))
     }
 
-    @Test func refusesMessagesThatAreNotLDAP() {
+    @Test func refusesMessagesThatAreNotLDAP() throws {
         let notLDAP = [
             "04 00", // not a SEQUENCE
             "30 03 02 01 01", // no protocolOp
