@@ -59,7 +59,8 @@ struct RobotHandlers {
         let robot = try await existing(context, action: .update)
         let body = try await JSONBody.decode(RobotUpdate.self, from: request)
         if let level = body.level, level != robot.level { throw APIError.badRequest("the level of a robot cannot change") }
-        let duration = try Self.validateDuration(body.duration ?? robot.duration)
+        let requested = body.duration ?? robot.duration
+        let duration = try Self.validateDuration(requested == 0 ? await services.systemSettings.current.integer(.robotTokenDuration) : requested)
         var permissionsJSON = robot.permissionsJSON
         if let permissions = body.permissions {
             // A project robot stays in its project: its permissions may change, its namespace not.

@@ -248,6 +248,8 @@ private final class LeaseDeadline<T: Sendable>: Sendable {
         var connectionClosed: (@Sendable () -> Bool)?
         var work: Task<Void, Never>?
         var timer: Task<Void, Never>?
+        /// The caller was cancelled, perhaps before `work` existed to be told.
+        var cancelled = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -264,17 +266,21 @@ private final class LeaseDeadline<T: Sendable>: Sendable {
             while (try? await Task.sleep(for: .seconds(1))) != nil {
                 let closed = self.state.withLockedValue { $0.connectionClosed }
                 if let closed {
-                    if closedSeen { return self.abandon("the database connection was lost; try again") }
+                    if closedSeen { return self.abandon("the database connection was lost; try again", onlyIfUnleased: false) }
                     closedSeen = closed()
                 } else if ContinuousClock.now - started >= timeout {
-                    return self.abandon("no database connection within \(timeout); try again")
+                    return self.abandon("no database connection within \(timeout); try again", onlyIfUnleased: true)
                 }
             }
         }
-        state.withLockedValue {
-            $0.work = work
-            $0.timer = timer
+        // The work may have ended, or the caller been cancelled, before the tasks were stored.
+        let (ended, cancelled) = state.withLockedValue { state in
+            state.work = work
+            state.timer = timer
+            return (state.continuation == nil, state.cancelled)
         }
+        if ended { timer.cancel() }
+        if cancelled { work.cancel() }
     }
 
     /// Called with the connection in hand: false when the caller was already answered.
@@ -287,12 +293,18 @@ private final class LeaseDeadline<T: Sendable>: Sendable {
     }
 
     func cancel() {
-        state.withLockedValue { $0.work }?.cancel()
+        state.withLockedValue { state in
+            state.cancelled = true
+            return state.work
+        }?.cancel()
     }
 
-    private func abandon(_ reason: String) {
+    /// Answers the caller with `reason` and stops the work. `onlyIfUnleased`: the deadline for
+    /// a connection, which must not fire once the operation has one (it may be committing), so
+    /// that is checked under the same lock that takes the continuation.
+    private func abandon(_ reason: String, onlyIfUnleased: Bool) {
         let waiting = state.withLockedValue { state -> (CheckedContinuation<T, any Error>, Task<Void, Never>?)? in
-            guard let continuation = state.continuation else { return nil }
+            guard let continuation = state.continuation, !(onlyIfUnleased && state.connectionClosed != nil) else { return nil }
             state.continuation = nil
             return (continuation, state.work)
         }

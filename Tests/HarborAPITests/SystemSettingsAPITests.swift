@@ -55,6 +55,11 @@ import Testing
                 let id = try #require(created.header("Location")?.split(separator: "/").last.map(String.init))
                 let robot = try await h.api(.get, "/robots/\(id)").object()
                 #expect(robot["duration"] as? Int == (name == "own" ? 2 : 7), "\(name)")
+                if name == "own" {
+                    // An update to 0 also means the default.
+                    #expect(try await h.api(.put, "/robots/\(id)", json: #"{"duration":0}"#).status == .ok)
+                    #expect(try await h.api(.get, "/robots/\(id)").object()["duration"] as? Int == 7)
+                }
             }
         }
     }
