@@ -26,7 +26,7 @@ struct TLSReloadService: Service {
 
     func reload() {
         do {
-            let (loaded, _) = try TLSSetup.read(configuration)
+            guard let (loaded, _) = try TLSSetup.read(configuration, unchangedFrom: served.loaded.pem) else { return }
             if served.replace(with: loaded) {
                 logger.info("serving a new TLS certificate", metadata: ["subject": "\(loaded.chain[0].description)"])
             }

@@ -62,7 +62,7 @@ final class ServedCertificate: Sendable {
 enum TLSSetup {
     static func load(_ configuration: BerthConfiguration) throws -> TLSMaterial? {
         guard configuration.tls != .off else { return nil }
-        let (loaded, authority) = try read(configuration)
+        guard let (loaded, authority) = try read(configuration) else { return nil }
         let served = ServedCertificate(loaded)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: loaded.chain.map { .certificate($0) },
                                                            privateKey: .privateKey(loaded.key))
@@ -72,7 +72,10 @@ enum TLSSetup {
 
     /// The certificate and key as configured now: the files read again, or with `tls: auto` the
     /// server certificate, made anew when it is within 30 days of its end or its names changed.
-    static func read(_ configuration: BerthConfiguration) throws -> (ServedCertificate.Loaded, authority: (pem: String, path: String)?) {
+    /// `unchangedFrom`: the PEM text served now; when the files still hold it, nil is returned
+    /// without parsing them or building a TLS context (the reload's usual case, every minute).
+    static func read(_ configuration: BerthConfiguration, unchangedFrom served: String? = nil)
+        throws -> (ServedCertificate.Loaded, authority: (pem: String, path: String)?)? {
         let certificatePEM: String, keyPEM: String
         var authority: (pem: String, path: String)?
         switch configuration.tls {
@@ -92,6 +95,7 @@ enum TLSSetup {
                 throw ConfigurationError(key: "tls.certificate", message: "and tls.key must be readable PEM files: \(error.localizedDescription)")
             }
         }
+        if certificatePEM + keyPEM == served { return nil }
         do {
             let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8))
             let key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
