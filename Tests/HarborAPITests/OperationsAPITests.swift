@@ -13,7 +13,7 @@ import Testing
 
     @Test func healthListsHarborsComponentsAndSaysWhichFails() async throws {
         try await Harness.run { h in
-            try await eventually(seconds: 20, "a healthy service") {
+            try await eventually("a healthy service") {
                 try await h.api(.get, "/health", headers: [:]).object()["status"] as? String == "healthy"
             }
             let healthy = try await h.api(.get, "/health", headers: [:])
