@@ -103,6 +103,8 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // Sign-in through an LDAP directory: the ldap_* settings, user and group look-ups.
+        .target(name: "Directory", dependencies: ["Access", "LDAP", "Metadata"]),
         .target(name: "Services", dependencies: [
             "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -113,7 +115,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access", "Jobs", "Services", "Selectors", "RemoteRegistry", "Scanner",
+            "OCI", "Metadata", "Access", "Directory", "LDAP", "Jobs", "Services", "Selectors", "RemoteRegistry", "Scanner",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -125,7 +127,7 @@ let package = Package(
         .executableTarget(name: "PortalAssetEmbedder"),
         .plugin(name: "EmbedPortalAssets", capability: .buildTool(), dependencies: ["PortalAssetEmbedder"]),
         .target(name: "BerthServer", dependencies: [
-            "OCI", "BlobStore", "S3Storage", "Metadata", "Access", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
+            "OCI", "BlobStore", "S3Storage", "Metadata", "Access", "Directory", "Jobs", "Services", "Registry", "HarborAPI", "RemoteRegistry", "Portal",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -175,17 +177,20 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "LDAPTests", dependencies: [
-            "LDAP",
+            "LDAP", "BerthTestSupport",
             // The client's pipeline is tested on an EmbeddedChannel, with time moved by hand.
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", "BerthTestSupport"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", "BerthTestSupport"]),
+        .testTarget(name: "AccessTests", dependencies: [
+            "Access", "BerthTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .testTarget(name: "BerthServerTests", dependencies: ["BerthServer", "Portal", .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "HarborAPITests", dependencies: [
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

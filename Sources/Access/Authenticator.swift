@@ -27,12 +27,15 @@ public final class Authenticator: Sendable {
     private let throttle: LoginThrottle
     /// Portal sessions (`sid` cookies); nil where there is no portal.
     public let sessions: PortalSessions?
+    /// Sign-in through LDAP, when configured; consulted only while its directory is active.
+    public let directory: DirectorySignIn?
     private let cacheKey = SymmetricKey(size: .bits256)
     private let verified = NIOLockedValueBox<[Data: String]>([:])
 
     public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle(),
-                sessions: SessionStore? = nil) {
+                sessions: SessionStore? = nil, directory: DirectorySignIn? = nil) {
         self.users = users
+        self.directory = directory
         self.sessions = sessions.map(PortalSessions.init)
         self.robots = robots
         self.signer = signer
@@ -73,13 +76,22 @@ public final class Authenticator: Sendable {
     }
 
     private func user(_ username: String, password: String) async throws -> Result {
-        guard let user = try await users.find(username: username) else {
+        let local = try await users.find(username: username)
+        // With a directory active, everyone but the first administrator signs in through it,
+        // as in Harbor: that account stays usable when the directory is not.
+        if let directory, local?.id != Self.firstAdministratorID, await directory.directory.isActive() {
+            guard !password.isEmpty,
+                  let identity = try await directory.signIn(username: username, password: password, key: credentialKey(username, password))
+            else { return .rejected("invalid username or password") }
+            return .authenticated(identity)
+        }
+        guard let user = local else {
             // Spend the same time as a real check so that timing does not reveal which names exist.
             _ = PasswordHasher.verify(password, against: Self.decoyHash)
             return .rejected("invalid username or password")
         }
         guard check(username, password, against: user.passwordHash) else { return .rejected("invalid username or password") }
-        return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.isAdmin))
+        return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights))
     }
 
     private func robot(_ storedName: String, secret: String) async throws -> Result {
@@ -100,7 +112,7 @@ public final class Authenticator: Sendable {
 
     /// Verifies `secret` against `storedHash`, consulting and filling the cache of recent successes.
     private func check(_ name: String, _ secret: String, against storedHash: String) -> Bool {
-        let key = Data(HMAC<SHA256>.authenticationCode(for: Array("\(name)\u{0}\(secret)".utf8), using: cacheKey))
+        let key = credentialKey(name, secret)
         if let cached = verified.withLockedValue({ $0[key] }),
            ConstantTime.equal(Array(cached.utf8), Array(storedHash.utf8)) {
             return true
@@ -112,6 +124,14 @@ public final class Authenticator: Sendable {
         }
         return true
     }
+
+    /// The cache key of a name and secret: an HMAC under a key of this process only.
+    private func credentialKey(_ name: String, _ secret: String) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Array("\(name)\u{0}\(secret)".utf8), using: cacheKey))
+    }
+
+    /// The administrator Berth creates at first start (Harbor's user 1).
+    public static let firstAdministratorID: Int64 = 1
 
     private static let decoyHash = (try? PasswordHasher.hash(UUID().uuidString)) ?? ""
 }

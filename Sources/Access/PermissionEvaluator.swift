@@ -3,7 +3,9 @@ import OCI
 
 /// Harbor's permission model in one place:
 /// - system administrators may do everything except `scanner-pull`;
-/// - project members get their role's permissions (`ProjectRole`);
+/// - project members get their role's permissions (`ProjectRole`), and members of a user group
+///   that is a project member get the group's: a user's permissions are the union of them all,
+///   so the highest role counts;
 /// - robots get the project-scope permissions listed for the project or `*`, push implying pull;
 /// - bearer tokens carry their repository actions;
 /// - everyone, anonymous included, gets the public-project set in public projects.
@@ -21,8 +23,8 @@ public struct PermissionEvaluator: AccessPolicy {
             break
         case .user(let id, _, let isAdmin):
             if isAdmin { return Self.everything }
-            if let roleID = try await members.role(userID: id, projectID: project.id), let role = ProjectRole(rawValue: roleID) {
-                granted.formUnion(role.permissions)
+            for roleID in try await members.roles(userID: id, projectID: project.id) {
+                if let role = ProjectRole(rawValue: roleID) { granted.formUnion(role.permissions) }
             }
         case .robot(let robot):
             granted.formUnion(Self.robotPermissions(robot, projectName: project.name))

@@ -20,7 +20,7 @@ public struct PortalSessions: Sendable {
     /// The identity of a live session, else nil (unknown, ended, or malformed cookie).
     public func identity(cookie: String) async throws -> Identity? {
         guard Self.isWellFormed(cookie), let user = try await store.user(tokenHash: Self.hash(cookie)) else { return nil }
-        return .user(id: user.id, name: user.username, isAdmin: user.isAdmin)
+        return .user(id: user.id, name: user.username, isAdmin: user.hasAdminRights)
     }
 
     /// Removes sessions that have ended (each login tidies up after the others).

@@ -50,6 +50,10 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// Seconds between SIGTERM and closing the listener, while health answers 503
     /// (`shutdown.drain_seconds`): time for a load balancer or Kubernetes to stop sending requests.
     public var shutdownDrainSeconds = 5
+    /// Seconds a directory (LDAP) sign-in is remembered (`auth.directory_cache_seconds`): the
+    /// longest a user removed from the directory keeps access. It is checked again in the
+    /// background after a tenth of that.
+    public var directoryCacheSeconds = 300
 
     /// The keys a configuration file may use.
     public static let keys = [
@@ -59,6 +63,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
         "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key", "tls.reload_seconds",
+        "auth.directory_cache_seconds",
     ]
 
     public static func environmentVariable(for key: String) -> String {
@@ -180,6 +185,11 @@ public struct BerthConfiguration: Sendable, Equatable {
                     throw ConfigurationError(key: key, message: "must be 1 to 86400 seconds (got '\(value)')")
                 }
                 tlsReloadSeconds = seconds
+            case "auth.directory_cache_seconds":
+                guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                    throw ConfigurationError(key: key, message: "must be 1 to 86400 seconds (got '\(value)')")
+                }
+                directoryCacheSeconds = seconds
             case "shutdown.drain_seconds":
                 guard let seconds = Int(value), (0...300).contains(seconds) else {
                     throw ConfigurationError(key: key, message: "must be 0 to 300 seconds (got '\(value)')")

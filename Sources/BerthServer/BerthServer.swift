@@ -1,5 +1,6 @@
 import Access
 import BlobStore
+import Directory
 import Foundation
 import HarborAPI
 import Hummingbird
@@ -48,8 +49,13 @@ public struct BerthServer: Sendable {
             let signer = try await TokenSigningKey.load(dataDirectory: configuration.dataDirectory,
                                                         keys: InstanceKeyStore(database: database), sealer: sealer)
             let systemSettings = SystemSettingsCache(store: SystemSettingsStore(database: database))
+            let directory = DirectorySignIn(directory: LDAPDirectory.configured(by: systemSettings, sealer: sealer),
+                                            users: UserStore(database: database), groups: UserGroupStore(database: database),
+                                            lifetime: .seconds(configuration.directoryCacheSeconds),
+                                            refreshAfter: .seconds(max(1, configuration.directoryCacheSeconds / 10)))
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
-                                              sessions: SessionStore(database: database, idleTimeout: { await systemSettings.current.sessionIdleMillis }))
+                                              sessions: SessionStore(database: database, idleTimeout: { await systemSettings.current.sessionIdleMillis }),
+                                              directory: directory)
             let blobs = try await StorageSetup.open(configuration)
             let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
             let audit = AuditRecorder(database: database, policy: auditSettings)

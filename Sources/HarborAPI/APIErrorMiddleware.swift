@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -43,6 +44,8 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .unavailable(let message): return .unavailable(message)
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
             }
+        case let error as DirectoryUnavailable:
+            return .unavailable("sign-in could not be checked with the directory: \(error.message)")
         case let error as ReplicationError:
             switch error {
             case .badRequest(let message): return .badRequest(message)

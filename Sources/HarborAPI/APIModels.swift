@@ -21,7 +21,7 @@ struct UserResp: Encodable {
         realname = user.realname
         comment = user.comment
         sysadmin_flag = user.isAdmin
-        admin_role_in_auth = false
+        admin_role_in_auth = user.isGroupAdmin
         creation_time = Timestamp.rfc3339(millis: user.createdAt)
         update_time = Timestamp.rfc3339(millis: user.updatedAt)
     }
@@ -109,11 +109,13 @@ struct ProjectMemberEntity: Encodable {
     init(_ member: Member) {
         id = member.id
         project_id = member.projectID
-        entity_name = member.username
+        entity_name = member.entityName
         role_id = member.role
         role_name = ProjectRole(rawValue: member.role)?.name ?? "unknown"
-        entity_id = member.userID
-        entity_type = "u"
+        switch member.entity {
+        case .user(let id): (entity_id, entity_type) = (id, "u")
+        case .group(let id): (entity_id, entity_type) = (id, "g")
+        }
     }
 }
 
@@ -124,7 +126,27 @@ struct ProjectMemberReq: Decodable {
     }
     let role_id: Int
     let member_user: UserEntity?
-    let member_group: [String: String]?
+    let member_group: UserGroupBody?
+}
+
+/// Harbor's `UserGroup`: in requests every field is optional.
+struct UserGroupBody: Codable {
+    var id: Int64?
+    var group_name: String?
+    var group_type: Int?
+    var ldap_group_dn: String?
+
+    init(id: Int64? = nil, group_name: String? = nil, group_type: Int? = nil, ldap_group_dn: String? = nil) {
+        self.id = id
+        self.group_name = group_name
+        self.group_type = group_type
+        self.ldap_group_dn = ldap_group_dn
+    }
+
+    init(_ group: UserGroup) {
+        self.init(id: group.id, group_name: group.name, group_type: group.type.rawValue,
+                  ldap_group_dn: group.type == .ldap ? group.ldapDN : nil)
+    }
 }
 
 struct RoleRequest: Decodable {

@@ -1,4 +1,5 @@
 import Access
+import Directory
 import Jobs
 import Metadata
 import OCI
@@ -10,6 +11,7 @@ public struct APIServices: Sendable {
     public let users: UserStore
     public let projects: ProjectStore
     public let members: MemberStore
+    public let userGroups: UserGroupStore
     public let robots: RobotStore
     public let repositories: RepositoryStore
     public let artifacts: ArtifactStore
@@ -73,6 +75,7 @@ public struct APIServices: Sendable {
         self.users = UserStore(database: database)
         self.projects = ProjectStore(database: database)
         self.members = MemberStore(database: database)
+        self.userGroups = UserGroupStore(database: database)
         self.robots = RobotStore(database: database)
         self.repositories = RepositoryStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -105,6 +108,9 @@ public struct APIServices: Sendable {
         self.settings = SystemSettingsStore(database: database)
         self.systemSettings = systemSettings ?? SystemSettingsCache(store: SystemSettingsStore(database: database))
     }
+
+    /// The LDAP directory of the stored settings (whether or not `auth_mode` uses it).
+    var ldap: LDAPDirectory { LDAPDirectory.configured(by: systemSettings, sealer: sealer) }
 
     /// The storage the API reads blobs from; a server always has one, a bare API in a tool may not.
     func requiredStorage() throws -> any APIStorage {

@@ -1,6 +1,8 @@
 import Access
+import Directory
 import Foundation
 import Hummingbird
+import LDAP
 import Metadata
 
 /// `GET` and `PUT /api/v2.0/configurations`, system administrators only: the settings of
@@ -34,7 +36,7 @@ struct ConfigurationHandlers {
             switch setting.kind {
             case .boolean: value = .boolean(settings.isOn(setting))
             case .integer: value = .integer(settings.integer(setting))
-            case .choice, .text: value = .text(settings.text(setting))
+            case .choice, .text, .secret: value = .text(settings.text(setting))
             }
         }
     }
@@ -43,7 +45,9 @@ struct ConfigurationHandlers {
         try services.require(context.identity, system: Permission(.configuration, .read))
         let stored = try await services.settings.all()
         let settings = SystemSettings(stored: stored)
-        var items: [String: Item] = Dictionary(uniqueKeysWithValues: SystemSetting.all.map { ($0.name, Item($0, in: settings)) })
+        // Passwords are never listed back, as in Harbor.
+        let listed = SystemSetting.all.filter { !$0.isSecret }
+        var items: [String: Item] = Dictionary(uniqueKeysWithValues: listed.map { ($0.name, Item($0, in: settings)) })
         items[AuditSettingKey.forwardEndpoint.rawValue] = Item(.text(stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""))
         items[AuditSettingKey.skipDatabase.rawValue] = Item(.boolean(stored[AuditSettingKey.skipDatabase.rawValue] == "true"))
         items[AuditSettingKey.disabledEventTypes.rawValue] = Item(.text(stored[AuditSettingKey.disabledEventTypes.rawValue] ?? ""))
@@ -61,10 +65,16 @@ struct ConfigurationHandlers {
         case .null, .array, .object: input = .other
         }
         switch setting.stored(from: input) {
-        case .success(let text): return text
+        case .success(let text):
+            for filter in [SystemSetting.ldapFilter, .ldapGroupSearchFilter] where filter.name == key && !text.isEmpty {
+                do { _ = try LDAPFilter(parsing: LDAPSettings.normalized(filter: text)) } catch {
+                    throw APIError.badRequest("\(key) is not an LDAP search filter: \(error)")
+                }
+            }
+            return text
         case .failure(let refusal):
             if setting.name == SystemSetting.authMode.name {
-                throw APIError.badRequest(refusal.message + ": LDAP and OIDC sign-in are not in Berth yet")
+                throw APIError.badRequest(refusal.message + ": OIDC sign-in is not in Berth yet")
             }
             throw APIError.badRequest(refusal.message)
         }
@@ -107,6 +117,14 @@ struct ConfigurationHandlers {
             }
         }
         let stored = try await services.settings.all()
+        if let mode = changes[SystemSetting.authMode.name], mode != SystemSettings(stored: stored).authMode.rawValue,
+           try await services.users.count() > 1 {
+            // Harbor's rule: accounts made one way would not sign in the other.
+            throw APIError.badRequest("the auth mode cannot be changed once users other than the first administrator exist")
+        }
+        for setting in SystemSetting.all where setting.isSecret {
+            if let plain = changes[setting.name], !plain.isEmpty { changes[setting.name] = try services.sealer.seal(plain) }
+        }
         let endpoint = changes[AuditSettingKey.forwardEndpoint.rawValue] ?? stored[AuditSettingKey.forwardEndpoint.rawValue] ?? ""
         let skip = (changes[AuditSettingKey.skipDatabase.rawValue] ?? stored[AuditSettingKey.skipDatabase.rawValue]) == "true"
         guard !skip || !endpoint.isEmpty else {
@@ -115,10 +133,15 @@ struct ConfigurationHandlers {
         try await services.settings.set(changes)
         services.auditSettings?.reload()
         services.systemSettings.reload()
+        if changes.keys.contains(where: { $0 == SystemSetting.authMode.name || $0.hasPrefix("ldap_") }) {
+            services.authenticator.directory?.forgetAll()
+        }
         await services.audit.record(AuditEvent(
             projectID: nil, operation: "update", resourceType: "configuration", resource: "configuration",
             username: context.identity.name ?? "anonymous",
-            description: "update configuration: " + changes.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
+            description: "update configuration: " + changes.sorted(by: { $0.key < $1.key }).map { key, value in
+                SystemSetting.named(key)?.isSecret == true ? "\(key)=***" : "\(key)=\(value)"
+            }.joined(separator: ", ")))
         return JSONResponse.empty(.ok)
     }
 }

@@ -59,6 +59,12 @@ enum JSONBody {
         try JSONDecoder().decode(T.self, from: try await bytes(from: request))
     }
 
+    /// The decoded body, or nil when the request has none.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let bytes = try await optionalBytes(from: request)
+        return bytes.isEmpty ? nil : try JSONDecoder().decode(T.self, from: bytes)
+    }
+
     /// The body, for requests whose parts are decoded by different owners.
     static func bytes(from request: Request) async throws -> Data {
         let bytes = try await optionalBytes(from: request)

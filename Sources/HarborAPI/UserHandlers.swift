@@ -15,6 +15,7 @@ struct UserHandlers {
         case .robot, .token: mayRegister = false
         }
         if !mayRegister { try services.require(context.identity, system: Permission(.user, .create)) }
+        try await requireLocalAccounts()
         let body = try await JSONBody.decode(UserCreationReq.self, from: request)
         try Self.validateUsername(body.username)
         if let violation = PasswordPolicy.violation(body.password) { throw APIError.badRequest(violation) }
@@ -66,8 +67,18 @@ struct UserHandlers {
         return JSONResponse.empty(.ok)
     }
 
+    /// Accounts and passwords are the directory's while it signs users in; only the first
+    /// administrator keeps a local password (Harbor answers the same).
+    private func requireLocalAccounts() async throws {
+        let mode = await services.systemSettings.current.authMode
+        guard mode == .database else {
+            throw APIError.forbidden("local users and passwords are not used when auth_mode is \(mode.rawValue); manage them in the directory")
+        }
+    }
+
     func changePassword(_ request: Request, context: some APIContext) async throws -> Response {
         let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
+        if user.id != Authenticator.firstAdministratorID { try await requireLocalAccounts() }
         let body = try await JSONBody.decode(PasswordReq.self, from: request)
         let isSelf = Self.userID(context.identity) == user.id
         if isSelf || !context.identity.isAdmin {

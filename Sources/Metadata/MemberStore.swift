@@ -1,43 +1,48 @@
 import SQLKit
 
-/// Project members: which user holds which role (Harbor role ids) in which project.
+/// Project members: which user or user group holds which role (Harbor role ids) in which project.
 public struct MemberStore: Sendable {
     let database: MetadataDatabase
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    /// The user's role id in the project, or nil when the user is not a member.
-    public func role(userID: Int64, projectID: Int64) async throws -> Int? {
+    /// The role ids the user holds in the project: their own, and their groups'. Empty when
+    /// they are no member by either route.
+    public func roles(userID: Int64, projectID: Int64) async throws -> [Int] {
         try await database.read { db in
-            try await db.raw("SELECT role FROM project_members WHERE project_id = \(bind: projectID) AND user_id = \(bind: userID)")
-                .first()?.decode(column: "role", as: Int.self)
-        }
-    }
-
-    /// Adds the member; returns nil when the user already is one.
-    public func add(userID: Int64, projectID: Int64, role: Int) async throws -> Member? {
-        let now = WallClock.nowMillis()
-        return try await database.write { db in
             try await db.raw("""
-                INSERT INTO project_members (project_id, user_id, role, created_at, updated_at)
-                VALUES (\(bind: projectID), \(bind: userID), \(bind: role), \(bind: now), \(bind: now))
-                ON CONFLICT (project_id, user_id) DO NOTHING
-                RETURNING id
-                """).first().map { row in
-                Member(id: try row.decode(column: "id", as: Int64.self), projectID: projectID, userID: userID,
-                       username: "", role: role)
-            }
+                SELECT role FROM project_members WHERE project_id = \(bind: projectID)
+                AND (user_id = \(bind: userID)
+                     OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = \(bind: userID)))
+                """).all().map { try $0.decode(column: "role", as: Int.self) }
         }
     }
 
-    public func list(projectID: Int64, usernameContains: String? = nil) async throws -> [Member] {
+    /// Adds the user or group; returns nil when it already is a member.
+    public func add(_ entity: MemberEntity, projectID: Int64, role: Int) async throws -> Member? {
+        let now = WallClock.nowMillis()
+        let (userID, groupID): (Int64?, Int64?) = switch entity {
+        case .user(let id): (id, nil)
+        case .group(let id): (nil, id)
+        }
+        return try await database.write { db in
+            guard let row = try await db.raw("""
+                INSERT INTO project_members (project_id, user_id, group_id, role, created_at, updated_at)
+                VALUES (\(bind: projectID), \(bind: userID), \(bind: groupID), \(bind: role), \(bind: now), \(bind: now))
+                ON CONFLICT DO NOTHING
+                RETURNING id
+                """).first() else { return nil }
+            let id = try row.decode(column: "id", as: Int64.self)
+            return try await db.raw("\(Self.select) WHERE m.id = \(bind: id)").first().map(Self.member)
+        }
+    }
+
+    /// The members, users and groups, by id; `nameContains` filters on the user or group name.
+    public func list(projectID: Int64, nameContains: String? = nil) async throws -> [Member] {
         try await database.read { db in
-            var query = SQLQueryString("""
-                SELECT m.id, m.project_id, m.user_id, u.username, m.role FROM project_members m
-                JOIN users u ON u.id = m.user_id WHERE m.project_id = \(bind: projectID)
-                """)
-            if let usernameContains, !usernameContains.isEmpty {
-                query.appendContains("u.username", usernameContains)
+            var query = SQLQueryString("\(Self.select) WHERE m.project_id = \(bind: projectID)")
+            if let nameContains, !nameContains.isEmpty {
+                query.appendContains("COALESCE(u.username, g.group_name)", nameContains)
             }
             query.appendInterpolation(unsafeRaw: " ORDER BY m.id")
             return try await db.raw(query).all().map(Self.member)
@@ -46,10 +51,7 @@ public struct MemberStore: Sendable {
 
     public func find(id: Int64, projectID: Int64) async throws -> Member? {
         try await database.read { db in
-            try await db.raw("""
-                SELECT m.id, m.project_id, m.user_id, u.username, m.role FROM project_members m
-                JOIN users u ON u.id = m.user_id WHERE m.project_id = \(bind: projectID) AND m.id = \(bind: id)
-                """).first().map(Self.member)
+            try await db.raw("\(Self.select) WHERE m.project_id = \(bind: projectID) AND m.id = \(bind: id)").first().map(Self.member)
         }
     }
 
@@ -68,28 +70,46 @@ public struct MemberStore: Sendable {
         }
     }
 
-    /// Project ids where the user is a member (for listings a non-admin may see).
+    /// Project ids where the user is a member, themselves or through a group (for listings a
+    /// non-admin may see).
     public func projectIDs(userID: Int64) async throws -> [Int64] {
         try await database.read { db in
-            try await db.raw("SELECT project_id FROM project_members WHERE user_id = \(bind: userID)").all()
+            try await db.raw("""
+                SELECT DISTINCT project_id FROM project_members WHERE user_id = \(bind: userID)
+                OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = \(bind: userID))
+                """).all()
                 .map { try $0.decode(column: "project_id", as: Int64.self) }
         }
     }
 
+    static let select: SQLQueryString = """
+        SELECT m.id, m.project_id, m.user_id, m.group_id, m.role, COALESCE(u.username, g.group_name) AS entity_name
+        FROM project_members m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN user_groups g ON g.id = m.group_id
+        """
+
     static func member(_ row: any SQLRow) throws -> Member {
-        Member(id: try row.decode(column: "id", as: Int64.self),
-               projectID: try row.decode(column: "project_id", as: Int64.self),
-               userID: try row.decode(column: "user_id", as: Int64.self),
-               username: try row.decode(column: "username", as: String.self),
-               role: try row.decode(column: "role", as: Int.self))
+        let userID = try row.decode(column: "user_id", as: Int64?.self)
+        let groupID = try row.decode(column: "group_id", as: Int64?.self)
+        return Member(id: try row.decode(column: "id", as: Int64.self),
+                      projectID: try row.decode(column: "project_id", as: Int64.self),
+                      entity: userID.map(MemberEntity.user) ?? .group(groupID ?? 0),
+                      entityName: try row.decode(column: "entity_name", as: String?.self) ?? "",
+                      role: try row.decode(column: "role", as: Int.self))
     }
+}
+
+/// Who a project membership is for.
+public enum MemberEntity: Sendable, Equatable {
+    case user(Int64)
+    case group(Int64)
 }
 
 public struct Member: Sendable, Equatable {
     public let id: Int64
     public let projectID: Int64
-    public let userID: Int64
-    public let username: String
+    public let entity: MemberEntity
+    /// The user's or the group's name.
+    public let entityName: String
     public let role: Int
 }
 

@@ -378,6 +378,51 @@ enum Migrations {
         (20, [
             "CREATE TABLE instance_keys (name {name} PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL)",
         ]),
+        // User groups (LDAP, HTTP, OIDC: Harbor's group types 1, 2, 3), which users are in them as
+        // the directory said at their last sign-in, and groups as project members. The members
+        // table is rebuilt: SQLite cannot make user_id nullable in place.
+        (21, [
+            """
+            CREATE TABLE user_groups (
+                id {id}, group_name TEXT NOT NULL, group_type INTEGER NOT NULL, ldap_group_dn {name} NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL)
+            """,
+            // An LDAP group is its DN (kept lower-cased: DNs compare without case); other groups are
+            // their name within their type.
+            "CREATE UNIQUE INDEX user_groups_ldap_dn ON user_groups(ldap_group_dn) WHERE group_type = 1",
+            "CREATE UNIQUE INDEX user_groups_type_name ON user_groups(group_type, group_name) WHERE group_type <> 1",
+            """
+            CREATE TABLE user_group_members (
+                user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                group_id BIGINT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+                PRIMARY KEY (user_id, group_id))
+            """,
+            "CREATE INDEX user_group_members_group ON user_group_members(group_id)",
+            """
+            CREATE TABLE project_members_v21 (
+                id {id}, project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+                group_id BIGINT REFERENCES user_groups(id) ON DELETE CASCADE, role INTEGER NOT NULL,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+                CHECK ((user_id IS NULL) <> (group_id IS NULL)),
+                UNIQUE (project_id, user_id), UNIQUE (project_id, group_id))
+            """,
+            """
+            INSERT INTO project_members_v21 (id, project_id, user_id, role, created_at, updated_at)
+            SELECT id, project_id, user_id, role, created_at, updated_at FROM project_members ORDER BY id
+            """,
+            "DROP TABLE project_members",
+            "ALTER TABLE project_members_v21 RENAME TO project_members",
+            // Copied ids do not advance PostgreSQL's identity sequence; SQLite's AUTOINCREMENT follows MAX(id).
+            """
+            postgres: SELECT setval(pg_get_serial_sequence('project_members', 'id'),
+                                    (SELECT COALESCE(MAX(id), 0) + 1 FROM project_members), false)
+            """,
+            "CREATE INDEX project_members_user ON project_members(user_id)",
+            "CREATE INDEX project_members_group ON project_members(group_id)",
+            // Set at each directory sign-in: the user is in the directory's admin group.
+            "ALTER TABLE users ADD COLUMN admin_by_group BOOLEAN NOT NULL DEFAULT FALSE",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
@@ -392,11 +437,20 @@ enum Migrations {
                 let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
                 guard applied.isEmpty else { return }
                 for statement in migration.statements {
+                    guard let statement = only(statement, for: kind) else { continue }
                     try await db.raw(SQLQueryString(render(statement, for: kind))).run()
                 }
                 try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: WallClock.nowMillis()))").run()
             }
         }
+    }
+
+    /// The statement without its `postgres: ` prefix, or nil when it is for PostgreSQL only and
+    /// this is SQLite.
+    static func only(_ statement: String, for kind: SQLDialectKind) -> String? {
+        let marker = "postgres: "
+        guard statement.hasPrefix(marker) else { return statement }
+        return kind == .postgres ? String(statement.dropFirst(marker.count)) : nil
     }
 
     static func render(_ statement: String, for kind: SQLDialectKind) -> String {

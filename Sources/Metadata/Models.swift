@@ -6,11 +6,17 @@ public struct User: Sendable, Equatable {
     public let username: String
     public let passwordHash: String
     public let isAdmin: Bool
+    /// The directory put the user in its administrators' group at their last sign-in (Harbor's
+    /// `admin_role_in_auth`); they are an administrator while that lasts, without `isAdmin`.
+    public var isGroupAdmin = false
     public var email: String? = nil
     public var realname: String? = nil
     public var comment: String? = nil
     public var createdAt: Int64 = 0
     public var updatedAt: Int64 = 0
+
+    /// A system administrator by either route.
+    public var hasAdminRights: Bool { isAdmin || isGroupAdmin }
 }
 
 public struct Project: Sendable, Equatable {

@@ -8,12 +8,19 @@ public struct SystemSetting: Sendable {
         case integer(rule: String, accepts: @Sendable (Int64) -> Bool)
         case choice([String])
         case text(maximumLength: Int)
+        /// A password: stored sealed (`SecretSealer`) and never listed back.
+        case secret(maximumLength: Int)
     }
 
     public let name: String
     public let kind: Kind
     /// The stored text of the default.
     public let defaultValue: String
+
+    /// A password: sealed when stored, never listed.
+    public var isSecret: Bool {
+        if case .secret = kind { true } else { false }
+    }
 
     /// A value from `/configurations` as the text to store, or the reason it is refused.
     public enum Input: Sendable { case boolean(Bool), number(Double), text(String), other }
@@ -30,13 +37,13 @@ public struct SystemSetting: Sendable {
         case (.choice(let choices), .text(let text)):
             guard choices.contains(text) else { return .failure(Refusal("\(name) must be one of \(choices.joined(separator: ", "))")) }
             return .success(text)
-        case (.text(let maximumLength), .text(let text)):
+        case (.text(let maximumLength), .text(let text)), (.secret(let maximumLength), .text(let text)):
             guard text.utf8.count <= maximumLength else { return .failure(Refusal("\(name) must be at most \(maximumLength) bytes")) }
             return .success(text)
         case (.boolean, _): return .failure(Refusal("\(name) must be true or false"))
         case (.integer(let rule, _), _): return .failure(Refusal("\(name) must be \(rule)"))
         case (.choice(let choices), _): return .failure(Refusal("\(name) must be one of \(choices.joined(separator: ", "))"))
-        case (.text, _): return .failure(Refusal("\(name) must be a string"))
+        case (.text, _), (.secret, _): return .failure(Refusal("\(name) must be a string"))
         }
     }
 
@@ -73,15 +80,49 @@ extension SystemSetting {
     public static let notificationEnable = SystemSetting(name: "notification_enable", kind: .boolean, defaultValue: "true")
     /// The portal's banner: Harbor's JSON text (`message`, `type`, `closable`, `fromDate`, `toDate`).
     public static let bannerMessage = SystemSetting(name: "banner_message", kind: .text(maximumLength: 4_096), defaultValue: "")
-    /// How users sign in. Only the local database until directory sign-in lands.
-    public static let authMode = SystemSetting(name: "auth_mode", kind: .choice(["db_auth"]), defaultValue: "db_auth")
+    /// How users sign in: Berth's own accounts, or an LDAP directory's (the `ldap_*` settings).
+    /// Harbor lets it change only while no user but the first administrator exists.
+    public static let authMode = SystemSetting(name: "auth_mode", kind: .choice(AuthMode.allCases.map(\.rawValue)), defaultValue: "db_auth")
+
+    // LDAP, with Harbor's names and defaults.
+    public static let ldapURL = SystemSetting(name: "ldap_url", kind: .text(maximumLength: 1_024), defaultValue: "")
+    /// Who Berth binds as to search for users; empty searches anonymously.
+    public static let ldapSearchDN = SystemSetting(name: "ldap_search_dn", kind: .text(maximumLength: 1_024), defaultValue: "")
+    public static let ldapSearchPassword = SystemSetting(name: "ldap_search_password", kind: .secret(maximumLength: 1_024), defaultValue: "")
+    public static let ldapBaseDN = SystemSetting(name: "ldap_base_dn", kind: .text(maximumLength: 1_024), defaultValue: "")
+    /// Added to the user search: `(objectClass=person)`.
+    public static let ldapFilter = SystemSetting(name: "ldap_filter", kind: .text(maximumLength: 1_024), defaultValue: "")
+    /// The attribute a login name is matched against.
+    public static let ldapUID = SystemSetting(name: "ldap_uid", kind: .text(maximumLength: 256), defaultValue: "cn")
+    /// 0 base, 1 one level, 2 subtree.
+    public static let ldapScope = SystemSetting(name: "ldap_scope", kind: .integer(rule: "0 (base), 1 (one level) or 2 (subtree)", accepts: { (0...2).contains($0) }), defaultValue: "2")
+    /// Seconds for the connection and each operation.
+    public static let ldapTimeout = SystemSetting(name: "ldap_timeout", kind: .integer(rule: "1 to 300 seconds", accepts: { (1...300).contains($0) }), defaultValue: "5")
+    public static let ldapVerifyCert = SystemSetting(name: "ldap_verify_cert", kind: .boolean, defaultValue: "true")
+    /// Where groups are searched; empty reads no groups (only the admin group, from the user's
+    /// membership attribute).
+    public static let ldapGroupBaseDN = SystemSetting(name: "ldap_group_base_dn", kind: .text(maximumLength: 1_024), defaultValue: "")
+    public static let ldapGroupSearchFilter = SystemSetting(name: "ldap_group_search_filter", kind: .text(maximumLength: 1_024), defaultValue: "")
+    /// The group attribute that is its name.
+    public static let ldapGroupAttributeName = SystemSetting(name: "ldap_group_attribute_name", kind: .text(maximumLength: 256), defaultValue: "cn")
+    /// Members of this group are system administrators.
+    public static let ldapGroupAdminDN = SystemSetting(name: "ldap_group_admin_dn", kind: .text(maximumLength: 1_024), defaultValue: "")
+    /// The user attribute that lists their groups' DNs (`memberOf`).
+    public static let ldapGroupMembershipAttribute = SystemSetting(name: "ldap_group_membership_attribute", kind: .text(maximumLength: 256), defaultValue: "memberof")
+    public static let ldapGroupSearchScope = SystemSetting(name: "ldap_group_search_scope", kind: .integer(rule: "0 (base), 1 (one level) or 2 (subtree)", accepts: { (0...2).contains($0) }), defaultValue: "2")
+
+    public static let ldap: [SystemSetting] = [
+        ldapURL, ldapSearchDN, ldapSearchPassword, ldapBaseDN, ldapFilter, ldapUID, ldapScope, ldapTimeout, ldapVerifyCert,
+        ldapGroupBaseDN, ldapGroupSearchFilter, ldapGroupAttributeName, ldapGroupAdminDN, ldapGroupMembershipAttribute,
+        ldapGroupSearchScope,
+    ]
 
     /// Every setting Berth honours besides the audit log's (`AuditSettingKey`, which need more
     /// than a value check).
     public static let all: [SystemSetting] = [
         readOnly, projectCreationRestriction, storagePerProject, tokenExpiration, robotTokenDuration, sessionTimeout,
         selfRegistration, notificationEnable, bannerMessage, authMode,
-    ]
+    ] + ldap
 
     public static func named(_ name: String) -> SystemSetting? { all.first { $0.name == name } }
 }
@@ -100,4 +141,11 @@ public struct SystemSettings: Sendable {
     public var readOnly: Bool { isOn(.readOnly) }
     public var tokenLifetimeSeconds: Int64 { integer(.tokenExpiration) * 60 }
     public var sessionIdleMillis: Int64 { integer(.sessionTimeout) * 60_000 }
+    public var authMode: AuthMode { AuthMode(rawValue: text(.authMode)) ?? .database }
+}
+
+/// Harbor's `auth_mode` values that Berth takes.
+public enum AuthMode: String, Sendable, CaseIterable {
+    case database = "db_auth"
+    case ldap = "ldap_auth"
 }

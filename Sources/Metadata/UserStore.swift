@@ -5,7 +5,7 @@ public struct UserStore: Sendable {
 
     public init(database: MetadataDatabase) { self.database = database }
 
-    static let columnNames = ["id", "username", "password_hash", "sysadmin", "email", "realname", "comment", "created_at", "updated_at"]
+    static let columnNames = ["id", "username", "password_hash", "sysadmin", "admin_by_group", "email", "realname", "comment", "created_at", "updated_at"]
     static let columns = columns(prefix: "")
 
     /// The columns `user(_:)` reads, each qualified with `prefix` (`u.`) for joins.
@@ -38,6 +38,31 @@ public struct UserStore: Sendable {
                 ON CONFLICT (username) DO NOTHING
                 RETURNING \(Self.columns)
                 """).first().map(Self.user)
+        }
+    }
+
+    /// The user a directory sign-in names: created on first sign-in with no local password (an
+    /// empty hash matches none), and given the directory's email, real name and admin-group
+    /// standing every time.
+    public func onboard(username: String, email: String?, realname: String?, isGroupAdmin: Bool) async throws -> User {
+        let now = WallClock.nowMillis()
+        let row = try await database.write { db in
+            try await db.raw("""
+                INSERT INTO users (username, password_hash, sysadmin, admin_by_group, email, realname, created_at, updated_at)
+                VALUES (\(bind: username), '', FALSE, \(bind: isGroupAdmin), \(bind: email), \(bind: realname), \(bind: now), \(bind: now))
+                ON CONFLICT (username) DO UPDATE SET admin_by_group = excluded.admin_by_group,
+                    email = COALESCE(excluded.email, users.email), realname = COALESCE(excluded.realname, users.realname),
+                    updated_at = excluded.updated_at
+                RETURNING \(Self.columns)
+                """).first().map(Self.user)
+        }
+        guard let row else { throw MetadataError.conflict("user \(username) could not be created") }
+        return row
+    }
+
+    public func count() async throws -> Int64 {
+        try await database.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM users").first()?.decode(column: "n", as: Int64.self) ?? 0
         }
     }
 
@@ -79,6 +104,7 @@ public struct UserStore: Sendable {
              username: try row.decode(column: "username", as: String.self),
              passwordHash: try row.decode(column: "password_hash", as: String.self),
              isAdmin: try row.decode(column: "sysadmin", as: Bool.self),
+             isGroupAdmin: try row.decode(column: "admin_by_group", as: Bool.self),
              email: try row.decode(column: "email", as: String?.self),
              realname: try row.decode(column: "realname", as: String?.self),
              comment: try row.decode(column: "comment", as: String?.self),

@@ -1,3 +1,4 @@
+import Access
 import BlobStore
 import Foundation
 import HTTPTypes
@@ -90,6 +91,8 @@ enum RegistryErrorRendering {
             case .unavailable(let message):
                 return RegistryError(.unavailable, message)
             }
+        case let error as DirectoryUnavailable:
+            return RegistryError(.unavailable, "sign-in could not be checked with the directory: \(error.message)")
         case let error as StorageDriverError:
             switch error {
             case .service(_, _, let message):

@@ -81,7 +81,7 @@ import Testing
                 userIDs[caller] = user.id
                 if let role = caller.role {
                     for project in [privateProject, publicProject] {
-                        _ = try await members.add(userID: user.id, projectID: project.id, role: role.rawValue)
+                        _ = try await members.add(.user(user.id), projectID: project.id, role: role.rawValue)
                     }
                 }
             }
@@ -105,6 +105,55 @@ import Testing
             ]))
             #expect(evaluator.can(systemRobot, system: Permission(.catalog, .read)))
             #expect(!evaluator.can(systemRobot, system: Permission(.user, .create)))
+        }
+    }
+
+    /// The same matrix for users whose role comes from a group (LDAP or OIDC) that is the member,
+    /// and a user with roles both ways: the union, so the highest role counts.
+    @Test func groupMembersGetTheirGroupsRoleAndTheHighestCounts() async throws {
+        try await TestDatabase.with { db in
+            let users = UserStore(database: db), members = MemberStore(database: db), projects = ProjectStore(database: db)
+            let groups = UserGroupStore(database: db)
+            let privateProject = try await projects.createIfMissing(name: "secret", isPublic: false, ownerID: nil)
+            let publicProject = try await projects.createIfMissing(name: "open", isPublic: true, ownerID: nil)
+            let evaluator = PermissionEvaluator(members: members)
+            func check(_ identity: Identity, as caller: Caller, _ label: String) async throws {
+                let privateActions = try await evaluator.allowedActions(for: identity, repository: try RepositoryName("secret/app"), in: privateProject)
+                #expect(privateActions == Self.expected[caller], "\(label) in private project")
+                let publicActions = try await evaluator.allowedActions(for: identity, repository: try RepositoryName("open/app"), in: publicProject)
+                #expect(publicActions == Self.expectedPublic[caller], "\(label) in public project")
+                for (permission, allowed) in Self.apiChecks {
+                    #expect(try await evaluator.can(identity, permission, in: privateProject) == allowed.contains(caller), "\(label) \(permission)")
+                }
+            }
+            for caller in Caller.allCases {
+                guard let role = caller.role else { continue }
+                let user = try #require(try await users.create(username: "via-\(caller)", passwordHash: "x", isAdmin: false))
+                let dn = "cn=\(caller),ou=groups,dc=test"
+                let ids = try await groups.replaceMemberships(userID: user.id, groups: [
+                    DirectoryGroupName(name: caller.description, type: .ldap, ldapDN: dn),
+                    DirectoryGroupName(name: "bystanders", type: .ldap, ldapDN: "cn=bystanders,ou=groups,dc=test"),
+                ])
+                #expect(ids.count == 2)
+                let group = try #require(try await groups.list(nameContains: nil, ldapDN: dn, page: .init(offset: 0, limit: 1)).items.first)
+                for project in [privateProject, publicProject] {
+                    _ = try await members.add(.group(group.id), projectID: project.id, role: role.rawValue)
+                }
+                try await check(.user(id: user.id, name: user.username, isAdmin: false), as: caller, "\(caller) by group")
+            }
+            // A guest in person and a maintainer by group is a maintainer; out of the group, a guest.
+            let both = try #require(try await users.create(username: "both", passwordHash: "x", isAdmin: false))
+            _ = try await members.add(.user(both.id), projectID: privateProject.id, role: ProjectRole.guest.rawValue)
+            _ = try await members.add(.user(both.id), projectID: publicProject.id, role: ProjectRole.guest.rawValue)
+            try await groups.replaceMemberships(userID: both.id, groups: [DirectoryGroupName(name: "maintainer", type: .ldap, ldapDN: "CN=maintainer, ou=groups,dc=test")])
+            let identity = Identity.user(id: both.id, name: "both", isAdmin: false)
+            try await check(identity, as: .maintainer, "guest and maintainer by group")
+            try await groups.replaceMemberships(userID: both.id, groups: [])
+            try await check(identity, as: .guest, "guest, out of the group")
+            // A member of no group of the project is a non-member.
+            let outsider = try #require(try await users.create(username: "outsider", passwordHash: "x", isAdmin: false))
+            try await groups.replaceMemberships(userID: outsider.id, groups: [DirectoryGroupName(name: "bystanders", type: .ldap, ldapDN: "cn=bystanders,ou=groups,dc=test")])
+            try await check(.user(id: outsider.id, name: "outsider", isAdmin: false), as: .nonMember, "in an unrelated group")
         }
     }
 

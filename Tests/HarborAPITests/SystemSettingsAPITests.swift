@@ -29,7 +29,7 @@ import Testing
 
             for bad in [#"{"token_expiration":0}"#, #"{"token_expiration":1.5}"#, #"{"token_expiration":"30"}"#,
                         #"{"robot_token_duration":-1}"#, #"{"session_timeout":null}"#, #"{"self_registration":1}"#,
-                        #"{"auth_mode":"ldap_auth"}"#, #"{"banner_message":{"message":"hi"}}"#, #"{"robot_name_prefix":"bot$"}"#] {
+                        #"{"auth_mode":"oidc_auth"}"#, #"{"banner_message":{"message":"hi"}}"#, #"{"robot_name_prefix":"bot$"}"#] {
                 let refused = try await h.api(.put, "/configurations", json: bad)
                 #expect(refused.status == .badRequest, "\(bad): \(refused.text)")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import BerthTestSupport
 import Testing
 @testable import LDAP
 
@@ -9,26 +10,9 @@ import Testing
 ///
 /// BERTH_TEST_LDAP_URL (`ldap://127.0.0.1:PORT`), BERTH_TEST_LDAP_BASE_DN,
 /// BERTH_TEST_LDAP_ADMIN_DN, BERTH_TEST_LDAP_ADMIN_PASSWORD.
-/// The slapd the variables name, or nil. Outside the suite: a suite's trait cannot refer to its
-/// own type.
-struct SlapdServer: Sendable {
-    let url: String
-    let baseDN: String
-    let adminDN: String
-    let adminPassword: String
-
-    static let configured: SlapdServer? = {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = environment["BERTH_TEST_LDAP_URL"], let baseDN = environment["BERTH_TEST_LDAP_BASE_DN"],
-              let adminDN = environment["BERTH_TEST_LDAP_ADMIN_DN"], let adminPassword = environment["BERTH_TEST_LDAP_ADMIN_PASSWORD"]
-        else { return nil }
-        return SlapdServer(url: url, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword)
-    }()
-}
-
-@Suite(.enabled(if: SlapdServer.configured != nil, "set BERTH_TEST_LDAP_URL and the other BERTH_TEST_LDAP_* variables"))
+@Suite(.enabled(if: TestDirectory.configured != nil, "set BERTH_TEST_LDAP_URL and the other BERTH_TEST_LDAP_* variables"))
 struct SlapdTests {
-    var server: SlapdServer { SlapdServer.configured! }
+    var server: TestDirectory { TestDirectory.configured! }
 
     func connect() async throws -> LDAPClient {
         try await LDAPClient.connect(url: server.url, timeout: .seconds(5))

@@ -19,7 +19,7 @@ import Testing
         try await Harness.run { h in
             let guest = try #require(try await h.server.api.users.create(username: "guest", passwordHash: try PasswordHasher.hash("Guest-Passw0rd"), isAdmin: false))
             let project = try await h.server.api.projects.createIfMissing(name: "private", isPublic: false, ownerID: nil)
-            _ = try await h.server.api.members.add(userID: guest.id, projectID: project.id, role: 3)
+            _ = try await h.server.api.members.add(.user(guest.id), projectID: project.id, role: 3)
 
             let token = try await h.token(scope: "repository:private/app:pull,push", headers: Harness.basic("guest", "Guest-Passw0rd"))
             let claims = try Self.claims(token)

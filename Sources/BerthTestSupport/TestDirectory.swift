@@ -1,0 +1,43 @@
+import Foundation
+
+/// The OpenLDAP slapd `scripts/ldap-test-server` starts, loaded with tests/ldap/berth.ldif, as
+/// its variables describe it: BERTH_TEST_LDAP_URL (`ldap://127.0.0.1:PORT`),
+/// BERTH_TEST_LDAP_BASE_DN, BERTH_TEST_LDAP_ADMIN_DN and BERTH_TEST_LDAP_ADMIN_PASSWORD.
+/// Suites that need it are enabled only when it is `configured`.
+public struct TestDirectory: Sendable {
+    public let url: String
+    public let baseDN: String
+    public let adminDN: String
+    public let adminPassword: String
+
+    public static let configured: TestDirectory? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["BERTH_TEST_LDAP_URL"], let baseDN = environment["BERTH_TEST_LDAP_BASE_DN"],
+              let adminDN = environment["BERTH_TEST_LDAP_ADMIN_DN"], let adminPassword = environment["BERTH_TEST_LDAP_ADMIN_PASSWORD"]
+        else { return nil }
+        return TestDirectory(url: url, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword)
+    }()
+
+    /// Runs one of ldap-utils' tools (`ldapadd`, `ldapdelete`) as the directory's administrator,
+    /// with `input` on its standard input; throws with its output when it fails.
+    public func run(_ tool: String, _ arguments: [String] = [], input: String = "") throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
+        process.arguments = ["-x", "-H", url, "-D", adminDN, "-w", adminPassword] + arguments
+        let stdin = Pipe(), output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestDirectoryError(message: "\(tool) \(arguments) failed: \(text)") }
+    }
+}
+
+public struct TestDirectoryError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

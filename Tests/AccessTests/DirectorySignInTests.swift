@@ -1,0 +1,98 @@
+import BerthTestSupport
+import Foundation
+import Metadata
+import NIOConcurrencyHelpers
+import Testing
+@testable import Access
+
+/// The sign-in cache's rules, with a directory whose answers the test sets (the real directory,
+/// slapd, is in HarborAPITests' LDAPSignInTests; its outage and refresh timing cannot be
+/// arranged there without stopping it for every suite).
+@Suite struct DirectorySignInTests {
+    final class ScriptedDirectory: ExternalDirectory {
+        enum Answer: Sendable { case account([DirectoryGroupName], admin: Bool), wrong, down }
+        let answer = NIOLockedValueBox<Answer>(.account([], admin: false))
+        let calls = NIOLockedValueBox(0)
+
+        func isActive() async -> Bool { true }
+
+        func verify(username: String, password: String) async throws -> DirectoryAccount? {
+            calls.withLockedValue { $0 += 1 }
+            switch answer.withLockedValue({ $0 }) {
+            case .account(let groups, let admin):
+                return DirectoryAccount(username: username, email: "\(username)@example.org", realname: nil, groups: groups, isAdmin: admin)
+            case .wrong: return nil
+            case .down: throw DirectoryUnavailable("directory down")
+            }
+        }
+    }
+
+    static func signIn(_ directory: ScriptedDirectory, lifetime: Duration, refreshAfter: Duration,
+                       _ body: (DirectorySignIn, UserStore, UserGroupStore) async throws -> Void) async throws {
+        try await TestDatabase.with { db in
+            let users = UserStore(database: db), groups = UserGroupStore(database: db)
+            let signIn = DirectorySignIn(directory: directory, users: users, groups: groups, lifetime: lifetime, refreshAfter: refreshAfter)
+            try await body(signIn, users, groups)
+        }
+    }
+
+    static let key = Data("alice-key".utf8)
+
+    @Test func aRepeatedSignInIsAnsweredFromMemoryAndTheFirstOneOnboards() async throws {
+        let directory = ScriptedDirectory()
+        let team = DirectoryGroupName(name: "team", type: .ldap, ldapDN: "cn=team,ou=groups,dc=test")
+        directory.answer.withLockedValue { $0 = .account([team], admin: true) }
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(30)) { signIn, users, groups async throws in
+            let identity = try #require(try await signIn.signIn(username: "alice", password: "pw", key: Self.key))
+            guard case .user(let id, "alice", true) = identity else { Issue.record("\(identity)"); return }
+            let user = try #require(try await users.find(id: id))
+            #expect(user.isGroupAdmin && !user.isAdmin)
+            #expect(user.email == "alice@example.org")
+            #expect(try await groups.groupIDs(userID: id).count == 1)
+            for _ in 0..<100 { _ = try await signIn.signIn(username: "alice", password: "pw", key: Self.key) }
+            #expect(directory.calls.withLockedValue { $0 } == 1)
+        }
+    }
+
+    @Test func aStaleSignInIsAnsweredAtOnceAndCheckedInTheBackground() async throws {
+        let directory = ScriptedDirectory()
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .milliseconds(200)) { signIn, _, _ async throws in
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            try await Task.sleep(for: .milliseconds(300))
+            // The directory now refuses her; the stale answer is still given, once.
+            directory.answer.withLockedValue { $0 = .wrong }
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            try await eventually { directory.calls.withLockedValue { $0 } == 2 }
+            try await eventually { try await signIn.signIn(username: "alice", password: "pw", key: Self.key) == nil }
+        }
+    }
+
+    @Test func anOutageKeepsASignInForItsLifetimeOnly() async throws {
+        let directory = ScriptedDirectory()
+        // A lifetime far above the first sign-in's own time (its database writes, on a loaded machine).
+        try await Self.signIn(directory, lifetime: .seconds(3), refreshAfter: .milliseconds(100)) { signIn, _, _ async throws in
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            directory.answer.withLockedValue { $0 = .down }
+            // Refreshes fail; the sign-in holds.
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            }
+            #expect(directory.calls.withLockedValue { $0 } >= 2, "refreshes were tried")
+            try await Task.sleep(for: .seconds(3))
+            await #expect(throws: DirectoryUnavailable.self) {
+                _ = try await signIn.signIn(username: "alice", password: "pw", key: Self.key)
+            }
+        }
+    }
+
+    @Test func forgettingEndsEverySignIn() async throws {
+        let directory = ScriptedDirectory()
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(30)) { signIn, _, _ async throws in
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            signIn.forgetAll()
+            directory.answer.withLockedValue { $0 = .wrong }
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) == nil)
+        }
+    }
+}
