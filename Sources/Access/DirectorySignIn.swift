@@ -19,6 +19,8 @@ public final class DirectorySignIn: Sendable {
     let groups: UserGroupStore
     let lifetime: Duration
     let refreshAfter: Duration
+    /// The time, from the continuous clock; tests move it by hand.
+    let now: @Sendable () -> ContinuousClock.Instant
 
     struct Entry: Sendable {
         let identity: Identity
@@ -30,17 +32,19 @@ public final class DirectorySignIn: Sendable {
     private let refreshing = NIOLockedValueBox<Set<Data>>([])
 
     public init(directory: any ExternalDirectory, users: UserStore, groups: UserGroupStore,
-                lifetime: Duration = .seconds(300), refreshAfter: Duration = .seconds(30)) {
+                lifetime: Duration = .seconds(300), refreshAfter: Duration = .seconds(30),
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.directory = directory
         self.users = users
         self.groups = groups
         self.lifetime = lifetime
         self.refreshAfter = min(refreshAfter, lifetime)
+        self.now = now
     }
 
     /// The identity for the name and password, or nil when the directory refuses them.
     func signIn(username: String, password: String, key: Data) async throws -> Identity? {
-        let now = ContinuousClock.now
+        let now = now()
         if let entry = entries.withLockedValue({ $0[key] }), now - entry.verifiedAt < lifetime {
             if now - entry.verifiedAt >= refreshAfter { refreshInBackground(username: username, password: password, key: key) }
             return entry.identity
@@ -54,7 +58,7 @@ public final class DirectorySignIn: Sendable {
     }
 
     private func askDirectory(username: String, password: String, key: Data) async throws -> Identity? {
-        let started = ContinuousClock.now
+        let started = now()
         guard let account = try await directory.verify(username: username, password: password) else {
             entries.withLockedValue { _ = $0.removeValue(forKey: key) }
             return nil

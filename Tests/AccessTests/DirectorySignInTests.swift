@@ -27,11 +27,20 @@ import Testing
         }
     }
 
-    static func signIn(_ directory: ScriptedDirectory, lifetime: Duration, refreshAfter: Duration,
+    /// A clock the test moves: the rules are about time, and a loaded machine's database writes
+    /// must not move it.
+    final class ManualClock: Sendable {
+        let instant = NIOLockedValueBox(ContinuousClock.now)
+        func advance(_ duration: Duration) { instant.withLockedValue { $0 = $0.advanced(by: duration) } }
+        func now() -> ContinuousClock.Instant { instant.withLockedValue { $0 } }
+    }
+
+    static func signIn(_ directory: ScriptedDirectory, lifetime: Duration, refreshAfter: Duration, clock: ManualClock = ManualClock(),
                        _ body: (DirectorySignIn, UserStore, UserGroupStore) async throws -> Void) async throws {
         try await TestDatabase.with { db in
             let users = UserStore(database: db), groups = UserGroupStore(database: db)
-            let signIn = DirectorySignIn(directory: directory, users: users, groups: groups, lifetime: lifetime, refreshAfter: refreshAfter)
+            let signIn = DirectorySignIn(directory: directory, users: users, groups: groups, lifetime: lifetime, refreshAfter: refreshAfter,
+                                         now: { clock.now() })
             try await body(signIn, users, groups)
         }
     }
@@ -55,11 +64,14 @@ import Testing
     }
 
     @Test func aStaleSignInIsAnsweredAtOnceAndCheckedInTheBackground() async throws {
-        let directory = ScriptedDirectory()
-        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .milliseconds(200)) { signIn, _, _ async throws in
+        let directory = ScriptedDirectory(), clock = ManualClock()
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(6), clock: clock) { signIn, _, _ async throws in
             #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
-            try await Task.sleep(for: .milliseconds(300))
-            // The directory now refuses her; the stale answer is still given, once.
+            clock.advance(.seconds(5))
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            #expect(directory.calls.withLockedValue { $0 } == 1, "not stale yet")
+            // Stale, and the directory now refuses her: the stale answer is still given, once.
+            clock.advance(.seconds(2))
             directory.answer.withLockedValue { $0 = .wrong }
             #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
             try await eventually { directory.calls.withLockedValue { $0 } == 2 }
@@ -68,18 +80,18 @@ import Testing
     }
 
     @Test func anOutageKeepsASignInForItsLifetimeOnly() async throws {
-        let directory = ScriptedDirectory()
-        // A lifetime far above the first sign-in's own time (its database writes, on a loaded machine).
-        try await Self.signIn(directory, lifetime: .seconds(3), refreshAfter: .milliseconds(100)) { signIn, _, _ async throws in
+        let directory = ScriptedDirectory(), clock = ManualClock()
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(6), clock: clock) { signIn, _, _ async throws in
             #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
             directory.answer.withLockedValue { $0 = .down }
             // Refreshes fail; the sign-in holds.
-            for _ in 0..<3 {
-                try await Task.sleep(for: .milliseconds(200))
-                #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
-            }
-            #expect(directory.calls.withLockedValue { $0 } >= 2, "refreshes were tried")
-            try await Task.sleep(for: .seconds(3))
+            clock.advance(.seconds(10))
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            try await eventually { directory.calls.withLockedValue { $0 } == 2 }
+            clock.advance(.seconds(40))
+            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+            // Past the lifetime the directory must answer, and cannot.
+            clock.advance(.seconds(11))
             await #expect(throws: DirectoryUnavailable.self) {
                 _ = try await signIn.signIn(username: "alice", password: "pw", key: Self.key)
             }
