@@ -9,13 +9,17 @@ public struct TestDirectory: Sendable {
     public let baseDN: String
     public let adminDN: String
     public let adminPassword: String
+    /// The same directory over TLS (`ldaps://127.0.0.1:PORT`, BERTH_TEST_LDAPS_URL), with a
+    /// certificate for 127.0.0.1 from a CA of the script's own, which no system trusts.
+    public let tlsURL: String?
 
     public static let configured: TestDirectory? = {
         let environment = ProcessInfo.processInfo.environment
         guard let url = environment["BERTH_TEST_LDAP_URL"], let baseDN = environment["BERTH_TEST_LDAP_BASE_DN"],
               let adminDN = environment["BERTH_TEST_LDAP_ADMIN_DN"], let adminPassword = environment["BERTH_TEST_LDAP_ADMIN_PASSWORD"]
         else { return nil }
-        return TestDirectory(url: url, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword)
+        return TestDirectory(url: url, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword,
+                             tlsURL: environment["BERTH_TEST_LDAPS_URL"])
     }()
 
     /// Runs one of ldap-utils' tools (`ldapadd`, `ldapdelete`) as the directory's administrator,

@@ -110,7 +110,8 @@ public struct LDAPDirectory: ExternalDirectory {
     static func session<T: Sendable>(_ settings: LDAPSettings, _ body: (LDAPClient) async throws -> T) async throws -> T {
         let client: LDAPClient
         do {
-            client = try await LDAPClient.connect(url: settings.url, verifyCertificate: settings.verifyCertificate, timeout: settings.timeout)
+            client = try await LDAPClient.connect(url: settings.url, startTLS: settings.startTLS,
+                                                  verifyCertificate: settings.verifyCertificate, timeout: settings.timeout)
         } catch {
             throw DirectoryUnavailable("\(error)")
         }

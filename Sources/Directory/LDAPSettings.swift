@@ -14,6 +14,8 @@ public struct LDAPSettings: Sendable, Equatable {
     public var scope: LDAPSearchScope
     public var timeout: Duration
     public var verifyCertificate: Bool
+    /// Upgrade an `ldap://` connection with StartTLS before anything else is sent.
+    public var startTLS: Bool
     public var groupBaseDN: String
     public var groupFilter: String
     public var groupNameAttribute: String
@@ -33,6 +35,7 @@ public struct LDAPSettings: Sendable, Equatable {
         scope = LDAPSearchScope(rawValue: settings.integer(.ldapScope)) ?? .sub
         timeout = .seconds(settings.integer(.ldapTimeout))
         verifyCertificate = settings.isOn(.ldapVerifyCert)
+        startTLS = settings.isOn(.ldapStartTLS)
         groupBaseDN = settings.text(.ldapGroupBaseDN).trimmingCharacters(in: .whitespaces)
         groupFilter = Self.normalized(filter: settings.text(.ldapGroupSearchFilter))
         groupNameAttribute = settings.text(.ldapGroupAttributeName).trimmingCharacters(in: .whitespaces)
@@ -46,6 +49,7 @@ public struct LDAPSettings: Sendable, Equatable {
         if url.isEmpty { return "ldap_url is not set" }
         if baseDN.isEmpty { return "ldap_base_dn is not set" }
         if uidAttribute.isEmpty { return "ldap_uid is not set" }
+        if startTLS && url.lowercased().hasPrefix("ldaps://") { return "ldap_start_tls is for ldap:// URLs; ldaps:// is encrypted already" }
         if !searchDN.isEmpty && searchPassword.isEmpty { return "ldap_search_password is not set for ldap_search_dn" }
         for (name, filter) in [("ldap_filter", filter), ("ldap_group_search_filter", groupFilter)] where !filter.isEmpty {
             do { _ = try LDAPFilter(parsing: filter) } catch { return "\(name) is not an LDAP filter: \(error)" }

@@ -79,6 +79,8 @@ struct LdapConf: Decodable {
     let ldap_scope: Int64?
     let ldap_connection_timeout: Int64?
     let ldap_verify_cert: Bool?
+    /// Berth's own, as in `/configurations`.
+    let ldap_start_tls: Bool?
 
     func apply(to settings: inout LDAPSettings) throws {
         if let ldap_url { settings.url = ldap_url.trimmingCharacters(in: .whitespaces) }
@@ -96,6 +98,7 @@ struct LdapConf: Decodable {
             settings.timeout = .seconds(ldap_connection_timeout)
         }
         if let ldap_verify_cert { settings.verifyCertificate = ldap_verify_cert }
+        if let ldap_start_tls { settings.startTLS = ldap_start_tls }
     }
 }
 

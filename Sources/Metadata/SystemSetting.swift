@@ -99,6 +99,8 @@ extension SystemSetting {
     /// Seconds for the connection and each operation.
     public static let ldapTimeout = SystemSetting(name: "ldap_timeout", kind: .integer(rule: "1 to 300 seconds", accepts: { (1...300).contains($0) }), defaultValue: "5")
     public static let ldapVerifyCert = SystemSetting(name: "ldap_verify_cert", kind: .boolean, defaultValue: "true")
+    /// Berth's own key (Harbor has no StartTLS): upgrade an `ldap://` connection to TLS first.
+    public static let ldapStartTLS = SystemSetting(name: "ldap_start_tls", kind: .boolean, defaultValue: "false")
     /// Where groups are searched; empty reads no groups (only the admin group, from the user's
     /// membership attribute).
     public static let ldapGroupBaseDN = SystemSetting(name: "ldap_group_base_dn", kind: .text(maximumLength: 1_024), defaultValue: "")
@@ -112,7 +114,7 @@ extension SystemSetting {
     public static let ldapGroupSearchScope = SystemSetting(name: "ldap_group_search_scope", kind: .integer(rule: "0 (base), 1 (one level) or 2 (subtree)", accepts: { (0...2).contains($0) }), defaultValue: "2")
 
     public static let ldap: [SystemSetting] = [
-        ldapURL, ldapSearchDN, ldapSearchPassword, ldapBaseDN, ldapFilter, ldapUID, ldapScope, ldapTimeout, ldapVerifyCert,
+        ldapURL, ldapSearchDN, ldapSearchPassword, ldapBaseDN, ldapFilter, ldapUID, ldapScope, ldapTimeout, ldapVerifyCert, ldapStartTLS,
         ldapGroupBaseDN, ldapGroupSearchFilter, ldapGroupAttributeName, ldapGroupAdminDN, ldapGroupMembershipAttribute,
         ldapGroupSearchScope,
     ]

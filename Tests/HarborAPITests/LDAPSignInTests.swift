@@ -214,6 +214,29 @@ struct LDAPSignInTests {
         try await silent.close()
     }
 
+    @Test func signInWorksOverLDAPSAndStartTLSAndAnUntrustedCertificateIsA503() async throws {
+        let tlsURL = try #require(Self.directory.tlsURL, "scripts/ldap-test-server exports BERTH_TEST_LDAPS_URL")
+        try await Harness.run { h in
+            try await Self.useDirectory(h)
+            for change in [#"{"ldap_url":"\#(tlsURL)","ldap_verify_cert":false}"#,
+                           #"{"ldap_url":"\#(Self.directory.url)","ldap_start_tls":true,"ldap_verify_cert":false}"#] {
+                #expect(try await h.api(.put, "/configurations", json: change).status == .ok)
+                let me = try await h.api(.get, "/users/current", headers: Self.alice)
+                #expect(me.status == .ok, "\(change): \(me.text)")
+            }
+            // Checked, the test CA is trusted by nobody: a clear 503, not a wrong password.
+            #expect(try await h.api(.put, "/configurations", json: #"{"ldap_verify_cert":true}"#).status == .ok)
+            let refused = try await h.api(.get, "/users/current", headers: Self.bob)
+            #expect(refused.status == .serviceUnavailable, "\(refused.text)")
+            #expect(refused.text.contains("TLS"), "\(refused.text)")
+            let ping = try await h.api(.post, "/ldap/ping", json: #"{"ldap_url":"\#(tlsURL)","ldap_start_tls":false}"#).object()
+            #expect(ping["success"] as? Bool == false)
+            // StartTLS on an ldaps:// URL is refused as a setting.
+            let both = try await h.api(.post, "/ldap/ping", json: #"{"ldap_url":"\#(tlsURL)","ldap_start_tls":true}"#).object()
+            #expect((both["message"] as? String ?? "").contains("ldap_start_tls"), "\(both)")
+        }
+    }
+
     @Test func aUserRemovedFromTheDirectoryLosesAccessWithinTheCacheLifetime() async throws {
         // Under ou=visitors, which the other tests do not search: they run at the same time.
         let name = "dave-\(UUID().uuidString.prefix(8).lowercased())"

@@ -118,4 +118,25 @@ struct SlapdTests {
         #expect(counts == 20)
         await client.close()
     }
+
+    @Test func ldapsAndStartTLSEncryptAndAnUntrustedCertificateIsRefused() async throws {
+        let tlsURL = try #require(server.tlsURL, "scripts/ldap-test-server exports BERTH_TEST_LDAPS_URL")
+        // Verification off (ldap_verify_cert: false): both ways work.
+        for (url, startTLS) in [(tlsURL, false), (server.url, true)] {
+            let client = try await LDAPClient.connect(url: url, startTLS: startTLS, verifyCertificate: false, timeout: .seconds(5))
+            try await client.bind(dn: server.adminDN, password: server.adminPassword)
+            let people = try await client.search(base: "ou=people,\(server.baseDN)", filter: "(uid=alice)", attributes: ["uid"])
+            #expect(people.count == 1, "\(url) startTLS \(startTLS)")
+            await client.close()
+        }
+        // Verification on: the test CA is nobody's trust root, so nothing is sent in the end.
+        for (url, startTLS) in [(tlsURL, false), (server.url, true)] {
+            let error = await #expect(throws: LDAPError.self) {
+                let client = try await LDAPClient.connect(url: url, startTLS: startTLS, verifyCertificate: true, timeout: .seconds(5))
+                defer { Task { await client.close() } }
+                try await client.bind(dn: server.adminDN, password: server.adminPassword)
+            }
+            guard case .tlsFailed = error else { Issue.record("\(url) startTLS \(startTLS): \(String(describing: error))"); continue }
+        }
+    }
 }
