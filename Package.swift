@@ -103,8 +103,15 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        // Sign-in through an LDAP directory: the ldap_* settings, user and group look-ups.
-        .target(name: "Directory", dependencies: ["Access", "LDAP", "Metadata"]),
+        // Sign-in through an LDAP directory or an OpenID provider: their settings, look-ups,
+        // discovery, keys and the token endpoint.
+        .target(name: "Directory", dependencies: [
+            "Access", "LDAP", "Metadata", "RemoteRegistry",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .target(name: "Services", dependencies: [
             "OCI", "BlobStore", "Metadata", "Jobs", "Scanner", "Selectors", "RemoteRegistry",
             .product(name: "NIOCore", package: "swift-nio"),

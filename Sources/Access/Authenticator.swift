@@ -27,15 +27,22 @@ public final class Authenticator: Sendable {
     private let throttle: LoginThrottle
     /// Portal sessions (`sid` cookies); nil where there is no portal.
     public let sessions: PortalSessions?
-    /// Sign-in through LDAP, when configured; consulted only while its directory is active.
+    /// Sign-in through LDAP, when configured; consulted only in `ldap_auth` mode.
     public let directory: DirectorySignIn?
+    /// OIDC users' CLI secrets, checked in `oidc_auth` mode.
+    let oidcUsers: OIDCUserStore?
+    /// `auth_mode` now, read per sign-in so that a change made on any node applies on all.
+    let authMode: @Sendable () async -> AuthMode
     private let cacheKey = SymmetricKey(size: .bits256)
     private let verified = NIOLockedValueBox<[Data: String]>([:])
 
     public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle(),
-                sessions: SessionStore? = nil, directory: DirectorySignIn? = nil) {
+                sessions: SessionStore? = nil, directory: DirectorySignIn? = nil, oidcUsers: OIDCUserStore? = nil,
+                authMode: @escaping @Sendable () async -> AuthMode = { .database }) {
         self.users = users
         self.directory = directory
+        self.oidcUsers = oidcUsers
+        self.authMode = authMode
         self.sessions = sessions.map(PortalSessions.init)
         self.robots = robots
         self.signer = signer
@@ -77,13 +84,28 @@ public final class Authenticator: Sendable {
 
     private func user(_ username: String, password: String) async throws -> Result {
         let local = try await users.find(username: username)
-        // With a directory active, everyone but the first administrator signs in through it,
-        // as in Harbor: that account stays usable when the directory is not.
-        if let directory, local?.id != Self.firstAdministratorID, await directory.directory.isActive() {
-            guard !password.isEmpty,
-                  let identity = try await directory.signIn(username: username, password: password, key: credentialKey(username, password))
-            else { return .rejected("invalid username or password") }
-            return .authenticated(identity)
+        // With a directory or provider in use, everyone but the first administrator signs in
+        // through it, as in Harbor: that account stays usable when the directory is not.
+        if local?.id != Self.firstAdministratorID {
+            switch await authMode() {
+            case .database:
+                break
+            case .ldap:
+                guard let directory, !password.isEmpty,
+                      let userID = try await directory.signIn(username: username, password: password, key: credentialKey(username, password)),
+                      let user = local?.id == userID ? local : try await users.find(id: userID)
+                else { return .rejected("invalid username or password") }
+                return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights))
+            case .oidc:
+                // Clients cannot follow a browser sign-in: they send the user's CLI secret.
+                guard let user = local, let oidcUsers, let linked = try await oidcUsers.find(userID: user.id),
+                      check(username, password, against: linked.secretHash)
+                else {
+                    if local == nil { _ = PasswordHasher.verify(password, against: Self.decoyHash) }
+                    return .rejected("invalid username or CLI secret")
+                }
+                return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights))
+            }
         }
         guard let user = local else {
             // Spend the same time as a real check so that timing does not reveal which names exist.

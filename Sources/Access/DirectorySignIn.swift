@@ -22,8 +22,10 @@ public final class DirectorySignIn: Sendable {
     /// The time, from the continuous clock; tests move it by hand.
     let now: @Sendable () -> ContinuousClock.Instant
 
+    /// The user, by id: the caller reads their row on each request, so a change of their
+    /// administrator standing applies at once.
     struct Entry: Sendable {
-        let identity: Identity
+        let userID: Int64
         let verifiedAt: ContinuousClock.Instant
     }
 
@@ -42,12 +44,14 @@ public final class DirectorySignIn: Sendable {
         self.now = now
     }
 
-    /// The identity for the name and password, or nil when the directory refuses them.
-    func signIn(username: String, password: String, key: Data) async throws -> Identity? {
+    /// The user id for the name and password, or nil when the directory refuses them.
+    func signIn(username: String, password: String, key: Data) async throws -> Int64? {
         let now = now()
         if let entry = entries.withLockedValue({ $0[key] }), now - entry.verifiedAt < lifetime {
-            if now - entry.verifiedAt >= refreshAfter { refreshInBackground(username: username, password: password, key: key) }
-            return entry.identity
+            if now - entry.verifiedAt >= refreshAfter {
+                refreshInBackground(username: username, password: password, key: key, userID: entry.userID)
+            }
+            return entry.userID
         }
         return try await askDirectory(username: username, password: password, key: key)
     }
@@ -57,32 +61,40 @@ public final class DirectorySignIn: Sendable {
         entries.withLockedValue { $0.removeAll() }
     }
 
-    private func askDirectory(username: String, password: String, key: Data) async throws -> Identity? {
+    private func askDirectory(username: String, password: String, key: Data) async throws -> Int64? {
         let started = now()
-        guard let account = try await directory.verify(username: username, password: password) else {
+        guard let account = try await directory.verify(username: username, password: password),
+              // A local account of the same name (the first administrator's) is never taken over.
+              let user = try await users.onboard(username: account.username, email: account.email, realname: account.realname,
+                                                 isGroupAdmin: account.isAdmin)
+        else {
             entries.withLockedValue { _ = $0.removeValue(forKey: key) }
             return nil
         }
-        let user = try await users.onboard(username: account.username, email: account.email, realname: account.realname,
-                                           isGroupAdmin: account.isAdmin)
         try await groups.replaceMemberships(userID: user.id, groups: account.groups)
-        let identity = Identity.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights)
         entries.withLockedValue { entries in
             // Bounded like the authenticator's cache: a flood of distinct passwords cannot grow it.
             if entries.count > 10_000 { entries.removeAll() }
-            entries[key] = Entry(identity: identity, verifiedAt: started)
+            entries[key] = Entry(userID: user.id, verifiedAt: started)
         }
-        return identity
+        return user.id
     }
 
-    private func refreshInBackground(username: String, password: String, key: Data) {
+    private func refreshInBackground(username: String, password: String, key: Data, userID: Int64) {
         let claimed = refreshing.withLockedValue { $0.insert(key).inserted }
         guard claimed else { return }
         Task {
             defer { _ = refreshing.withLockedValue { $0.remove(key) } }
             // An unreachable directory keeps the sign-in until its lifetime ends; the error is
             // the next sign-in's to report.
-            _ = try? await askDirectory(username: username, password: password, key: key)
+            let refused: Bool
+            do { refused = try await askDirectory(username: username, password: password, key: key) == nil } catch { return }
+            guard refused else { return }
+            // The directory no longer accepts what it accepted: the user left it, or their
+            // password changed. What it granted goes with it, so their portal sessions keep only
+            // their own project memberships until the next sign-in.
+            try? await users.clearGroupAdmin(userID: userID)
+            try? await groups.replaceMemberships(userID: userID, groups: [])
         }
     }
 }

@@ -3,9 +3,6 @@ import Metadata
 /// A directory that checks passwords of users Berth does not hold itself (LDAP), and says
 /// which groups they are in.
 public protocol ExternalDirectory: Sendable {
-    /// Whether sign-in goes to the directory now (`auth_mode`); read per sign-in, so that a
-    /// change made on any node applies on all.
-    func isActive() async -> Bool
     /// The account, when the directory holds the user and the password is theirs; nil when it
     /// does not or it is wrong. Throws `DirectoryUnavailable` when the directory cannot say.
     func verify(username: String, password: String) async throws -> DirectoryAccount?
@@ -33,9 +30,16 @@ public struct DirectoryAccount: Sendable, Equatable {
 /// The directory could not be asked (down, slow, misconfigured): sign-in fails with 503, not
 /// as a wrong password, so that clients retry and operators look at the directory.
 public struct DirectoryUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What any caller is told: the kind of failure, without hosts, DNs or filters (the caller
+    /// may not even be signed in).
     public let message: String
+    /// The whole story, for the server's log and for administrators testing settings.
+    public let detail: String
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, detail: String? = nil) {
+        self.message = message
+        self.detail = detail ?? message
+    }
 
-    public var description: String { message }
+    public var description: String { detail }
 }

@@ -55,7 +55,8 @@ public struct BerthServer: Sendable {
                                             refreshAfter: .seconds(max(1, configuration.directoryCacheSeconds / 10)))
             let authenticator = Authenticator(users: UserStore(database: database), robots: RobotStore(database: database), signer: signer,
                                               sessions: SessionStore(database: database, idleTimeout: { await systemSettings.current.sessionIdleMillis }),
-                                              directory: directory)
+                                              directory: directory, oidcUsers: OIDCUserStore(database: database),
+                                              authMode: { await systemSettings.current.authMode })
             let blobs = try await StorageSetup.open(configuration)
             let auditSettings = AuditSettings(store: SystemSettingsStore(database: database), logger: logger)
             let audit = AuditRecorder(database: database, policy: auditSettings)

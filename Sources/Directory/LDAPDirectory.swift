@@ -10,14 +10,10 @@ import Metadata
 public struct LDAPDirectory: ExternalDirectory {
     /// The settings now; throws when they cannot be read (the sealed password).
     let settings: @Sendable () async throws -> LDAPSettings
-    let active: @Sendable () async -> Bool
 
-    public init(settings: @escaping @Sendable () async throws -> LDAPSettings, active: @escaping @Sendable () async -> Bool) {
+    public init(settings: @escaping @Sendable () async throws -> LDAPSettings) {
         self.settings = settings
-        self.active = active
     }
-
-    public func isActive() async -> Bool { await active() }
 
     public func verify(username: String, password: String) async throws -> DirectoryAccount? {
         guard !username.isEmpty, !password.isEmpty else { return nil }
@@ -63,6 +59,10 @@ public struct LDAPDirectory: ExternalDirectory {
             let nameAttribute = settings.groupNameAttribute
             let entries: [LDAPEntry]
             if let dn, !dn.isEmpty {
+                // Only groups under the group base: sign-in reads memberships there alone.
+                let base = UserGroupStore.normalized(dn: settings.groupBaseDN)
+                let wanted = UserGroupStore.normalized(dn: dn)
+                guard wanted == base || wanted.hasSuffix("," + base) else { return [] }
                 do {
                     entries = try await client.search(base: dn, scope: .base, filter: Self.and(settings.groupFilter, "(objectClass=*)"),
                                                       attributes: [nameAttribute])
@@ -112,8 +112,8 @@ public struct LDAPDirectory: ExternalDirectory {
         do {
             client = try await LDAPClient.connect(url: settings.url, startTLS: settings.startTLS,
                                                   verifyCertificate: settings.verifyCertificate, timeout: settings.timeout)
-        } catch {
-            throw DirectoryUnavailable("\(error)")
+        } catch let error as LDAPError {
+            throw unavailable(error)
         }
         do {
             if !settings.searchDN.isEmpty { try await client.bind(dn: settings.searchDN, password: settings.searchPassword) }
@@ -122,11 +122,24 @@ public struct LDAPDirectory: ExternalDirectory {
             return result
         } catch let error as LDAPError {
             await client.close()
-            throw DirectoryUnavailable("\(error)")
+            throw unavailable(error)
         } catch {
             await client.close()
             throw error
         }
+    }
+
+    /// The failure in words safe for anyone, and in full for the log.
+    static func unavailable(_ error: LDAPError) -> DirectoryUnavailable {
+        let kind = switch error {
+        case .unreachable: "the LDAP server could not be reached"
+        case .tlsFailed: "TLS with the LDAP server failed"
+        case .timedOut: "the LDAP server did not answer in time"
+        case .failed(let operation, _) where operation.hasPrefix("bind"): "the LDAP server refused Berth's search account"
+        case .badURL: "ldap_url is not a usable LDAP URL"
+        default: "the LDAP server failed the request"
+        }
+        return DirectoryUnavailable(kind, detail: "\(error)")
     }
 
     /// The one entry whose login attribute is `login`; nil when there is none, or more than one
@@ -197,9 +210,8 @@ public struct LDAPDirectory: ExternalDirectory {
 }
 
 extension LDAPDirectory {
-    /// The directory of the stored settings, active while `auth_mode` is `ldap_auth`.
+    /// The directory of the stored settings.
     public static func configured(by settings: SystemSettingsCache, sealer: any SecretSealer) -> LDAPDirectory {
-        LDAPDirectory(settings: { try LDAPSettings(await settings.current, sealer: sealer) },
-                      active: { await settings.current.authMode == .ldap })
+        LDAPDirectory(settings: { try LDAPSettings(await settings.current, sealer: sealer) })
     }
 }

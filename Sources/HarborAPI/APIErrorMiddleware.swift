@@ -17,6 +17,9 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             let apiError = Self.translate(error)
             if apiError.status == .internalServerError {
                 context.logger.error("API request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            } else if let unavailable = error as? DirectoryUnavailable {
+                // The caller got the kind of failure; the operator gets the whole of it.
+                context.logger.warning("sign-in directory unavailable", metadata: ["error": "\(unavailable.detail)"])
             }
             return JSONResponse.error(apiError, includeBody: request.method != .head)
         }
@@ -45,7 +48,7 @@ public struct APIErrorMiddleware<Context: APIContext>: RouterMiddleware {
             case .manifestReferencesMissing, .invalidConfiguration: return .internal("internal error")
             }
         case let error as DirectoryUnavailable:
-            return .unavailable("sign-in could not be checked with the directory: \(error.message)")
+            return .unavailable("sign-in could not be checked: \(error.message); try again")
         case let error as ReplicationError:
             switch error {
             case .badRequest(let message): return .badRequest(message)

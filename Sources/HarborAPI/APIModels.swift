@@ -13,6 +13,8 @@ struct UserResp: Encodable {
     let admin_role_in_auth: Bool
     let creation_time: String
     let update_time: String
+    /// Only in an OIDC user's own profile.
+    var oidc_user_meta: OIDCUserInfo?
 
     init(_ user: User) {
         user_id = user.id
@@ -25,6 +27,21 @@ struct UserResp: Encodable {
         creation_time = Timestamp.rfc3339(millis: user.createdAt)
         update_time = Timestamp.rfc3339(millis: user.updatedAt)
     }
+}
+
+/// Harbor's `OIDCUserInfo`.
+struct OIDCUserInfo: Encodable {
+    let id: Int64
+    let user_id: Int64
+    let subject: String
+    let secret: String
+    let creation_time: String
+    let update_time: String
+}
+
+/// Harbor's `OIDCCliSecretReq`.
+struct OIDCCliSecretReq: Decodable {
+    let secret: String
 }
 
 struct UserSearchRespItem: Encodable {

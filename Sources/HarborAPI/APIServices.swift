@@ -76,6 +76,7 @@ public struct APIServices: Sendable {
         self.projects = ProjectStore(database: database)
         self.members = MemberStore(database: database)
         self.userGroups = UserGroupStore(database: database)
+        self.oidcUsers = OIDCUserStore(database: database)
         self.robots = RobotStore(database: database)
         self.repositories = RepositoryStore(database: database)
         self.artifacts = ArtifactStore(database: database)
@@ -107,6 +108,18 @@ public struct APIServices: Sendable {
         self.auditSettings = auditSettings
         self.settings = SystemSettingsStore(database: database)
         self.systemSettings = systemSettings ?? SystemSettingsCache(store: SystemSettingsStore(database: database))
+    }
+
+    /// OIDC users' links and CLI secrets.
+    public let oidcUsers: OIDCUserStore
+    /// The OpenID provider's discovery and keys, cached for the process.
+    let oidcProvider = OIDCProvider()
+
+    /// The portal's sign-in through the OpenID provider of the stored settings.
+    var oidc: OIDCSignIn {
+        let settings = systemSettings, sealer = sealer
+        return OIDCSignIn(provider: oidcProvider, settings: { try OIDCSettings(await settings.current, sealer: sealer) },
+                          users: users, groups: userGroups, oidcUsers: oidcUsers, sealer: sealer)
     }
 
     /// The LDAP directory of the stored settings (whether or not `auth_mode` uses it).

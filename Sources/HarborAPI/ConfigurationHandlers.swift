@@ -2,7 +2,6 @@ import Access
 import Directory
 import Foundation
 import Hummingbird
-import LDAP
 import Metadata
 
 /// `GET` and `PUT /api/v2.0/configurations`, system administrators only: the settings of
@@ -66,16 +65,9 @@ struct ConfigurationHandlers {
         }
         switch setting.stored(from: input) {
         case .success(let text):
-            for filter in [SystemSetting.ldapFilter, .ldapGroupSearchFilter] where filter.name == key && !text.isEmpty {
-                do { _ = try LDAPFilter(parsing: LDAPSettings.normalized(filter: text)) } catch {
-                    throw APIError.badRequest("\(key) is not an LDAP search filter: \(error)")
-                }
-            }
+            if let problem = LDAPSettings.problem(key: key, value: text) { throw APIError.badRequest(problem) }
             return text
         case .failure(let refusal):
-            if setting.name == SystemSetting.authMode.name {
-                throw APIError.badRequest(refusal.message + ": OIDC sign-in is not in Berth yet")
-            }
             throw APIError.badRequest(refusal.message)
         }
     }
@@ -133,8 +125,13 @@ struct ConfigurationHandlers {
         try await services.settings.set(changes)
         services.auditSettings?.reload()
         services.systemSettings.reload()
-        if changes.keys.contains(where: { $0 == SystemSetting.authMode.name || $0.hasPrefix("ldap_") }) {
+        if changes.keys.contains(where: { $0 == SystemSetting.authMode.name || $0.hasPrefix("ldap_") || $0.hasPrefix("oidc_") }) {
             services.authenticator.directory?.forgetAll()
+        }
+        // Administrators by group are so until their next sign-in says otherwise; with another
+        // admin group or sign-in mode, nobody is until then.
+        if changes.keys.contains(where: { [SystemSetting.authMode.name, SystemSetting.ldapGroupAdminDN.name, SystemSetting.oidcAdminGroup.name].contains($0) }) {
+            try await services.users.clearGroupAdmin()
         }
         await services.audit.record(AuditEvent(
             projectID: nil, operation: "update", resourceType: "configuration", resource: "configuration",

@@ -19,6 +19,11 @@ public enum HarborAPIRoutes {
             .post("login", use: sessions.login)
             .get("log_out", use: sessions.logout)
             .post("log_out", use: sessions.logout)
+        let oidc = OIDCHandlers(services: services)
+        router.group("c/oidc")
+            .add(middleware: APIErrorMiddleware<Context>())
+            .get("login", use: oidc.login)
+            .get("callback", use: oidc.callback)
 
         // The classic Helm chart repository, over the charts stored as OCI artifacts.
         let charts = ChartRepositoryHandlers(services: services)
@@ -61,6 +66,7 @@ public enum HarborAPIRoutes {
         api.delete("users/:user_id", use: users.delete)
         api.put("users/:user_id/password", use: users.changePassword)
         api.put("users/:user_id/sysadmin", use: users.setAdmin)
+        api.put("users/:user_id/cli_secret", use: users.setCLISecret)
 
         let projects = ProjectHandlers(services: services)
         api.get("projects", use: projects.list)

@@ -2,7 +2,6 @@ import Access
 import Foundation
 import Directory
 import Hummingbird
-import LDAP
 import Metadata
 
 /// `/api/v2.0/ldap/...`: testing LDAP settings, and looking up and importing the directory's
@@ -10,9 +9,10 @@ import Metadata
 struct LDAPHandlers {
     let services: APIServices
 
-    /// Tests the stored settings, or those of the body over them (an empty search password
-    /// keeps the stored one, as the portal never has it). A failure is `success: false` with
-    /// the directory's reason, not an error status: the settings were tested.
+    /// Tests the stored settings, or those of the body over them. An empty search password keeps
+    /// the stored one (the portal never has it) only while the URL and search DN are the stored
+    /// ones: the stored password is never sent to a server the request names. A failure is
+    /// `success: false` with the directory's reason, not an error status: the settings were tested.
     func ping(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.configuration, .update))
         let body = try await JSONBody.decodeIfPresent(LdapConf.self, from: request)
@@ -22,7 +22,13 @@ struct LDAPHandlers {
         } catch {
             throw APIError.internal("the stored LDAP search password cannot be opened")
         }
-        if let body { try body.apply(to: &settings) }
+        if let body {
+            let stored = settings
+            try body.apply(to: &settings)
+            if (body.ldap_search_password ?? "").isEmpty, settings.url != stored.url || settings.searchDN != stored.searchDN {
+                settings.searchPassword = ""
+            }
+        }
         let problem = await LDAPDirectory.ping(settings)
         return try JSONResponse.ok(LdapPingResult(success: problem == nil, message: problem ?? "LDAP settings work"))
     }
@@ -37,6 +43,9 @@ struct LDAPHandlers {
     /// Creates the listed directory users in Berth; 404 with the ones that could not be.
     func importUsers(_ request: Request, context: some APIContext) async throws -> Response {
         try services.require(context.identity, system: Permission(.ldapUser, .create))
+        guard await services.systemSettings.current.authMode == .ldap else {
+            throw APIError.precondition("directory users are imported only when auth_mode is ldap_auth")
+        }
         let body = try await JSONBody.decode(LdapImportUsers.self, from: request)
         guard !body.ldap_uid_list.isEmpty, body.ldap_uid_list.count <= 1_000 else {
             throw APIError.badRequest("ldap_uid_list must name 1 to 1000 users")
@@ -49,12 +58,12 @@ struct LDAPHandlers {
                 failures.append(.init(uid: uid, error: "not found in the directory"))
                 continue
             }
-            if try await services.users.find(username: account.username) != nil {
+            // A plain insert: a user who exists (signed in meanwhile, or local) is left as is.
+            guard try await services.users.create(username: account.username, passwordHash: "", isAdmin: false,
+                                                  email: account.email, realname: account.realname) != nil else {
                 failures.append(.init(uid: uid, error: "user already exists"))
                 continue
             }
-            _ = try await services.users.onboard(username: account.username, email: account.email, realname: account.realname,
-                                                 isGroupAdmin: false)
             await services.recordAudit(context.identity, "create", "user", account.username, projectID: nil)
         }
         return failures.isEmpty ? JSONResponse.empty(.ok) : try JSONResponse.ok(failures, status: .notFound)
@@ -90,7 +99,7 @@ struct LdapConf: Decodable {
         if let ldap_filter { settings.filter = LDAPSettings.normalized(filter: ldap_filter) }
         if let ldap_uid { settings.uidAttribute = ldap_uid.trimmingCharacters(in: .whitespaces) }
         if let ldap_scope {
-            guard let scope = LDAPSearchScope(rawValue: ldap_scope) else { throw APIError.badRequest("ldap_scope must be 0, 1 or 2") }
+            guard let scope = LDAPSettings.scope(harborValue: ldap_scope) else { throw APIError.badRequest("ldap_scope must be 0, 1 or 2") }
             settings.scope = scope
         }
         if let ldap_connection_timeout {

@@ -25,6 +25,11 @@ struct SessionHandlers: Sendable {
         }
         // Robots have no portal: their secrets are for clients.
         guard !form.principal.hasPrefix(Authenticator.robotPrefix) else { throw APIError.unauthorized("robot accounts cannot log in to the portal") }
+        // With OIDC, people sign in at the provider; a CLI secret is for clients, not the portal.
+        if await services.systemSettings.current.authMode == .oidc,
+           try await services.users.find(username: form.principal)?.id != Authenticator.firstAdministratorID {
+            throw APIError.unauthorized("sign in through the OpenID provider")
+        }
         let result = try await services.authenticator.authenticate(username: form.principal, password: form.password, address: context.remoteAddress)
         guard case .authenticated(let identity) = result, case .user(let id, let name, _) = identity else {
             if case .rejected(let message) = result { throw APIError.unauthorized(message) }

@@ -11,6 +11,8 @@ struct GeneralInfoResp: Encodable {
     let self_registration: Bool
     /// Harbor's banner JSON text, empty for none; shown to anyone, like Harbor's login page.
     let banner_message: String
+    /// The provider's name for the portal's sign-in button, in `oidc_auth` mode.
+    var oidc_provider_name: String?
     var registry_url: String?
     var external_url: String?
     var project_creation_restriction: String?
@@ -53,6 +55,10 @@ struct SystemInfoHandlers {
         var info = GeneralInfoResp(current_time: Timestamp.rfc3339(millis: WallClock.nowMillis()), auth_mode: settings.text(.authMode),
                                    primary_auth_mode: false, self_registration: settings.isOn(.selfRegistration),
                                    banner_message: settings.text(.bannerMessage))
+        if settings.authMode == .oidc {
+            let name = settings.text(.oidcName)
+            info.oidc_provider_name = name.isEmpty ? "OIDC provider" : name
+        }
         if case .anonymous = context.identity { return try JSONResponse.ok(info) }
         let scheme = services.rootCertificatePEM == nil ? (request.head.scheme ?? "http") : "https"
         let external = services.externalURL ?? "\(scheme)://\(request.head.authority ?? "localhost")"

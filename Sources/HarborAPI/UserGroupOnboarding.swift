@@ -32,11 +32,7 @@ struct UserGroupOnboarding {
     }
 
     private func stored(name: String, type: UserGroupType, dn: String) async throws -> UserGroup? {
-        let page = OffsetRequest(offset: 0, limit: 100)
-        let candidates = type == .ldap
-            ? try await services.userGroups.list(nameContains: nil, ldapDN: dn, type: .ldap, page: page).items
-            : try await services.userGroups.list(nameContains: name, ldapDN: nil, type: type, page: page).items
-        return candidates.first { type == .ldap || $0.name == name }
+        try await services.userGroups.find(type: type, name: name, ldapDN: dn)
     }
 
     /// The name, type and DN to store, or why the body does not describe a group.

@@ -1,4 +1,5 @@
 import Access
+import Directory
 import Hummingbird
 import Metadata
 
@@ -51,7 +52,32 @@ struct UserHandlers {
         guard case .user(let id, _, _) = context.identity, let user = try await services.users.find(id: id) else {
             throw APIError.unauthorized("authentication required")
         }
-        return try JSONResponse.ok(UserResp(user))
+        var response = UserResp(user)
+        // Harbor shows OIDC users their CLI secret in their own profile, and nowhere else.
+        if let linked = try await services.oidcUsers.find(userID: id) {
+            response.oidc_user_meta = OIDCUserInfo(id: linked.userID, user_id: linked.userID, subject: linked.subject,
+                                                   secret: try services.sealer.open(linked.secretSealed),
+                                                   creation_time: Timestamp.rfc3339(millis: linked.createdAt),
+                                                   update_time: Timestamp.rfc3339(millis: linked.updatedAt))
+        }
+        return try JSONResponse.ok(response)
+    }
+
+    /// `PUT /users/{id}/cli_secret`: an OIDC user (or an administrator for them) sets the secret
+    /// docker and skopeo sign in with. It lives until changed, whatever the ID token's expiry.
+    func setCLISecret(_ request: Request, context: some APIContext) async throws -> Response {
+        let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
+        guard await services.systemSettings.current.authMode == .oidc else {
+            throw APIError.precondition("CLI secrets are for OIDC sign-in, and auth_mode is not oidc_auth")
+        }
+        let body = try await JSONBody.decode(OIDCCliSecretReq.self, from: request)
+        if let violation = CLISecret.violation(body.secret) { throw APIError.badRequest(violation) }
+        guard try await services.oidcUsers.replaceSecret(userID: user.id, secretHash: try PasswordHasher.hash(body.secret),
+                                                         secretSealed: try services.sealer.seal(body.secret)) else {
+            throw APIError.notFound("\(user.username) has not signed in through OIDC")
+        }
+        await recordUpdate(context, user, "change CLI secret of user with name: \(user.username)")
+        return JSONResponse.empty(.ok)
     }
 
     func get(_ request: Request, context: some APIContext) async throws -> Response {

@@ -423,6 +423,16 @@ enum Migrations {
             // Set at each directory sign-in: the user is in the directory's admin group.
             "ALTER TABLE users ADD COLUMN admin_by_group BOOLEAN NOT NULL DEFAULT FALSE",
         ]),
+        // Users who sign in through an OpenID provider: who they are there (issuer and subject),
+        // and their CLI secret for docker and skopeo (hashed to check, sealed to show them).
+        (22, [
+            """
+            CREATE TABLE oidc_users (
+                user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL, subject {name} NOT NULL, secret_hash TEXT NOT NULL, secret_sealed TEXT NOT NULL,
+                creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL, UNIQUE (issuer, subject))
+            """,
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

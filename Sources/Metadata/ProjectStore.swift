@@ -151,12 +151,24 @@ public struct ProjectStore: Sendable {
                     try row.decode(column: "value", as: String.self)
             }
             if let userID {
-                for row in try await db.raw(inList("SELECT project_id, role FROM project_members WHERE user_id = \(bind: userID) AND project_id IN (")).all() {
-                    result[try row.decode(column: "project_id", as: Int64.self)]?.callerRole = try row.decode(column: "role", as: Int.self)
+                // Their own role and their groups': the highest is the one shown.
+                for row in try await db.raw(inList("""
+                    SELECT project_id, role FROM project_members WHERE (user_id = \(bind: userID)
+                    OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = \(bind: userID))) AND project_id IN (
+                    """)).all() {
+                    let projectID = try row.decode(column: "project_id", as: Int64.self), role = try row.decode(column: "role", as: Int.self)
+                    if let current = result[projectID]?.callerRole, Self.roleRank(current) >= Self.roleRank(role) { continue }
+                    result[projectID]?.callerRole = role
                 }
             }
             return result
         }
+    }
+
+    /// Harbor's role ids from the most to the least allowed: project admin, maintainer,
+    /// developer, guest, limited guest.
+    static func roleRank(_ role: Int) -> Int {
+        [1: 5, 4: 4, 2: 3, 3: 2, 5: 1][role] ?? 0
     }
 
     static func setMetadata(_ values: [String: String], projectID: Int64, in db: any SQLDatabase) async throws {

@@ -113,6 +113,30 @@ extension SystemSetting {
     public static let ldapGroupMembershipAttribute = SystemSetting(name: "ldap_group_membership_attribute", kind: .text(maximumLength: 256), defaultValue: "memberof")
     public static let ldapGroupSearchScope = SystemSetting(name: "ldap_group_search_scope", kind: .integer(rule: "0 (base), 1 (one level) or 2 (subtree)", accepts: { (0...2).contains($0) }), defaultValue: "2")
 
+    // OpenID Connect, with Harbor's names and defaults.
+    /// The provider's name on the portal's login button.
+    public static let oidcName = SystemSetting(name: "oidc_name", kind: .text(maximumLength: 256), defaultValue: "")
+    /// The issuer URL; discovery is read from `<endpoint>/.well-known/openid-configuration`.
+    public static let oidcEndpoint = SystemSetting(name: "oidc_endpoint", kind: .text(maximumLength: 1_024), defaultValue: "")
+    public static let oidcClientID = SystemSetting(name: "oidc_client_id", kind: .text(maximumLength: 1_024), defaultValue: "")
+    public static let oidcClientSecret = SystemSetting(name: "oidc_client_secret", kind: .secret(maximumLength: 1_024), defaultValue: "")
+    /// Comma-separated; `openid` is always asked for.
+    public static let oidcScope = SystemSetting(name: "oidc_scope", kind: .text(maximumLength: 1_024), defaultValue: "openid,offline_access")
+    /// The claim listing the user's groups; empty reads none.
+    public static let oidcGroupsClaim = SystemSetting(name: "oidc_groups_claim", kind: .text(maximumLength: 256), defaultValue: "")
+    /// Members of this group (by name) are system administrators.
+    public static let oidcAdminGroup = SystemSetting(name: "oidc_admin_group", kind: .text(maximumLength: 256), defaultValue: "")
+    /// The claim whose value is the username; empty is `name`, as in Harbor.
+    public static let oidcUserClaim = SystemSetting(name: "oidc_user_claim", kind: .text(maximumLength: 256), defaultValue: "")
+    public static let oidcVerifyCert = SystemSetting(name: "oidc_verify_cert", kind: .boolean, defaultValue: "true")
+    /// Create the user at their first sign-in under the user claim's value.
+    public static let oidcAutoOnboard = SystemSetting(name: "oidc_auto_onboard", kind: .boolean, defaultValue: "false")
+
+    public static let oidc: [SystemSetting] = [
+        oidcName, oidcEndpoint, oidcClientID, oidcClientSecret, oidcScope, oidcGroupsClaim, oidcAdminGroup, oidcUserClaim,
+        oidcVerifyCert, oidcAutoOnboard,
+    ]
+
     public static let ldap: [SystemSetting] = [
         ldapURL, ldapSearchDN, ldapSearchPassword, ldapBaseDN, ldapFilter, ldapUID, ldapScope, ldapTimeout, ldapVerifyCert, ldapStartTLS,
         ldapGroupBaseDN, ldapGroupSearchFilter, ldapGroupAttributeName, ldapGroupAdminDN, ldapGroupMembershipAttribute,
@@ -124,7 +148,7 @@ extension SystemSetting {
     public static let all: [SystemSetting] = [
         readOnly, projectCreationRestriction, storagePerProject, tokenExpiration, robotTokenDuration, sessionTimeout,
         selfRegistration, notificationEnable, bannerMessage, authMode,
-    ] + ldap
+    ] + ldap + oidc
 
     public static func named(_ name: String) -> SystemSetting? { all.first { $0.name == name } }
 }
@@ -150,4 +174,5 @@ public struct SystemSettings: Sendable {
 public enum AuthMode: String, Sendable, CaseIterable {
     case database = "db_auth"
     case ldap = "ldap_auth"
+    case oidc = "oidc_auth"
 }

@@ -14,13 +14,11 @@ public struct UserGroupStore: Sendable {
     /// Creates a group; nil when its DN (LDAP) or its name within its type is taken.
     public func create(name: String, type: UserGroupType, ldapDN: String) async throws -> UserGroup? {
         let now = WallClock.nowMillis()
-        let conflict: SQLQueryString = type == .ldap
-            ? "(ldap_group_dn) WHERE group_type = 1" : "(group_type, group_name) WHERE group_type <> 1"
         return try await database.write { db in
             try await db.raw("""
                 INSERT INTO user_groups (group_name, group_type, ldap_group_dn, creation_time, update_time)
                 VALUES (\(bind: name), \(bind: type.rawValue), \(bind: type == .ldap ? Self.normalized(dn: ldapDN) : ""), \(bind: now), \(bind: now))
-                ON CONFLICT \(conflict) DO NOTHING
+                ON CONFLICT \(Self.conflictTarget(type)) DO NOTHING
                 RETURNING \(Self.columns)
                 """).first().map(Self.group)
         }
@@ -68,37 +66,79 @@ public struct UserGroupStore: Sendable {
     }
 
     /// Records the user's groups as a directory sign-in found them: groups not yet known are
-    /// created (Harbor onboards them too), and the user's memberships become exactly these,
-    /// in one transaction. Returns the groups' ids.
+    /// created (Harbor onboards them too), and the user's memberships become exactly these.
+    /// A sign-in with the groups of the last one, the common case, only reads. Returns the ids.
     @discardableResult
     public func replaceMemberships(userID: Int64, groups: [DirectoryGroupName]) async throws -> [Int64] {
+        let (known, current) = try await database.read { db in
+            (try await Self.ids(of: groups, in: db), try await Self.memberships(userID: userID, in: db))
+        }
+        if known.count == Set(groups).count, Array(Set(known.values)).sorted() == current {
+            return current
+        }
         let now = WallClock.nowMillis()
         return try await database.write { db in
-            var ids: [Int64] = []
-            for group in groups {
-                let dn = group.type == .ldap ? Self.normalized(dn: group.ldapDN) : ""
-                let conflict: SQLQueryString = group.type == .ldap
-                    ? "(ldap_group_dn) WHERE group_type = 1" : "(group_type, group_name) WHERE group_type <> 1"
+            for group in groups where known[group] == nil {
                 try await db.raw("""
                     INSERT INTO user_groups (group_name, group_type, ldap_group_dn, creation_time, update_time)
-                    VALUES (\(bind: group.name), \(bind: group.type.rawValue), \(bind: dn), \(bind: now), \(bind: now))
-                    ON CONFLICT \(conflict) DO NOTHING
+                    VALUES (\(bind: group.name), \(bind: group.type.rawValue), \(bind: Self.storedDN(group)), \(bind: now), \(bind: now))
+                    ON CONFLICT \(Self.conflictTarget(group.type)) DO NOTHING
                     """).run()
-                let lookup: SQLQueryString = group.type == .ldap
-                    ? "SELECT id FROM user_groups WHERE group_type = 1 AND ldap_group_dn = \(bind: dn)"
-                    : "SELECT id FROM user_groups WHERE group_type = \(bind: group.type.rawValue) AND group_name = \(bind: group.name)"
-                if let id = try await db.raw(lookup).first()?.decode(column: "id", as: Int64.self) { ids.append(id) }
             }
-            let unique = Array(Set(ids)).sorted()
-            let current = try await db.raw("SELECT group_id FROM user_group_members WHERE user_id = \(bind: userID) ORDER BY group_id").all()
-                .map { try $0.decode(column: "group_id", as: Int64.self) }
-            // The common case, a sign-in with the same groups as before, writes nothing.
-            guard current != unique else { return unique }
+            let ids = Array(Set(try await Self.ids(of: groups, in: db).values)).sorted()
             try await db.raw("DELETE FROM user_group_members WHERE user_id = \(bind: userID)").run()
-            for id in unique {
-                try await db.raw("INSERT INTO user_group_members (user_id, group_id) VALUES (\(bind: userID), \(bind: id))").run()
+            for id in ids {
+                // Another sign-in of the same user may be writing the same rows at once (PostgreSQL).
+                try await db.raw("""
+                    INSERT INTO user_group_members (user_id, group_id) VALUES (\(bind: userID), \(bind: id)) ON CONFLICT DO NOTHING
+                    """).run()
             }
-            return unique
+            return ids
+        }
+    }
+
+    /// The stored ids of the groups that exist, by group.
+    static func ids(of groups: [DirectoryGroupName], in db: any SQLDatabase) async throws -> [DirectoryGroupName: Int64] {
+        var result: [DirectoryGroupName: Int64] = [:]
+        let ldap = groups.filter { $0.type == .ldap }
+        if !ldap.isEmpty {
+            let byDN = Dictionary(ldap.map { (storedDN($0), $0) }, uniquingKeysWith: { first, _ in first })
+            var query = SQLQueryString("SELECT id, ldap_group_dn FROM user_groups WHERE group_type = 1 AND ldap_group_dn IN (")
+            query.appendInterpolation(binds: Array(byDN.keys))
+            query.appendInterpolation(unsafeRaw: ")")
+            for row in try await db.raw(query).all() {
+                if let group = byDN[try row.decode(column: "ldap_group_dn", as: String.self)] { result[group] = try row.decode(column: "id", as: Int64.self) }
+            }
+        }
+        for group in groups where group.type != .ldap {
+            if let id = try await db.raw("""
+                SELECT id FROM user_groups WHERE group_type = \(bind: group.type.rawValue) AND group_name = \(bind: group.name)
+                """).first()?.decode(column: "id", as: Int64.self) { result[group] = id }
+        }
+        return result
+    }
+
+    static func memberships(userID: Int64, in db: any SQLDatabase) async throws -> [Int64] {
+        try await db.raw("SELECT group_id FROM user_group_members WHERE user_id = \(bind: userID) ORDER BY group_id").all()
+            .map { try $0.decode(column: "group_id", as: Int64.self) }
+    }
+
+    /// The unique index a group of this type is known by: its DN for LDAP, its name otherwise.
+    static func conflictTarget(_ type: UserGroupType) -> SQLQueryString {
+        type == .ldap ? "(ldap_group_dn) WHERE group_type = 1" : "(group_type, group_name) WHERE group_type <> 1"
+    }
+
+    static func storedDN(_ group: DirectoryGroupName) -> String {
+        group.type == .ldap ? normalized(dn: group.ldapDN) : ""
+    }
+
+    /// The group of this type with exactly this name (not LDAP) or DN (LDAP).
+    public func find(type: UserGroupType, name: String, ldapDN: String) async throws -> UserGroup? {
+        try await database.read { db in
+            let query: SQLQueryString = type == .ldap
+                ? "SELECT \(Self.columns) FROM user_groups WHERE group_type = 1 AND ldap_group_dn = \(bind: Self.normalized(dn: ldapDN))"
+                : "SELECT \(Self.columns) FROM user_groups WHERE group_type = \(bind: type.rawValue) AND group_name = \(bind: name)"
+            return try await db.raw(query).first().map(Self.group)
         }
     }
 

@@ -43,21 +43,31 @@ public struct UserStore: Sendable {
 
     /// The user a directory sign-in names: created on first sign-in with no local password (an
     /// empty hash matches none), and given the directory's email, real name and admin-group
-    /// standing every time.
-    public func onboard(username: String, email: String?, realname: String?, isGroupAdmin: Bool) async throws -> User {
+    /// standing every time. nil when the name belongs to a local account (one with a password,
+    /// such as the first administrator): a directory entry of the same name never takes it over.
+    public func onboard(username: String, email: String?, realname: String?, isGroupAdmin: Bool) async throws -> User? {
         let now = WallClock.nowMillis()
-        let row = try await database.write { db in
+        return try await database.write { db in
             try await db.raw("""
                 INSERT INTO users (username, password_hash, sysadmin, admin_by_group, email, realname, created_at, updated_at)
                 VALUES (\(bind: username), '', FALSE, \(bind: isGroupAdmin), \(bind: email), \(bind: realname), \(bind: now), \(bind: now))
                 ON CONFLICT (username) DO UPDATE SET admin_by_group = excluded.admin_by_group,
                     email = COALESCE(excluded.email, users.email), realname = COALESCE(excluded.realname, users.realname),
                     updated_at = excluded.updated_at
+                WHERE users.password_hash = ''
                 RETURNING \(Self.columns)
                 """).first().map(Self.user)
         }
-        guard let row else { throw MetadataError.conflict("user \(username) could not be created") }
-        return row
+    }
+
+    /// Takes away what the directory granted: its administrators' group standing, for every user
+    /// (the admin group or the sign-in mode changed) or for one (the directory no longer knows them).
+    public func clearGroupAdmin(userID: Int64? = nil) async throws {
+        try await database.write { db in
+            var query = SQLQueryString("UPDATE users SET admin_by_group = FALSE WHERE admin_by_group")
+            if let userID { query.appendInterpolation(unsafeRaw: " AND id = "); query.appendInterpolation(bind: userID) }
+            try await db.raw(query).run()
+        }
     }
 
     public func count() async throws -> Int64 {

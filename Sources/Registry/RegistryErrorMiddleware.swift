@@ -92,7 +92,7 @@ enum RegistryErrorRendering {
                 return RegistryError(.unavailable, message)
             }
         case let error as DirectoryUnavailable:
-            return RegistryError(.unavailable, "sign-in could not be checked with the directory: \(error.message)")
+            return RegistryError(.unavailable, "sign-in could not be checked: \(error.message); try again")
         case let error as StorageDriverError:
             switch error {
             case .service(_, _, let message):

@@ -14,8 +14,6 @@ import Testing
         let answer = NIOLockedValueBox<Answer>(.account([], admin: false))
         let calls = NIOLockedValueBox(0)
 
-        func isActive() async -> Bool { true }
-
         func verify(username: String, password: String) async throws -> DirectoryAccount? {
             calls.withLockedValue { $0 += 1 }
             switch answer.withLockedValue({ $0 }) {
@@ -52,9 +50,9 @@ import Testing
         let team = DirectoryGroupName(name: "team", type: .ldap, ldapDN: "cn=team,ou=groups,dc=test")
         directory.answer.withLockedValue { $0 = .account([team], admin: true) }
         try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(30)) { signIn, users, groups async throws in
-            let identity = try #require(try await signIn.signIn(username: "alice", password: "pw", key: Self.key))
-            guard case .user(let id, "alice", true) = identity else { Issue.record("\(identity)"); return }
+            let id = try #require(try await signIn.signIn(username: "alice", password: "pw", key: Self.key))
             let user = try #require(try await users.find(id: id))
+            #expect(user.username == "alice")
             #expect(user.isGroupAdmin && !user.isAdmin)
             #expect(user.email == "alice@example.org")
             #expect(try await groups.groupIDs(userID: id).count == 1)
@@ -65,8 +63,9 @@ import Testing
 
     @Test func aStaleSignInIsAnsweredAtOnceAndCheckedInTheBackground() async throws {
         let directory = ScriptedDirectory(), clock = ManualClock()
-        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(6), clock: clock) { signIn, _, _ async throws in
-            #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
+        directory.answer.withLockedValue { $0 = .account([DirectoryGroupName(name: "ops", type: .ldap, ldapDN: "cn=ops,dc=test")], admin: true) }
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(6), clock: clock) { signIn, users, groups async throws in
+            let id = try #require(try await signIn.signIn(username: "alice", password: "pw", key: Self.key))
             clock.advance(.seconds(5))
             #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
             #expect(directory.calls.withLockedValue { $0 } == 1, "not stale yet")
@@ -76,6 +75,20 @@ import Testing
             #expect(try await signIn.signIn(username: "alice", password: "pw", key: Self.key) != nil)
             try await eventually { directory.calls.withLockedValue { $0 } == 2 }
             try await eventually { try await signIn.signIn(username: "alice", password: "pw", key: Self.key) == nil }
+            // What the directory granted is taken away with it.
+            try await eventually { try await users.find(id: id)?.isGroupAdmin == false }
+            try await eventually { try await groups.groupIDs(userID: id).isEmpty }
+        }
+    }
+
+    @Test func aDirectoryAccountNeverTakesOverALocalOne() async throws {
+        let directory = ScriptedDirectory()
+        directory.answer.withLockedValue { $0 = .account([], admin: true) }
+        try await Self.signIn(directory, lifetime: .seconds(60), refreshAfter: .seconds(6)) { signIn, users, _ async throws in
+            let local = try #require(try await users.create(username: "admin", passwordHash: "pbkdf2-sha256$1$x$y", isAdmin: true))
+            #expect(try await signIn.signIn(username: "admin", password: "pw", key: Self.key) == nil)
+            let after = try #require(try await users.find(id: local.id))
+            #expect(after.email == nil && !after.isGroupAdmin && after.passwordHash == local.passwordHash)
         }
     }
 

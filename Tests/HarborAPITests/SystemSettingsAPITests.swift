@@ -29,12 +29,12 @@ import Testing
 
             for bad in [#"{"token_expiration":0}"#, #"{"token_expiration":1.5}"#, #"{"token_expiration":"30"}"#,
                         #"{"robot_token_duration":-1}"#, #"{"session_timeout":null}"#, #"{"self_registration":1}"#,
-                        #"{"auth_mode":"oidc_auth"}"#, #"{"banner_message":{"message":"hi"}}"#, #"{"robot_name_prefix":"bot$"}"#] {
+                        #"{"auth_mode":"uaa_auth"}"#, #"{"banner_message":{"message":"hi"}}"#, #"{"robot_name_prefix":"bot$"}"#] {
                 let refused = try await h.api(.put, "/configurations", json: bad)
                 #expect(refused.status == .badRequest, "\(bad): \(refused.text)")
             }
             // A refused request changes nothing, not even the keys it had right.
-            #expect(try await h.api(.put, "/configurations", json: #"{"token_expiration":5,"auth_mode":"oidc_auth"}"#).status == .badRequest)
+            #expect(try await h.api(.put, "/configurations", json: #"{"token_expiration":5,"auth_mode":"uaa_auth"}"#).status == .badRequest)
             #expect(Self.value(try await h.api(.get, "/configurations").object(), "token_expiration") as? Int == 30)
         }
     }

@@ -2,10 +2,12 @@
 // session cookie, the CSRF token on changes, and Harbor's error body turned into an ApiError.
 
 export class ApiError extends Error {
-  constructor(status, message, code) {
+  /** `body` is the parsed JSON answer, for the calls whose failure says more than `errors` (LDAP import). */
+  constructor(status, message, code, body) {
     super(message);
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -44,13 +46,14 @@ export async function request(method, path, { query, body, form, raw, base = "/a
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     let code;
+    let json;
     try {
-      const json = await response.json();
+      json = await response.json();
       const first = json.errors && json.errors[0];
       if (first) { message = first.message || message; code = first.code; }
     } catch (_) { /* not JSON: keep the status line */ }
     if (response.status === 401) onSessionEnded();
-    throw new ApiError(response.status, message, code);
+    throw new ApiError(response.status, message, code, json);
   }
   const total = response.headers.get("X-Total-Count");
   let data = null;

@@ -117,6 +117,7 @@ function drawNavigation(path) {
   if (session.user && session.user.sysadmin_flag) {
     items.push(h("h2", {}, "Administration"),
       link("/admin/users", "Users", path),
+      link("/admin/groups", "Groups", path),
       link("/admin/robots", "Robot accounts", path),
       link("/admin/registries", "Registries", path),
       link("/admin/replications", "Replications", path),

@@ -1,12 +1,37 @@
-// System configuration (`/configurations`): read-only mode and the audit log's settings; any
-// other key the server returns is shown read-only, so nothing it reports is hidden.
+// System configuration (`/configurations`): read-only mode, how users sign in (the database or
+// an LDAP directory) and the audit log's settings; any other key the server returns is shown
+// read-only, so nothing it reports is hidden.
 
 import { api } from "../api.js";
 import { h, clear, field, form, checkbox, select, toast } from "../dom.js";
+import { connectionTest } from "./admin-shared.js";
 
-/** The keys PUT /configurations accepts (ConfigurationHandlers.swift). */
+/** Harbor's LDAP settings as this page edits them; `type` is text unless said. */
+const LDAP_USER_SETTINGS = [
+  { key: "ldap_url", label: "LDAP URL", hint: "ldaps://ldap.example.com:636, or ldap://…:389." },
+  { key: "ldap_search_dn", label: "Search DN", hint: "The account Berth binds as to look users and groups up; empty to search anonymously." },
+  { key: "ldap_search_password", label: "Search password", type: "password", hint: "Leave it empty to keep the stored password: it is never shown." },
+  { key: "ldap_base_dn", label: "Base DN", hint: "Where users are searched, for example ou=people,dc=example,dc=com." },
+  { key: "ldap_filter", label: "User filter", hint: "Added to every user search, for example (objectClass=person); empty for none." },
+  { key: "ldap_uid", label: "UID attribute", hint: "The attribute users sign in with: uid, cn, sAMAccountName…" },
+  { key: "ldap_scope", label: "User search scope", type: "scope" },
+  { key: "ldap_timeout", label: "Timeout in seconds", type: "number" },
+  { key: "ldap_verify_cert", label: "Verify the server's TLS certificate", type: "boolean" },
+];
+const LDAP_GROUP_SETTINGS = [
+  { key: "ldap_group_base_dn", label: "Group base DN", hint: "Where groups are searched, for example ou=groups,dc=example,dc=com." },
+  { key: "ldap_group_search_filter", label: "Group filter", hint: "For example (objectClass=groupOfNames)." },
+  { key: "ldap_group_attribute_name", label: "Group name attribute", hint: "The attribute that names a group, usually cn." },
+  { key: "ldap_group_admin_dn", label: "Administrators' group DN", hint: "Its members are system administrators of Berth; empty for none." },
+  { key: "ldap_group_membership_attribute", label: "Membership attribute", hint: "The user attribute that lists a user's groups, usually memberof." },
+  { key: "ldap_group_search_scope", label: "Group search scope", type: "scope" },
+];
+const LDAP_SETTINGS = [...LDAP_USER_SETTINGS, ...LDAP_GROUP_SETTINGS];
+const SCOPES = [["0", "Base: the base DN only"], ["1", "One level below the base DN"], ["2", "Subtree: everything below the base DN"]];
+
+/** The keys PUT /configurations accepts (ConfigurationHandlers.swift) that this page edits. */
 const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types", "read_only",
-  "project_creation_restriction", "storage_per_project"];
+  "project_creation_restriction", "storage_per_project", "auth_mode", ...LDAP_SETTINGS.map((s) => s.key)];
 const GIB = 1024 * 1024 * 1024;
 
 export async function render(view) {
@@ -66,7 +91,72 @@ export async function render(view) {
   clear(view,
     h("h1", {}, "Configuration"),
     h("section", { class: "panel" }, h("h2", {}, "System"), systemForm),
+    h("section", { class: "panel" }, h("h2", {}, "Authentication"), authenticationForm(value)),
     h("section", { class: "panel" }, h("h2", {}, "Audit log"), editor),
     others.length ? h("section", { class: "panel" }, h("h2", {}, "Other settings (read-only)"),
       h("dl", { class: "kv" }, others.flatMap((key) => [h("dt", {}, key), h("dd", { class: "mono" }, JSON.stringify(settings[key].value))]))) : null);
+}
+
+// ---------- authentication
+
+/** A control for one LDAP setting: {wrapper, read()} where read() is the value as the API takes it. */
+function settingControl(setting, current) {
+  if (setting.type === "boolean") {
+    const box = checkbox(setting.label, current === true);
+    return { wrapper: box, read: () => box.input.checked };
+  }
+  if (setting.type === "scope") {
+    const control = select(SCOPES, current ?? 2);
+    return { wrapper: field(setting.label, control), read: () => Number(control.value) };
+  }
+  const input = setting.type === "number"
+    ? h("input", { type: "number", min: "1", max: "300", value: String(current ?? "") })
+    // The stored password is never sent back; new-password keeps the browser from filling in the admin's own.
+    : setting.type === "password" ? h("input", { type: "password", autocomplete: "new-password" })
+      : h("input", { type: "text", autocomplete: "off", spellcheck: false, value: current ?? "" });
+  const read = setting.type === "number" ? () => Number(input.value) : setting.type === "password" ? () => input.value : () => input.value.trim();
+  return { wrapper: field(setting.label, input, setting.hint), read };
+}
+
+/** Auth mode and the LDAP settings, a test of the directory with what the form holds, and Save. */
+function authenticationForm(value) {
+  const modes = [["db_auth", "Database: Berth's own users"], ["ldap_auth", "LDAP: users of a directory"]];
+  const current = value("auth_mode") || "db_auth";
+  // A mode this page does not know (a newer server's) is shown as it is, so Save does not switch it to Database.
+  if (!modes.some(([key]) => key === current)) modes.push([current, current]);
+  const mode = select(modes, current);
+  const controls = Object.fromEntries(LDAP_SETTINGS.map((s) => [s.key, settingControl(s, value(s.key))]));
+  // Fields are named by their API keys, so a refusal (which names its key) finds its field.
+  const fields = { auth_mode: field("Authentication mode", mode, "It can be changed only while admin is the only user: accounts made one way do not sign in the other.") };
+  for (const [key, control] of Object.entries(controls)) fields[key] = control.wrapper;
+  const ldapValues = () => Object.fromEntries(Object.entries(controls).map(([key, control]) => [key, control.read()]));
+  const test = connectionTest(async () => {
+    const { ldap_timeout: timeout, ...values } = ldapValues();
+    // /ldap/ping names the timeout differently; an empty password tests the stored one.
+    const { data } = await api.post("/ldap/ping", { ...values, ldap_connection_timeout: timeout || undefined });
+    if (!data.success) throw new Error(data.message);
+  }, "Berth bound with the search DN and found the base DN.", "Test LDAP server");
+  const element = form({
+    fields,
+    submitLabel: "Save",
+    errorField: (error) => (/^(auth_mode|ldap_\w+)/.exec(error.message) || [])[1] || (/auth mode/i.test(error.message) ? "auth_mode" : null),
+    onSubmit: async () => {
+      const values = ldapValues();
+      if (!values.ldap_search_password) delete values.ldap_search_password; // empty keeps the stored one
+      // The LDAP settings are only sent while they are shown.
+      await api.put("/configurations", { auth_mode: mode.value, ...(mode.value === "ldap_auth" ? values : {}) });
+      controls.ldap_search_password.wrapper.querySelector("input").value = "";
+      toast("Authentication settings saved");
+    },
+  });
+  // The LDAP fields, in two groups, and their test go between the mode and the Save button.
+  const ldapPart = h("div", { class: "ldap-settings" },
+    h("fieldset", { class: "settings" }, h("legend", {}, "LDAP users"), LDAP_USER_SETTINGS.map((s) => fields[s.key])),
+    h("fieldset", { class: "settings" }, h("legend", {}, "LDAP groups"), LDAP_GROUP_SETTINGS.map((s) => fields[s.key])),
+    test);
+  fields.auth_mode.after(ldapPart);
+  const showLdap = () => { ldapPart.hidden = mode.value !== "ldap_auth"; };
+  mode.addEventListener("change", showLdap);
+  showLdap();
+  return element;
 }

@@ -1,8 +1,9 @@
 // What several administration sections share: status words for jobs, a log viewer, Harbor's
-// schedule bodies, row buttons that report their failure, paged lists, and redraws in place.
+// schedule bodies, row buttons that report their failure, paged lists, redraws in place, and
+// the sign-in mode with the group search that depends on it (also used by project members).
 
 import { api } from "../api.js";
-import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange, actionButton } from "../dom.js";
+import { h, clear, pager, dialog, confirmDialog, toast, formatTime, redrawOnChange, actionButton, field, uniqueId } from "../dom.js";
 import { scheduleForm } from "../schedule.js";
 
 // ---------- statuses
@@ -61,7 +62,7 @@ export function rowButtons(...buttons) {
  * "Test connection" for a form: runs `ping()` and says in words whether the other side
  * answered (`success`) or why not. Answers [the button's row, the result line].
  */
-export function connectionTest(ping, success) {
+export function connectionTest(ping, success, label = "Test connection") {
   const result = h("div", { role: "status", class: "ping-result", dataset: { test: "ping-result" } });
   const button = h("button", { type: "button", class: "secondary", onclick: async () => {
     button.disabled = true;
@@ -74,7 +75,7 @@ export function connectionTest(ping, success) {
     } finally {
       button.disabled = false;
     }
-  } }, "Test connection");
+  } }, label);
   return [h("div", { class: "actions" }, button), result];
 }
 
@@ -94,6 +95,59 @@ export function searchBox(label, onChange) {
     debounce = setTimeout(() => onChange(input.value.trim()), 250);
   });
   return input;
+}
+
+// ---------- sign-in mode and groups
+
+/** Harbor's user group types. */
+export const GROUP_TYPES = { 1: "LDAP", 2: "HTTP", 3: "OIDC" };
+
+/** Whether users sign in through LDAP (`/systeminfo` tells anyone, project admins included). */
+export async function usesLdap() {
+  const { data } = await api.get("/systeminfo");
+  return data.auth_mode === "ldap_auth";
+}
+
+/** The directory's groups whose names contain `text` (system administrators only), as searchPicker items. */
+export async function findLdapGroups(text) {
+  const { data } = await api.get("/ldap/groups/search", { groupname: text });
+  return (data || []).map((g) => ({ name: g.group_name, detail: g.ldap_group_dn, value: g.ldap_group_dn }));
+}
+
+/**
+ * A search inside a form that fills one of its fields: `find(text)` answers [{name, detail,
+ * value}], shown as radio buttons; choosing one calls `onPick(item)`. Forms cannot nest, so it
+ * searches on its button or on Enter in its box (which would otherwise submit the form).
+ */
+export function searchPicker(label, find, onPick) {
+  const input = h("input", { type: "search", autocomplete: "off" });
+  const status = h("div", { class: "muted", role: "status" });
+  const choices = h("div");
+  const group = uniqueId("pick");
+  async function search() {
+    clear(status, "Searching…");
+    choices.replaceChildren();
+    try {
+      const found = await find(input.value.trim());
+      clear(status, found.length ? `${found.length} found: choose one.` : "Nothing found.");
+      if (found.length) clear(choices, h("fieldset", { class: "choices" }, h("legend", { class: "visually-hidden" }, label), found.map((item) => radio(group, item, onPick))));
+    } catch (error) {
+      clear(status, h("span", { class: "error" }, error.message));
+    }
+  }
+  input.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); search(); } });
+  const wrapper = field(label, input);
+  const row = h("span", { class: "selector-row" });
+  input.replaceWith(row);
+  row.append(input, h("button", { type: "button", class: "secondary", onclick: search }, "Search"));
+  wrapper.append(status, choices);
+  return wrapper;
+}
+
+function radio(group, item, onPick) {
+  const input = h("input", { type: "radio", name: group, id: uniqueId("choice"), value: item.value, onchange: () => onPick(item) });
+  return h("label", { class: "check", for: input.id }, input,
+    h("span", { class: "wrap" }, item.name, item.detail ? h("span", { class: "muted" }, ` — ${item.detail}`) : null));
 }
 
 // ---------- lists

@@ -3,6 +3,7 @@
 
 import { h, clear } from "../dom.js";
 import * as users from "./admin-users.js";
+import * as groups from "./admin-groups.js";
 import * as robots from "./admin-robots.js";
 import * as registries from "./admin-registries.js";
 import * as replications from "./admin-replications.js";
@@ -14,7 +15,7 @@ import * as audit from "./admin-audit.js";
 import * as jobs from "./admin-jobs.js";
 import * as configuration from "./admin-configuration.js";
 
-const SECTIONS = { users, robots, registries, replications, security, scanners, gc, allowlist, audit, jobs, configuration };
+const SECTIONS = { users, groups, robots, registries, replications, security, scanners, gc, allowlist, audit, jobs, configuration };
 
 export async function render(view, { section, id }, ctx) {
   if (!ctx.session.user) return ctx.go("/login");
