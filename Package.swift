@@ -198,6 +198,7 @@ let package = Package(
             "HarborAPI", "BerthServer", "BerthTestSupport", "Access", "Metadata", "Services", "Scanner", "OCI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
