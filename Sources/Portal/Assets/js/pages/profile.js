@@ -38,6 +38,7 @@ export async function render(view, _match, ctx) {
       toast("Password changed; other sessions were logged out");
     },
   });
+  const me = (await api.get("/users/current")).data;
   clear(view,
     h("h1", {}, "Your profile"),
     h("section", { class: "panel" }, h("dl", { class: "kv" },
@@ -45,5 +46,28 @@ export async function render(view, _match, ctx) {
       h("dt", {}, "Administrator"), h("dd", {}, user.sysadmin_flag ? "Yes" : "No"),
       h("dt", {}, "Member since"), h("dd", {}, new Date(user.creation_time).toLocaleDateString()))),
     h("section", { class: "panel" }, h("h2", {}, "Details"), profileForm),
-    h("section", { class: "panel" }, h("h2", {}, "Password"), passwordForm));
+    me.oidc_user_meta ? cliSecretPanel(me) : h("section", { class: "panel" }, h("h2", {}, "Password"), passwordForm));
+}
+
+// OIDC users sign in to docker and skopeo with their CLI secret, shown on request and replaceable.
+function cliSecretPanel(me) {
+  const shown = h("code", { class: "cli-secret" }, "••••••••");
+  const show = h("button", { type: "button" }, "Show");
+  show.addEventListener("click", () => { shown.textContent = me.oidc_user_meta.secret; show.remove(); });
+  const secret = h("input", { type: "password", autocomplete: "new-password" });
+  const secretForm = form({
+    fields: { secret: field("New CLI secret", secret, "8 to 128 characters with an upper-case letter, a lower-case letter and a digit.") },
+    submitLabel: "Set CLI secret",
+    errorField: () => "secret",
+    onSubmit: async () => {
+      await api.put(`/users/${me.user_id}/cli_secret`, { secret: secret.value });
+      me.oidc_user_meta.secret = secret.value;
+      if (!show.isConnected) shown.textContent = secret.value;
+      secret.value = "";
+      toast("CLI secret changed; the old one no longer works");
+    },
+  });
+  return h("section", { class: "panel" }, h("h2", {}, "CLI secret"),
+    h("p", {}, "docker login and skopeo take your username and this secret as the password."),
+    h("p", {}, shown, " ", show), secretForm);
 }
