@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import ADMIN_PASSWORD
 from portal import Portal
 from test_access import api, copy
 from test_clients import build_umoci_image
@@ -18,16 +19,29 @@ ISSUER = os.environ.get("BERTH_TEST_OIDC_URL")
 pytestmark = pytest.mark.skipif(not ISSUER, reason="start scripts/oidc-test-provider and export BERTH_TEST_OIDC_URL")
 
 
-def use_provider(berth):
-    response = api(berth, "PUT", "/configurations", json={
-        "auth_mode": "oidc_auth", "oidc_name": "Test provider", "oidc_endpoint": ISSUER, "oidc_client_id": "berth",
-        "oidc_client_secret": "berth-secret", "oidc_scope": "openid,profile,email,groups",
-        "oidc_groups_claim": "groups", "oidc_user_claim": "preferred_username", "oidc_auto_onboard": True})
-    assert response.status_code == 200, response.text
+def configure_in_the_portal(portal, berth):
+    """An administrator sets the provider up on the Configuration page."""
+    portal.log_in("admin", ADMIN_PASSWORD)
+    portal.go("/admin/configuration")
+    portal.choose("Authentication mode", "OIDC: users of an OpenID provider")
+    portal.fill("Provider name", "Test provider")
+    portal.fill("Issuer URL", ISSUER)
+    portal.fill("Client ID", "berth")
+    portal.fill("Client secret", "berth-secret")
+    portal.fill("Scopes", "openid,profile,email,groups")
+    portal.fill("Username claim", "preferred_username")
+    portal.fill("Groups claim", "groups")
+    portal.tick("Create users at their first sign-in")
+    portal.screenshot("admin-configuration-oidc")
+    portal.driver.find_element(By.XPATH, "//section[h2='Authentication']//button[@type='submit']").click()
+    portal.wait_text("Authentication settings saved", css="#toasts")
+    stored = api(berth, "GET", "/configurations").json()
+    assert stored["auth_mode"]["value"] == "oidc_auth" and stored["oidc_endpoint"]["value"] == ISSUER
+    assert "oidc_client_secret" not in stored, "a secret is never listed"
+    portal.click("Log out")
 
 
 def test_a_person_signs_in_at_the_provider_and_skopeo_uses_the_cli_secret(berth, tmp_path):
-    use_provider(berth)
     assert api(berth, "POST", "/projects", json={"project_name": "team", "metadata": {"public": "false"}}).status_code == 201
     assert api(berth, "POST", "/projects/team/members",
                json={"role_id": 2, "member_group": {"group_type": 3, "group_name": "team-a"}}).status_code == 201
@@ -36,6 +50,7 @@ def test_a_person_signs_in_at_the_provider_and_skopeo_uses_the_cli_secret(berth,
     # The test provider's page has no icon: the browser's own request for one is not Berth's.
     portal.expected_failures = [f"{ISSUER}/favicon.ico - Failed to load resource"]
     try:
+        configure_in_the_portal(portal, berth)
         portal.open("/#/login")
         portal.click("Log in with Test provider")
         # The provider's page, not Berth's: found by its own field ids.

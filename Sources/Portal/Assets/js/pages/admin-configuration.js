@@ -1,5 +1,5 @@
-// System configuration (`/configurations`): read-only mode, how users sign in (the database or
-// an LDAP directory) and the audit log's settings; any other key the server returns is shown
+// System configuration (`/configurations`): read-only mode, how users sign in (the database, an
+// LDAP directory or an OpenID provider) and the audit log's settings; any other key the server returns is shown
 // read-only, so nothing it reports is hidden.
 
 import { api } from "../api.js";
@@ -17,6 +17,7 @@ const LDAP_USER_SETTINGS = [
   { key: "ldap_scope", label: "User search scope", type: "scope" },
   { key: "ldap_timeout", label: "Timeout in seconds", type: "number" },
   { key: "ldap_verify_cert", label: "Verify the server's TLS certificate", type: "boolean" },
+  { key: "ldap_start_tls", label: "Use StartTLS on an ldap:// URL", type: "boolean" },
 ];
 const LDAP_GROUP_SETTINGS = [
   { key: "ldap_group_base_dn", label: "Group base DN", hint: "Where groups are searched, for example ou=groups,dc=example,dc=com." },
@@ -27,11 +28,25 @@ const LDAP_GROUP_SETTINGS = [
   { key: "ldap_group_search_scope", label: "Group search scope", type: "scope" },
 ];
 const LDAP_SETTINGS = [...LDAP_USER_SETTINGS, ...LDAP_GROUP_SETTINGS];
+/** Harbor's OIDC settings; the client secret is write-only like the LDAP password. */
+const OIDC_SETTINGS = [
+  { key: "oidc_name", label: "Provider name", hint: "Shown on the login page's button." },
+  { key: "oidc_endpoint", label: "Issuer URL", hint: "The provider's issuer; its discovery document is read from /.well-known/openid-configuration." },
+  { key: "oidc_client_id", label: "Client ID" },
+  { key: "oidc_client_secret", label: "Client secret", type: "password", hint: "Leave it empty to keep the stored secret: it is never shown." },
+  { key: "oidc_scope", label: "Scopes", hint: "Comma-separated; openid is always asked for." },
+  { key: "oidc_user_claim", label: "Username claim", hint: "The ID token claim that names the user; empty is name." },
+  { key: "oidc_groups_claim", label: "Groups claim", hint: "The claim listing the user's groups; empty reads none." },
+  { key: "oidc_admin_group", label: "Administrators' group", hint: "Members of this group are system administrators of Berth." },
+  { key: "oidc_auto_onboard", label: "Create users at their first sign-in", type: "boolean" },
+  { key: "oidc_verify_cert", label: "Verify the provider's TLS certificate", type: "boolean" },
+];
 const SCOPES = [["0", "Base: the base DN only"], ["1", "One level below the base DN"], ["2", "Subtree: everything below the base DN"]];
 
 /** The keys PUT /configurations accepts (ConfigurationHandlers.swift) that this page edits. */
 const EDITABLE = ["audit_log_forward_endpoint", "skip_audit_log_database", "disabled_audit_log_event_types", "read_only",
-  "project_creation_restriction", "storage_per_project", "auth_mode", ...LDAP_SETTINGS.map((s) => s.key)];
+  "project_creation_restriction", "storage_per_project", "auth_mode", ...LDAP_SETTINGS.map((s) => s.key),
+  ...OIDC_SETTINGS.map((s) => s.key)];
 const GIB = 1024 * 1024 * 1024;
 
 export async function render(view) {
@@ -120,16 +135,19 @@ function settingControl(setting, current) {
 
 /** Auth mode and the LDAP settings, a test of the directory with what the form holds, and Save. */
 function authenticationForm(value) {
-  const modes = [["db_auth", "Database: Berth's own users"], ["ldap_auth", "LDAP: users of a directory"]];
+  const modes = [["db_auth", "Database: Berth's own users"], ["ldap_auth", "LDAP: users of a directory"],
+    ["oidc_auth", "OIDC: users of an OpenID provider"]];
   const current = value("auth_mode") || "db_auth";
   // A mode this page does not know (a newer server's) is shown as it is, so Save does not switch it to Database.
   if (!modes.some(([key]) => key === current)) modes.push([current, current]);
   const mode = select(modes, current);
   const controls = Object.fromEntries(LDAP_SETTINGS.map((s) => [s.key, settingControl(s, value(s.key))]));
+  const oidcControls = Object.fromEntries(OIDC_SETTINGS.map((s) => [s.key, settingControl(s, value(s.key))]));
   // Fields are named by their API keys, so a refusal (which names its key) finds its field.
   const fields = { auth_mode: field("Authentication mode", mode, "It can be changed only while admin is the only user: accounts made one way do not sign in the other.") };
-  for (const [key, control] of Object.entries(controls)) fields[key] = control.wrapper;
+  for (const [key, control] of Object.entries({ ...controls, ...oidcControls })) fields[key] = control.wrapper;
   const ldapValues = () => Object.fromEntries(Object.entries(controls).map(([key, control]) => [key, control.read()]));
+  const oidcValues = () => Object.fromEntries(Object.entries(oidcControls).map(([key, control]) => [key, control.read()]));
   const test = connectionTest(async () => {
     const { ldap_timeout: timeout, ...values } = ldapValues();
     // /ldap/ping names the timeout differently; an empty password tests the stored one.
@@ -139,13 +157,16 @@ function authenticationForm(value) {
   const element = form({
     fields,
     submitLabel: "Save",
-    errorField: (error) => (/^(auth_mode|ldap_\w+)/.exec(error.message) || [])[1] || (/auth mode/i.test(error.message) ? "auth_mode" : null),
+    errorField: (error) => (/^(auth_mode|ldap_\w+|oidc_\w+)/.exec(error.message) || [])[1] || (/auth mode/i.test(error.message) ? "auth_mode" : null),
     onSubmit: async () => {
-      const values = ldapValues();
-      if (!values.ldap_search_password) delete values.ldap_search_password; // empty keeps the stored one
-      // The LDAP settings are only sent while they are shown.
-      await api.put("/configurations", { auth_mode: mode.value, ...(mode.value === "ldap_auth" ? values : {}) });
+      const values = mode.value === "ldap_auth" ? ldapValues() : mode.value === "oidc_auth" ? oidcValues() : {};
+      // Empty keeps the stored password or secret.
+      if (!values.ldap_search_password) delete values.ldap_search_password;
+      if (!values.oidc_client_secret) delete values.oidc_client_secret;
+      // Only the settings of the chosen mode are sent: they are the ones shown.
+      await api.put("/configurations", { auth_mode: mode.value, ...values });
       controls.ldap_search_password.wrapper.querySelector("input").value = "";
+      oidcControls.oidc_client_secret.wrapper.querySelector("input").value = "";
       toast("Authentication settings saved");
     },
   });
@@ -154,8 +175,11 @@ function authenticationForm(value) {
     h("fieldset", { class: "settings" }, h("legend", {}, "LDAP users"), LDAP_USER_SETTINGS.map((s) => fields[s.key])),
     h("fieldset", { class: "settings" }, h("legend", {}, "LDAP groups"), LDAP_GROUP_SETTINGS.map((s) => fields[s.key])),
     test);
-  fields.auth_mode.after(ldapPart);
-  const showLdap = () => { ldapPart.hidden = mode.value !== "ldap_auth"; };
+  const oidcPart = h("fieldset", { class: "settings oidc-settings" }, h("legend", {}, "OpenID provider"),
+    OIDC_SETTINGS.map((s) => fields[s.key]),
+    h("p", { class: "muted" }, "Register ", h("code", {}, `${location.origin}/c/oidc/callback`), " as the redirect URI with the provider."));
+  fields.auth_mode.after(ldapPart, oidcPart);
+  const showLdap = () => { ldapPart.hidden = mode.value !== "ldap_auth"; oidcPart.hidden = mode.value !== "oidc_auth"; };
   mode.addEventListener("change", showLdap);
   showLdap();
   return element;
