@@ -98,12 +98,12 @@ public final class Authenticator: Sendable {
                 return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights))
             case .oidc:
                 // Clients cannot follow a browser sign-in: they send the user's CLI secret.
-                guard let user = local, let oidcUsers, let linked = try await oidcUsers.find(userID: user.id),
-                      check(username, password, against: linked.secretHash)
-                else {
-                    if local == nil { _ = PasswordHasher.verify(password, against: Self.decoyHash) }
+                guard let user = local, let oidcUsers, let linked = try await oidcUsers.find(userID: user.id) else {
+                    // As long as a real check: the time taken must not tell which names exist.
+                    _ = PasswordHasher.verify(password, against: Self.decoyHash)
                     return .rejected("invalid username or CLI secret")
                 }
+                guard check(username, password, against: linked.secretHash) else { return .rejected("invalid username or CLI secret") }
                 return .authenticated(.user(id: user.id, name: user.username, isAdmin: user.hasAdminRights))
             }
         }

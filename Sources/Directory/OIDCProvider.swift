@@ -52,6 +52,9 @@ public final class OIDCProvider: Sendable {
         guard metadata.issuer.trimmingSuffix("/") == settings.endpoint else {
             throw DirectoryUnavailable("the OpenID provider says its issuer is \(metadata.issuer), not \(settings.endpoint)")
         }
+        for (name, url) in [("token_endpoint", metadata.token_endpoint), ("jwks_uri", metadata.jwks_uri)] where !OIDCSettings.isSafe(url) {
+            throw DirectoryUnavailable("the OpenID provider's \(name) must be https (plain http only on loopback): \(url)")
+        }
         known.withLockedValue { $0[settings.endpoint] = Known(metadata: metadata, keys: nil, keysReadAt: nil, readAt: .now) }
         return metadata
     }

@@ -33,11 +33,22 @@ public struct OIDCSettings: Sendable, Equatable {
         autoOnboard = settings.isOn(.oidcAutoOnboard)
     }
 
+    /// https, or http to this machine only: the client secret and the tokens travel to these URLs.
+    static func isSafe(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return false }
+        switch components.scheme?.lowercased() {
+        case "https": return true
+        case "http": return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        default: return false
+        }
+    }
+
     /// What is missing, in the words of the settings; nil when sign-in can work.
     public var problem: String? {
         guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             return "oidc_endpoint is not an http(s) URL"
         }
+        if !Self.isSafe(endpoint) { return "oidc_endpoint must be https (plain http only on loopback)" }
         if clientID.isEmpty { return "oidc_client_id is not set" }
         if clientSecret.isEmpty { return "oidc_client_secret is not set" }
         return nil

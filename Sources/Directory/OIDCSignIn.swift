@@ -83,9 +83,11 @@ public struct OIDCSignIn: Sendable {
         let metadata = try await provider.metadata(settings)
         let verifier = IDTokenVerifier(issuer: metadata.issuer, clientID: settings.clientID)
         do {
-            return try verifier.verify(token, keys: try await provider.keys(settings), nonce: nonce)
-        } catch IDTokenError.unknownKey {
-            return try verifier.verify(token, keys: try await provider.keys(settings, fresh: true), nonce: nonce)
+            do {
+                return try verifier.verify(token, keys: try await provider.keys(settings), nonce: nonce)
+            } catch IDTokenError.unknownKey {
+                return try verifier.verify(token, keys: try await provider.keys(settings, fresh: true), nonce: nonce)
+            }
         } catch let error as IDTokenError {
             throw OIDCSignInError.refused("\(error)")
         }
@@ -113,6 +115,10 @@ public struct OIDCSignIn: Sendable {
             guard let name = claims.string(settings.userClaim), !name.isEmpty else {
                 throw OIDCSignInError.refused("the ID token has no \(settings.userClaim) claim to name the user (oidc_user_claim)")
             }
+            // Names with ':' would break Basic sign-in with the CLI secret.
+            if let violation = UsernamePolicy.violation(name) ?? (name.contains(":") ? "a username must not contain ':'" : nil) {
+                throw OIDCSignInError.refused("the \(settings.userClaim) claim cannot be a username here: \(violation)")
+            }
             guard try await users.find(username: name) == nil else {
                 throw OIDCSignInError.refused("the username \(name) belongs to another account")
             }
@@ -123,7 +129,9 @@ public struct OIDCSignIn: Sendable {
             let secret = CLISecret.generate()
             guard try await oidcUsers.link(userID: created.id, issuer: issuer, subject: claims.subject,
                                            secretHash: try PasswordHasher.hash(secret), secretSealed: try sealer.seal(secret)) else {
-                throw OIDCSignInError.refused("the username \(name) belongs to another account")
+                // The subject was linked by a sign-in running at the same time: this row is spare.
+                _ = try await users.delete(id: created.id)
+                throw OIDCSignInError.refused("this account was being created by another sign-in; sign in again")
             }
             user = created
         }
@@ -141,28 +149,5 @@ public struct OIDCSignIn: Sendable {
     /// 32 random bytes, base64url: 43 characters, as RFC 7636 asks of a verifier's entropy.
     static func random() -> String {
         Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-    }
-}
-
-/// The CLI secrets of OIDC users: the password docker and skopeo sign in with.
-public enum CLISecret {
-    /// 32 characters from an alphabet without look-alikes, which meets Harbor's rule for secrets
-    /// (upper and lower case and a digit) by construction.
-    public static func generate() -> String {
-        let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), lower = Array("abcdefghijkmnpqrstuvwxyz"), digits = Array("23456789")
-        let all = upper + lower + digits
-        var characters = [upper.randomElement()!, lower.randomElement()!, digits.randomElement()!]
-        while characters.count < 32 { characters.append(all.randomElement()!) }
-        return String(characters.shuffled())
-    }
-
-    /// Harbor's rule for a secret a user sets: 8 to 128 characters with an upper-case letter, a
-    /// lower-case letter and a digit. nil when it holds.
-    public static func violation(_ secret: String) -> String? {
-        guard (8...128).contains(secret.count), secret.contains(where: \.isUppercase), secret.contains(where: \.isLowercase),
-              secret.contains(where: \.isNumber) else {
-            return "the CLI secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit"
-        }
-        return nil
     }
 }

@@ -29,11 +29,12 @@ struct UserResp: Encodable {
     }
 }
 
-/// Harbor's `OIDCUserInfo`.
+/// Harbor's `OIDCUserInfo`; `id` is the user's, as Berth keeps one record per user.
 struct OIDCUserInfo: Encodable {
     let id: Int64
     let user_id: Int64
-    let subject: String
+    /// Harbor's name: the subject and the issuer, concatenated.
+    let subiss: String
     let secret: String
     let creation_time: String
     let update_time: String

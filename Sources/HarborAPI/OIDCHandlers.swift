@@ -33,9 +33,13 @@ struct OIDCHandlers: Sendable {
 
     func callback(_ request: Request, context: some APIContext) async throws -> Response {
         guard let sessions = services.authenticator.sessions else { throw APIError.notFound("this server has no portal sessions") }
+        guard await services.systemSettings.current.authMode == .oidc else { return Self.backToLogin("OIDC sign-in is not in use") }
         let query = request.uri.queryParameters
         if let error = query["error"] {
-            return Self.backToLogin("the provider refused the sign-in: \(query["error_description"].map(String.init) ?? String(error))")
+            // Only the provider's error code, and only if it is one: anyone can make a link to
+            // this address, and the login page must not show text they chose.
+            let code = error.count <= 40 && error.allSatisfy({ $0 == "_" || ($0.isASCII && $0.isLowercase) }) ? String(error) : "an error"
+            return Self.backToLogin("the provider refused the sign-in (\(code))")
         }
         guard let code = query["code"], let state = query["state"] else { return Self.backToLogin("the provider's answer has no code") }
         guard let pending = SessionCookies.parse(request.headers[values: .cookie])[Self.pendingCookie] else {

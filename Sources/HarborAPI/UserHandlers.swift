@@ -55,10 +55,12 @@ struct UserHandlers {
         var response = UserResp(user)
         // Harbor shows OIDC users their CLI secret in their own profile, and nowhere else.
         if let linked = try await services.oidcUsers.find(userID: id) {
-            response.oidc_user_meta = OIDCUserInfo(id: linked.userID, user_id: linked.userID, subject: linked.subject,
-                                                   secret: try services.sealer.open(linked.secretSealed),
-                                                   creation_time: Timestamp.rfc3339(millis: linked.createdAt),
-                                                   update_time: Timestamp.rfc3339(millis: linked.updatedAt))
+            // A secret sealed under another key cannot be shown; the rest of the profile still is.
+            if let secret = try? services.sealer.open(linked.secretSealed) {
+                response.oidc_user_meta = OIDCUserInfo(id: linked.userID, user_id: linked.userID, subiss: linked.subject + linked.issuer,
+                                                       secret: secret, creation_time: Timestamp.rfc3339(millis: linked.createdAt),
+                                                       update_time: Timestamp.rfc3339(millis: linked.updatedAt))
+            }
         }
         return try JSONResponse.ok(response)
     }
@@ -67,6 +69,11 @@ struct UserHandlers {
     /// docker and skopeo sign in with. It lives until changed, whatever the ID token's expiry.
     func setCLISecret(_ request: Request, context: some APIContext) async throws -> Response {
         let user = try await selfOrAdmin(context, permission: Permission(.user, .update))
+        // A secret is a way in as the user: only they or a system administrator (a person, never
+        // a robot holding user:update) may set it.
+        guard Self.userID(context.identity) == user.id || context.identity.isAdmin else {
+            throw APIError.forbidden("only the user or a system administrator sets a CLI secret")
+        }
         guard await services.systemSettings.current.authMode == .oidc else {
             throw APIError.precondition("CLI secrets are for OIDC sign-in, and auth_mode is not oidc_auth")
         }
@@ -74,7 +81,7 @@ struct UserHandlers {
         if let violation = CLISecret.violation(body.secret) { throw APIError.badRequest(violation) }
         guard try await services.oidcUsers.replaceSecret(userID: user.id, secretHash: try PasswordHasher.hash(body.secret),
                                                          secretSealed: try services.sealer.seal(body.secret)) else {
-            throw APIError.notFound("\(user.username) has not signed in through OIDC")
+            throw APIError.precondition("\(user.username) has not signed in through OIDC")
         }
         await recordUpdate(context, user, "change CLI secret of user with name: \(user.username)")
         return JSONResponse.empty(.ok)
@@ -173,8 +180,6 @@ struct UserHandlers {
 
     /// Harbor's rule: 1 to 255 characters, none of `,"~#$%` and not starting with `robot$`.
     static func validateUsername(_ name: String) throws {
-        guard !name.isEmpty, name.count <= 255, !name.contains(where: { ",\"~#$%".contains($0) || $0.isWhitespace }) else {
-            throw APIError.badRequest("username must be 1 to 255 characters without spaces or any of ,\"~#$%")
-        }
+        if let violation = UsernamePolicy.violation(name) { throw APIError.badRequest(violation) }
     }
 }

@@ -76,7 +76,7 @@ struct OIDCSignInTests {
             #expect(me["username"] as? String == "alice")
             #expect(me["email"] as? String == "alice@oidc.test")
             let meta = try #require(me["oidc_user_meta"] as? [String: Any])
-            #expect(meta["subject"] as? String == "oidc-sub-alice")
+            #expect(meta["subiss"] as? String == "oidc-sub-alice" + Self.issuer)
             let secret = try #require(meta["secret"] as? String)
             #expect(secret.count == 32)
 
@@ -129,6 +129,9 @@ struct OIDCSignInTests {
             #expect(noCookie.header("Location")?.hasPrefix("/#/login?error=") == true)
             let denied = try await h.request(.get, "/c/oidc/callback?error=access_denied", headers: [:])
             #expect(denied.header("Location")?.contains("access_denied") == true)
+            // Anyone can make this link: text they choose is not shown on Berth's login page.
+            let crafted = try await h.request(.get, "/c/oidc/callback?error=Berth%20moved%20to%20evil.example&error_description=x", headers: [:])
+            #expect(crafted.header("Location")?.contains("evil") == false, "\(crafted.header("Location") ?? "")")
             #expect(try await h.api(.get, "/users?page_size=100").array().count == 1, "nobody was created")
         }
     }
