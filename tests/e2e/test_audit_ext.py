@@ -68,7 +68,7 @@ def test_audit_log_ext_settings_forwarding_and_listing(berth):
                         ({"disabled_audit_log_event_types": "pull_artifact,push_everything"}, "unknown audit log event type"),
                         ({"skip_audit_log_database": True}, "forward endpoint should be configured"),
                         ({"skip_audit_log_database": "yes"}, "wrong type"),
-                        ({"ldap_url": "ldap://x"}, "not a configuration")]:
+                        ({"robot_name_prefix": "bot$"}, "not a configuration")]:
         refused = requests.put(configurations, auth=a, json=body)
         assert refused.status_code == 400 and words in refused.text, (body, refused.text)
     settings = requests.get(configurations, auth=a).json()
