@@ -7,6 +7,7 @@ Each first sign-in is measured on a fresh Berth (restarted, cache empty), the ca
 sequential requests from one client, so the numbers are latencies, not throughput.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -47,7 +48,8 @@ def token(session, url):
     response = session.get(f"{url}/service/token", params={"service": "harbor-registry", "scope": SCOPE}, auth=ALICE)
     elapsed = (time.perf_counter() - started) * 1000
     assert response.status_code == 200, response.text
-    actions = json.loads(requests.utils.base64.urlsafe_b64decode(response.json()["token"].split(".")[1] + "==="))["access"][0]["actions"]
+    payload = response.json()["token"].split(".")[1]
+    actions = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["access"][0]["actions"]
     assert sorted(actions) == ["pull", "push"], actions
     return elapsed
 
