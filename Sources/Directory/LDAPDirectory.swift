@@ -36,8 +36,9 @@ public struct LDAPDirectory: ExternalDirectory {
         let settings = try await usableSettings()
         return try await Self.session(settings) { client in
             let match = name.isEmpty ? "(\(settings.uidAttribute)=*)" : "(\(settings.uidAttribute)=*\(LDAPFilter.escape(name))*)"
-            let entries = try await client.search(base: settings.baseDN, scope: settings.scope, filter: Self.and(settings.filter, match),
-                                                  attributes: Self.userAttributes(settings), sizeLimit: Self.listLimit)
+            // A listing beyond the limits is cut, not refused: narrow the search to see the rest.
+            let entries = try await client.searchListing(base: settings.baseDN, scope: settings.scope, filter: Self.and(settings.filter, match),
+                                                         attributes: Self.userAttributes(settings), sizeLimit: Self.listLimit).entries
             return entries.map { Self.profile($0, login: $0.firstValue(of: settings.uidAttribute) ?? "", settings: settings) }
                 .filter { !$0.username.isEmpty }
         }
@@ -71,9 +72,9 @@ public struct LDAPDirectory: ExternalDirectory {
                 }
             } else {
                 let match = (name ?? "").isEmpty ? "(\(nameAttribute)=*)" : "(\(nameAttribute)=*\(LDAPFilter.escape(name ?? ""))*)"
-                entries = try await client.search(base: settings.groupBaseDN, scope: settings.groupScope,
-                                                  filter: Self.and(settings.groupFilter, match), attributes: [nameAttribute],
-                                                  sizeLimit: Self.listLimit)
+                entries = try await client.searchListing(base: settings.groupBaseDN, scope: settings.groupScope,
+                                                         filter: Self.and(settings.groupFilter, match), attributes: [nameAttribute],
+                                                         sizeLimit: Self.listLimit).entries
             }
             return entries.map { DirectoryGroupName(name: $0.firstValue(of: nameAttribute) ?? Self.rdnValue($0.dn), type: .ldap, ldapDN: $0.dn) }
         }
@@ -176,8 +177,11 @@ public struct LDAPDirectory: ExternalDirectory {
         if !settings.groupBaseDN.isEmpty {
             let dn = LDAPFilter.escape(entry.dn)
             let membership = "(|(member=\(dn))(uniqueMember=\(dn))(memberUid=\(LDAPFilter.escape(profile.username))))"
-            let found = try await client.search(base: settings.groupBaseDN, scope: settings.groupScope,
-                                                filter: and(settings.groupFilter, membership), attributes: [settings.groupNameAttribute])
+            // A user in more groups than the server lists at once keeps the groups it does list:
+            // refusing the sign-in would lock out exactly the users with the most groups.
+            let found = try await client.searchListing(base: settings.groupBaseDN, scope: settings.groupScope,
+                                                       filter: and(settings.groupFilter, membership),
+                                                       attributes: [settings.groupNameAttribute]).entries
             for group in found {
                 groups[UserGroupStore.normalized(dn: group.dn)] = DirectoryGroupName(
                     name: group.firstValue(of: settings.groupNameAttribute) ?? rdnValue(group.dn), type: .ldap, ldapDN: group.dn)

@@ -101,15 +101,40 @@ public final class LDAPClient: Sendable {
         attributes: [String] = [],
         sizeLimit: Int = 0
     ) async throws -> [LDAPEntry] {
+        let (answer, search) = try await answer(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit)
+        guard answer.result.resultCode == .success else {
+            throw LDAPError.failed(operation: "search of \(base) for \(search.filter)", result: answer.result)
+        }
+        return answer.entries
+    }
+
+    /// Like `search`, for listings: when more entries match than `sizeLimit` or the server's own
+    /// limit (Active Directory's 1,000, slapd's 500 for most accounts), the entries that came
+    /// are returned with `complete: false` rather than an error.
+    public func searchListing(
+        base: String,
+        scope: LDAPSearchScope = .sub,
+        filter: String,
+        attributes: [String] = [],
+        sizeLimit: Int = 0
+    ) async throws -> (entries: [LDAPEntry], complete: Bool) {
+        let (answer, search) = try await answer(base: base, scope: scope, filter: try LDAPFilter(parsing: filter),
+                                                attributes: attributes, sizeLimit: sizeLimit)
+        switch answer.result.resultCode {
+        case .success: return (answer.entries, true)
+        case .sizeLimitExceeded: return (answer.entries, false)
+        default: throw LDAPError.failed(operation: "search of \(base) for \(search.filter)", result: answer.result)
+        }
+    }
+
+    /// Sends the search, asking the server to give up after the client's timeout too.
+    private func answer(base: String, scope: LDAPSearchScope, filter: LDAPFilter, attributes: [String],
+                        sizeLimit: Int) async throws -> (LDAPAnswer, LDAPSearch) {
         let seconds = timeout.components.seconds + (timeout.components.attoseconds > 0 ? 1 : 0)
         let search = LDAPSearch(
             base: base, scope: scope, filter: filter, attributes: attributes,
             sizeLimit: Int32(clamping: max(0, sizeLimit)), timeLimit: Int32(clamping: max(0, seconds)))
-        let answer = try await perform(.search(search))
-        guard answer.result.resultCode == .success else {
-            throw LDAPError.failed(operation: "search of \(base) for \(filter)", result: answer.result)
-        }
-        return answer.entries
+        return (try await perform(.search(search)), search)
     }
 
     /// `search` with an RFC 4515 filter string; put user input into it with `LDAPFilter.escape`.

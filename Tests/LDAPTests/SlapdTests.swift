@@ -89,6 +89,11 @@ struct SlapdTests {
             try await client.search(base: server.baseDN, filter: "(objectClass=inetOrgPerson)", attributes: ["1.1"], sizeLimit: 2)
         }
         #expect(error.resultCode == .sizeLimitExceeded)
+        // A listing takes what came instead, and says so.
+        let listing = try await client.searchListing(base: server.baseDN, filter: "(objectClass=inetOrgPerson)", attributes: ["1.1"], sizeLimit: 2)
+        #expect(listing.entries.count == 2 && !listing.complete)
+        let whole = try await client.searchListing(base: server.baseDN, filter: "(objectClass=inetOrgPerson)", attributes: ["1.1"], sizeLimit: 10)
+        #expect(whole.entries.count >= 3 && whole.complete)
         await client.close()
     }
 
