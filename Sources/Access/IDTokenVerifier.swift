@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import OCI
 
 /// Verifies an OpenID Connect ID token (OIDC Core §3.1.3.7): an RS256 or ES256 signature by one
 /// of the provider's keys, the issuer, the audience (our client id), the expiry and issue time
@@ -58,10 +59,10 @@ public struct IDTokenVerifier: Sendable {
 /// An ID token's payload: the standard claims typed, the rest kept for the user and groups
 /// claims an operator names.
 public struct IDTokenClaims: Sendable {
-    let object: [String: JSONClaim]
+    let object: [String: JSONValue]
 
     public init(json: Data) throws {
-        guard let object = try? JSONDecoder().decode([String: JSONClaim].self, from: json) else {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: json) else {
             throw IDTokenError.malformed("the payload is not a JSON object")
         }
         self.object = object
@@ -89,21 +90,6 @@ public struct IDTokenClaims: Sendable {
     }
 
     var audiences: [String] { strings("aud") }
-}
-
-/// A JSON value, enough of it for claims.
-enum JSONClaim: Decodable, Sendable {
-    case string(String), number(Double), bool(Bool), array([JSONClaim]), object([String: JSONClaim]), null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONClaim].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONClaim].self)) }
-    }
 }
 
 public enum IDTokenError: Error, Sendable, Equatable, CustomStringConvertible {

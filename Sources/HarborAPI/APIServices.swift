@@ -1,5 +1,7 @@
 import Access
 import Directory
+import HTTPTypes
+import Hummingbird
 import Jobs
 import Metadata
 import OCI
@@ -120,6 +122,13 @@ public struct APIServices: Sendable {
         let settings = systemSettings, sealer = sealer
         return OIDCSignIn(provider: oidcProvider, settings: { try OIDCSettings(await settings.current, sealer: sealer) },
                           users: users, groups: userGroups, oidcUsers: oidcUsers, sealer: sealer)
+    }
+
+    /// HTTPS as the browser sees it: the external URL's scheme, or this connection's, or a
+    /// TLS-terminating proxy's word. Decides the `Secure` flag of the portal's cookies.
+    func servesHTTPS(to request: Request) -> Bool {
+        if externalURL?.lowercased().hasPrefix("https://") == true { return true }
+        return request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 
     /// The LDAP directory of the stored settings (whether or not `auth_mode` uses it).

@@ -1,5 +1,6 @@
 import Foundation
 import Metadata
+import OCI
 
 // Harbor's `Repository`, `Artifact`, `Tag`, `Reference`, `Platform` and `AuditLog` definitions.
 
@@ -172,39 +173,6 @@ struct AuditLogExtResp: Encodable {
         operation_description = entry.event.describedOperation
         operation_result = entry.event.succeeded
         op_time = Timestamp.rfc3339(millis: entry.event.time)
-    }
-}
-
-/// Any JSON value, for `extra_attrs`, whose shape comes from the image config.
-enum JSONValue: Codable, Equatable, Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value):
-            if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
     }
 }
 

@@ -3,6 +3,7 @@ import Directory
 import Foundation
 import Hummingbird
 import Metadata
+import OCI
 
 /// `GET` and `PUT /api/v2.0/configurations`, system administrators only: the settings of
 /// `SystemSetting.all` and the audit log's keys (`audit_log_forward_endpoint`,

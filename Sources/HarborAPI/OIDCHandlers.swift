@@ -27,7 +27,7 @@ struct OIDCHandlers: Sendable {
         headers[.location] = location
         headers[.cacheControl] = "no-store"
         headers.append(HTTPField(name: .setCookie, value: "\(Self.pendingCookie)=\(pending); Path=/c/oidc; Max-Age=600; HttpOnly; SameSite=Lax"
-                                 + (isSecure(request) ? "; Secure" : "")))
+                                 + (services.servesHTTPS(to: request) ? "; Secure" : "")))
         return Response(status: .found, headers: headers)
     }
 
@@ -54,16 +54,9 @@ struct OIDCHandlers: Sendable {
             context.logger.warning("OIDC provider unavailable", metadata: ["error": "\(error.detail)"])
             return Self.backToLogin("the OpenID provider could not be reached; try again")
         }
-        if let previous = SessionCookies.session(of: request.head) { try await sessions.close(cookie: previous) }
-        let token = try await sessions.open(userID: user.id)
-        await services.audit.record(AuditEvent(projectID: nil, operation: "login", resourceType: "user", resource: user.username,
-                                               username: user.username, description: "user \(user.username) logged in through OIDC"))
-        var headers = HTTPFields()
+        var headers = try await SessionHandlers.openSession(sessions, userID: user.id, name: user.username, request: request, services: services,
+                                                            description: "user \(user.username) logged in through OIDC")
         headers[.location] = "/#/projects"
-        headers[.cacheControl] = "no-store"
-        for cookie in SessionCookies.opening(session: token, csrf: PortalSessions.randomToken(), secure: isSecure(request)) {
-            headers.append(HTTPField(name: .setCookie, value: cookie))
-        }
         headers.append(HTTPField(name: .setCookie, value: "\(Self.pendingCookie)=; Path=/c/oidc; Max-Age=0; HttpOnly; SameSite=Lax"))
         return Response(status: .found, headers: headers)
     }
@@ -83,13 +76,9 @@ struct OIDCHandlers: Sendable {
     /// Registered with the provider: `<external_url>/c/oidc/callback`, or the address the
     /// browser used when no external URL is configured.
     private func callbackURL(_ request: Request) -> String {
-        var base = services.externalURL ?? "\(isSecure(request) ? "https" : "http")://\(request.head.authority ?? "localhost")"
+        var base = services.externalURL ?? "\(services.servesHTTPS(to: request) ? "https" : "http")://\(request.head.authority ?? "localhost")"
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/c/oidc/callback"
     }
 
-    private func isSecure(_ request: Request) -> Bool {
-        if let external = services.externalURL { return external.lowercased().hasPrefix("https://") }
-        return request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
-    }
 }

@@ -35,17 +35,8 @@ struct SessionHandlers: Sendable {
             if case .rejected(let message) = result { throw APIError.unauthorized(message) }
             throw APIError.unauthorized("invalid username or password")
         }
-        // A login from a browser that was logged in replaces that session rather than leaving it open.
-        if let previous = SessionCookies.session(of: request.head) { try await sessions.close(cookie: previous) }
-        let token = try await sessions.open(userID: id)
-        try? await sessions.purgeExpired()
-        await services.audit.record(AuditEvent(projectID: nil, operation: "login", resourceType: "user", resource: name, username: name,
-                                               description: "user \(name) logged in to the portal"))
-        var headers = HTTPFields()
-        for cookie in SessionCookies.opening(session: token, csrf: PortalSessions.randomToken(), secure: isSecure(request)) {
-            headers.append(HTTPField(name: .setCookie, value: cookie))
-        }
-        headers[.cacheControl] = "no-store"
+        let headers = try await Self.openSession(sessions, userID: id, name: name, request: request, services: services,
+                                                 description: "user \(name) logged in to the portal")
         return JSONResponse.empty(.ok, headers: headers)
     }
 
@@ -82,9 +73,21 @@ struct SessionHandlers: Sendable {
         return origin.port.map { "\(host):\($0)" } ?? host
     }
 
-    /// HTTPS as the browser sees it: the external URL's scheme, or a TLS-terminating proxy's word.
-    private func isSecure(_ request: Request) -> Bool {
-        if services.externalURL?.lowercased().hasPrefix("https://") == true { return true }
-        return request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    /// Opens a portal session for a user who has just proven who they are (a password or an
+    /// OpenID provider): the `Set-Cookie` headers. A login from a browser that was logged in
+    /// replaces that session rather than leaving it open.
+    static func openSession(_ sessions: PortalSessions, userID: Int64, name: String, request: Request, services: APIServices,
+                            description: String) async throws -> HTTPFields {
+        if let previous = SessionCookies.session(of: request.head) { try await sessions.close(cookie: previous) }
+        let token = try await sessions.open(userID: userID)
+        try? await sessions.purgeExpired()
+        await services.audit.record(AuditEvent(projectID: nil, operation: "login", resourceType: "user", resource: name, username: name,
+                                               description: description))
+        var headers = HTTPFields()
+        for cookie in SessionCookies.opening(session: token, csrf: PortalSessions.randomToken(), secure: services.servesHTTPS(to: request)) {
+            headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
+        headers[.cacheControl] = "no-store"
+        return headers
     }
 }

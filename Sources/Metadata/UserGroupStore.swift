@@ -31,12 +31,11 @@ public struct UserGroupStore: Sendable {
     }
 
     /// Groups by id, filtered by a name fragment and an exact LDAP DN when given.
-    public func list(nameContains: String?, ldapDN: String?, type: UserGroupType? = nil, page: OffsetRequest) async throws -> Page<UserGroup> {
+    public func list(nameContains: String?, ldapDN: String?, page: OffsetRequest) async throws -> Page<UserGroup> {
         try await database.read { db in
             var filter = SQLQueryString(" WHERE 1 = 1")
             if let nameContains, !nameContains.isEmpty { filter.appendContains("group_name", nameContains) }
             if let ldapDN, !ldapDN.isEmpty { filter.appendInterpolation(unsafeRaw: " AND ldap_group_dn = "); filter.appendInterpolation(bind: Self.normalized(dn: ldapDN)) }
-            if let type { filter.appendInterpolation(unsafeRaw: " AND group_type = "); filter.appendInterpolation(bind: type.rawValue) }
             return try await PagedQuery.run(db, columns: Self.columns, from: "user_groups", filter: filter, orderBy: "id", page: page, Self.group)
         }
     }
