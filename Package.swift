@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "BerthTestSupport"]),
         .testTarget(name: "BlobStoreTests", dependencies: ["BlobStore", "S3Storage"]),
         .testTarget(name: "S3StorageTests", dependencies: [
-            "S3Storage",
+            "S3Storage", "BerthTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -24,20 +24,10 @@ public struct TestDirectory: Sendable {
 
     /// Runs one of ldap-utils' tools (`ldapadd`, `ldapdelete`) as the directory's administrator,
     /// with `input` on its standard input; throws with its output when it fails.
-    public func run(_ tool: String, _ arguments: [String] = [], input: String = "") throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
-        process.arguments = ["-x", "-H", url, "-D", adminDN, "-w", adminPassword] + arguments
-        let stdin = Pipe(), output = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestDirectoryError(message: "\(tool) \(arguments) failed: \(text)") }
+    public func run(_ tool: String, _ arguments: [String] = [], input: String = "") async throws {
+        let result = try await ChildProcess.run("/usr/bin/" + tool, ["-x", "-H", url, "-D", adminDN, "-w", adminPassword] + arguments,
+                                                input: Data(input.utf8))
+        guard result.status == 0 else { throw TestDirectoryError(message: "\(tool) \(arguments) failed: \(result.errors)\(result.output)") }
     }
 }
 

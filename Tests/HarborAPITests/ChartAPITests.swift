@@ -12,7 +12,7 @@ import Yams
     static let contentType = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 
     /// `helm package` of a chart directory: a gzip tar of `<name>/...`.
-    static func package(name: String, version: String, files: [String: String]) throws -> [UInt8] {
+    static func package(name: String, version: String, files: [String: String]) async throws -> [UInt8] {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-chart-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let chart = root.appendingPathComponent(name)
@@ -25,11 +25,7 @@ import Yams
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
         let output = root.appendingPathComponent("\(name)-\(version).tgz")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", root.path, "-czf", output.path, name]
-        try process.run()
-        process.waitUntilExit()
+        try await ChildProcess.check("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", root.path, "-czf", output.path, name])
         return [UInt8](try Data(contentsOf: output))
     }
 
@@ -61,12 +57,12 @@ import Yams
             _ = try await h.createProject("myproject")
             let values = "replicaCount: 2\nimage:\n  repository: nginx\n"
             let readme = "# mychart\n\nDeploys nginx.\n"
-            let package = try Self.package(name: "mychart", version: "1.0.0",
+            let package = try await Self.package(name: "mychart", version: "1.0.0",
                                            files: ["values.yaml": values, "README.md": readme, "charts/sub/values.yaml": "sub: true\n"])
             let layer = try await Self.push(h, project: "myproject", metadata: Self.metadata("mychart", "1.0.0",
                 extra: #","dependencies":[{"name":"redis","version":"17.x","repository":"https://charts.example.com"}]"#),
                 package: package, name: "mychart", version: "1.0.0")
-            let older = try Self.package(name: "mychart", version: "0.9.0", files: ["values.yaml": "old: true\n"])
+            let older = try await Self.package(name: "mychart", version: "0.9.0", files: ["values.yaml": "old: true\n"])
             try await Self.push(h, project: "myproject", metadata: Self.metadata("mychart", "0.9.0"), package: older, name: "mychart", version: "0.9.0")
 
             // Harbor's artifact JSON and additions.
@@ -98,7 +94,7 @@ import Yams
             let escaped = tricky.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
             let tricked = #"{"apiVersion":"v2","name":"mychart","version":"1.1.0","description":"\#(escaped)","keywords":["a","b: c"]}"#
-            try await Self.push(h, project: "myproject", metadata: tricked, package: try Self.package(name: "mychart", version: "1.1.0", files: [:]),
+            try await Self.push(h, project: "myproject", metadata: tricked, package: try await Self.package(name: "mychart", version: "1.1.0", files: [:]),
                                 name: "mychart", version: "1.1.0")
             #expect(try await h.api(.delete, "/projects/myproject/repositories/mychart/artifacts/0.9.0").status == .ok)
             let refreshed = try #require(try Yams.load(yaml: try await h.request(.get, "/chartrepo/myproject/index.yaml").text) as? [String: Any])
@@ -124,7 +120,7 @@ import Yams
     @Test func aChartWithoutUsableMetadataIsStoredListedAndExplained() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("charts")
-            let package = try Self.package(name: "broken", version: "0.1.0", files: [:])
+            let package = try await Self.package(name: "broken", version: "0.1.0", files: [:])
             try await Self.push(h, project: "charts", metadata: #"{"not":"a chart"}"#, package: package, name: "broken", version: "0.1.0")
             let listed = try await h.api(.get, "/projects/charts/repositories/broken/artifacts").array()
             #expect(listed.count == 1 && listed[0]["type"] as? String == "CHART")

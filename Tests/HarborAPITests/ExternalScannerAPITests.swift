@@ -38,7 +38,7 @@ import Testing
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"ext","metadata":{"prevent_vul":"true","severity":"high"}}"#).status == .created)
             #expect(try await h.api(.put, "/projects/ext/scanner", json: #"{"uuid":"\#(uuid)"}"#).status == .ok)
             #expect(try await h.api(.get, "/projects/ext/scanner").object()["name"] as? String == "loop")
-            let layers = [try ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)]
+            let layers = [try await ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)]
             let image = try await h.pushLayeredImage("ext/app", reference: "v1", layers: layers)
             #expect(try await h.api(.post, "/projects/ext/repositories/app/artifacts/v1/scan").status == .accepted)
             let overview = try await h.finishedScan("ext", "app", "v1")
@@ -122,7 +122,7 @@ import Testing
             let uuid = String(try #require(gone.header("Location")).split(separator: "/").last!)
             _ = try await h.createProject("lost")
             #expect(try await h.api(.put, "/projects/lost/scanner", json: #"{"uuid":"\#(uuid)"}"#).status == .ok)
-            _ = try await h.pushLayeredImage("lost/app", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
+            _ = try await h.pushLayeredImage("lost/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
             #expect(try await h.api(.post, "/projects/lost/repositories/app/artifacts/v1/scan").status == .accepted)
             let overview = try await h.finishedScan("lost", "app", "v1")
             #expect(overview["scan_status"] as? String == "Error", "\(overview)")

@@ -244,7 +244,7 @@ struct LDAPSignInTests {
         // Under ou=visitors, which the other tests do not search: they run at the same time.
         let name = "dave-\(UUID().uuidString.prefix(8).lowercased())"
         let dn = "uid=\(name),ou=visitors,\(Self.base)"
-        try Self.directory.run("ldapadd", input: """
+        try await Self.directory.run("ldapadd", input: """
             dn: \(dn)
             objectClass: inetOrgPerson
             uid: \(name)
@@ -258,7 +258,7 @@ struct LDAPSignInTests {
             try await Self.useDirectory(h)
             #expect(try await h.api(.put, "/configurations", json: #"{"ldap_base_dn":"ou=visitors,\#(Self.base)"}"#).status == .ok)
             #expect(try await h.api(.get, "/users/current", headers: dave).status == .ok)
-            try Self.directory.run("ldapdelete", [dn])
+            try await Self.directory.run("ldapdelete", [dn])
             let removed = ContinuousClock.now
             // Still remembered right after; refused once a refresh or the lifetime found him gone.
             var lastOK = removed

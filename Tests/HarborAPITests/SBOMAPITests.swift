@@ -16,7 +16,7 @@ import Testing
         try await Harness.run { h in
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"sboms","metadata":{"auto_sbom_generation":"true"}}"#).status == .created)
             let image = try await h.pushLayeredImage("sboms/app", reference: "v1",
-                                                     layers: [try ScanFixtures.baseLayer("base"), try ScanFixtures.pythonLayer(Self.packages)])
+                                                     layers: [try await ScanFixtures.baseLayer("base"), try await ScanFixtures.pythonLayer(Self.packages)])
 
             // No call was made: the push queued the SBOM. No vulnerability scan was asked for.
             let overview = try await h.finishedSBOM("sboms", "app", "v1")
@@ -102,7 +102,7 @@ import Testing
     @Test func badSBOMRequestsGetClearErrors() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("bad")
-            _ = try await h.pushLayeredImage("bad/app", reference: "v1", layers: [try ScanFixtures.pythonLayer([Self.packages[0]])])
+            _ = try await h.pushLayeredImage("bad/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer([Self.packages[0]])])
             let path = "/projects/bad/repositories/app/artifacts/v1"
             let missing = try await h.api(.get, path + "/additions/sbom")
             #expect(missing.status == .notFound && missing.text.contains("The sbom is not found"), "\(missing.text)")

@@ -39,7 +39,7 @@ import Testing
             let summary = try await Self.importAdvisories(h, [Self.urllib3Advisories, Self.pyyamlAdvisories])
             #expect(summary.counts.added == 15 && summary.byEcosystem["PyPI"] == 15, "\(summary.counts)")
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"scanned","metadata":{"auto_scan":"true","prevent_vul":"true","severity":"high"}}"#).status == .created)
-            let layers = [try ScanFixtures.baseLayer("base"), try ScanFixtures.pythonLayer(Self.vulnerablePython)]
+            let layers = [try await ScanFixtures.baseLayer("base"), try await ScanFixtures.pythonLayer(Self.vulnerablePython)]
             let image = try await h.pushLayeredImage("scanned/app", reference: "v1", layers: layers)
 
             // No scan was asked for: auto-scan queued one after the push.
@@ -92,7 +92,7 @@ import Testing
     @Test func aScanWithoutAdvisoriesFailsWithTheReasonAndNeverReadsClean() async throws {
         try await Harness.run { h in
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"empty","metadata":{"prevent_vul":"true","severity":"critical"}}"#).status == .created)
-            let image = try await h.pushLayeredImage("empty/app", reference: "v1", layers: [try ScanFixtures.pythonLayer(Self.vulnerablePython)])
+            let image = try await h.pushLayeredImage("empty/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer(Self.vulnerablePython)])
             let unscanned = try await h.request(.get, "/v2/empty/app/manifests/v1")
             #expect(unscanned.status == .preconditionFailed && unscanned.text.contains("current image without vulnerability scanning cannot be pulled"))
             #expect(try await h.api(.post, "/projects/empty/repositories/app/artifacts/v1/scan").status == .accepted)
@@ -112,7 +112,7 @@ import Testing
         try await Harness.run { h in
             _ = try await Self.importAdvisories(h, [Self.pyyamlAdvisories])
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"later","metadata":{"auto_scan":"true","prevent_vul":"true","severity":"high"}}"#).status == .created)
-            let image = try await h.pushLayeredImage("later/app", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
+            let image = try await h.pushLayeredImage("later/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
             let before = try await h.finishedScan("later", "app", "v1")
             #expect(before["scan_status"] as? String == "Success" && before["severity"] as? String == "None", "\(before)")
             #expect(try await h.request(.get, "/v2/later/app/manifests/v1").status == .ok)
@@ -145,9 +145,9 @@ import Testing
         try await Harness.run { h in
             _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
             _ = try await h.createProject("shared")
-            let base = try ScanFixtures.baseLayer("the shared base")
-            try await h.pushLayeredImage("shared/one", reference: "v1", layers: [base, try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
-            try await h.pushLayeredImage("shared/two", reference: "v1", layers: [base, try ScanFixtures.pythonLayer([(name: "urllib3", version: "2.0.0")])])
+            let base = try await ScanFixtures.baseLayer("the shared base")
+            try await h.pushLayeredImage("shared/one", reference: "v1", layers: [base, try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
+            try await h.pushLayeredImage("shared/two", reference: "v1", layers: [base, try await ScanFixtures.pythonLayer([(name: "urllib3", version: "2.0.0")])])
             #expect(try await h.api(.post, "/projects/shared/repositories/one/artifacts/v1/scan").status == .accepted)
             _ = try await h.finishedScan("shared", "one", "v1")
             #expect(try await h.api(.post, "/projects/shared/repositories/two/artifacts/v1/scan").status == .accepted)
@@ -166,10 +166,10 @@ import Testing
             _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
             _ = try await h.createProject("together")
             // 8 MB, so that a read takes long enough for the other workers to reach it meanwhile.
-            let base = try ScanFixtures.baseLayer(String(repeating: "a large shared base ", count: 400_000))
+            let base = try await ScanFixtures.baseLayer(String(repeating: "a large shared base ", count: 400_000))
             for n in 1...4 {
                 try await h.pushLayeredImage("together/app\(n)", reference: "v1",
-                                             layers: [base, try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
+                                             layers: [base, try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
             }
             // Queued while the queue is paused, so the four workers take them at about the same time.
             #expect(try await h.api(.put, "/jobservice/queues/IMAGE_SCAN", json: #"{"action":"pause"}"#).status == .ok)
@@ -208,7 +208,7 @@ import Testing
     @Test func badRequestsGetClearErrorsAndChangeNothing() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("bad")
-            let image = try await h.pushLayeredImage("bad/app", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
+            let image = try await h.pushLayeredImage("bad/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])])
             let path = "/projects/bad/repositories/app/artifacts/v1"
             let unknownType = try await h.api(.post, path + "/scan", json: #"{"scan_type":"malware"}"#)
             #expect(unknownType.status == .badRequest && unknownType.text.contains("unknown scan type malware"))
@@ -261,7 +261,7 @@ import Testing
             let empty = try await h.api(.get, "/scans/all/metrics").object()
             #expect(empty["total"] as? Int == 0 && empty["ongoing"] as? Bool == false)
             for n in 1...3 {
-                try await h.pushLayeredImage("all/app\(n)", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
+                try await h.pushLayeredImage("all/app\(n)", reference: "v1", layers: [try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.\(n)")])])
             }
             _ = try await h.pushLayeredIndex("all/multi", tag: "v1", amd64: [(name: "urllib3", version: "1.26.4")], arm64: [])
             #expect(try await h.api(.post, "/system/scanAll/schedule", json: #"{"schedule":{"type":"Manual"}}"#).status == .created)
@@ -299,7 +299,7 @@ import Testing
         try await Harness.run { h in
             _ = try await Self.importAdvisories(h, [Self.urllib3Advisories])
             #expect(try await h.api(.post, "/projects", json: #"{"project_name":"held","metadata":{"auto_scan":"true","prevent_vul":"true","severity":"medium"}}"#).status == .created)
-            let vulnerable = try ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])
+            let vulnerable = try await ScanFixtures.pythonLayer([(name: "urllib3", version: "1.26.5")])
             let (amd, _) = try await h.pushLayeredIndex("held/app", tag: "v1", amd64: [(name: "urllib3", version: "1.26.5")], arm64: [])
             try await eventually("both platforms scanned") {
                 try await h.scanOverview("held", "app", "v1")?["scan_status"] as? String == "Success"
@@ -331,7 +331,7 @@ import Testing
             #expect(try await ScanReportStore(database: h.server.database).reports(manifestIDs: [sigRecord.id]).isEmpty, "auto-scan left it alone")
 
             // An image claiming the diff id of a layer already inventoried still has its own layer read.
-            let claimed = try await h.pushLayeredImage("held/clean", reference: "v1", layers: [try ScanFixtures.pythonLayer([(name: "urllib3", version: "2.2.2")])])
+            let claimed = try await h.pushLayeredImage("held/clean", reference: "v1", layers: [try await ScanFixtures.pythonLayer([(name: "urllib3", version: "2.2.2")])])
             _ = try await h.finishedScan("held", "clean", "v1")
             let liarLayer = try await h.pushBlob(vulnerable, to: "held/liar")
             let liarConfig = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(claimed.layerDigests[0])"]}}"#.utf8)

@@ -7,8 +7,8 @@ import Testing
 /// Real layers for scan tests: directories written to disk and packed by the system's `tar`.
 enum ScanFixtures {
     /// A tar layer holding a wheel's `METADATA` for each package, as pip installs them.
-    static func pythonLayer(_ packages: [(name: String, version: String)]) throws -> [UInt8] {
-        try tarLayer { root in
+    static func pythonLayer(_ packages: [(name: String, version: String)]) async throws -> [UInt8] {
+        try await tarLayer { root in
             for package in packages {
                 let info = root.appendingPathComponent("usr/lib/python3/dist-packages/\(package.name)-\(package.version).dist-info")
                 try FileManager.default.createDirectory(at: info, withIntermediateDirectories: true)
@@ -19,8 +19,8 @@ enum ScanFixtures {
     }
 
     /// A base layer with an os-release and a text file (no packages).
-    static func baseLayer(_ marker: String) throws -> [UInt8] {
-        try tarLayer { root in
+    static func baseLayer(_ marker: String) async throws -> [UInt8] {
+        try await tarLayer { root in
             let etc = root.appendingPathComponent("etc")
             try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
             try Data("ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n".utf8).write(to: etc.appendingPathComponent("os-release"))
@@ -28,19 +28,14 @@ enum ScanFixtures {
         }
     }
 
-    static func tarLayer(_ fill: (URL) throws -> Void) throws -> [UInt8] {
+    static func tarLayer(_ fill: (URL) throws -> Void) async throws -> [UInt8] {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-layer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         try fill(root)
         let output = root.appendingPathExtension("tar")
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", root.path, "-cf", output.path, "."]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureError("tar exited \(process.terminationStatus)") }
+        try await ChildProcess.check("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", root.path, "-cf", output.path, "."])
         return [UInt8](try Data(contentsOf: output))
     }
 
@@ -75,8 +70,8 @@ extension Harness {
     /// A two-platform index tagged `tag` whose images hold these Python packages, pushed by digest.
     func pushLayeredIndex(_ repository: String, tag: String, amd64: [(name: String, version: String)], arm64: [(name: String, version: String)]) async throws
         -> (amd64: (digest: Digest, size: Int, layerDigests: [Digest]), arm64: (digest: Digest, size: Int, layerDigests: [Digest])) {
-        let amd = try await pushLayeredImage(repository, reference: "", layers: [try ScanFixtures.pythonLayer(amd64)])
-        let arm = try await pushLayeredImage(repository, reference: "", layers: [try ScanFixtures.pythonLayer(arm64)], architecture: "arm64")
+        let amd = try await pushLayeredImage(repository, reference: "", layers: [try await ScanFixtures.pythonLayer(amd64)])
+        let arm = try await pushLayeredImage(repository, reference: "", layers: [try await ScanFixtures.pythonLayer(arm64)], architecture: "arm64")
         let index = Array("""
             {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[\
             {"mediaType":"\(MediaType.ociManifest)","digest":"\(amd.digest)","size":\(amd.size),"platform":{"architecture":"amd64","os":"linux"}},\

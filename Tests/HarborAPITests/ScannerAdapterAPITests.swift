@@ -41,7 +41,7 @@ import Testing
             let port = try #require(h.port)
             _ = try await ScanAPITests.importAdvisories(h, [ScanAPITests.urllib3Advisories, ScanAPITests.pyyamlAdvisories])
             _ = try await h.createProject("src")
-            let image = try await h.pushLayeredImage("src/app", reference: "v1", layers: [try ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)])
+            let image = try await h.pushLayeredImage("src/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)])
 
             let metadata = try await h.request(.get, "/api/v1/metadata")
             #expect(metadata.status == .ok && metadata.header("Content-Type") == "application/vnd.scanner.adapter.metadata+json; version=1.1")

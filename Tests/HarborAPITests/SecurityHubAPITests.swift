@@ -15,8 +15,8 @@ import Testing
         let created = try await h.api(.post, "/projects", json: #"{"project_name":"hub","metadata":{"auto_scan":"true"}}"#)
         #expect(created.status == .created)
         let projectID = Int64(try #require(created.header("Location")).split(separator: "/").last!)!
-        let app = try await h.pushLayeredImage("hub/app", reference: "v1", layers: [try ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)])
-        let other = try await h.pushLayeredImage("hub/other", reference: "v2", layers: [try ScanFixtures.pythonLayer([ScanAPITests.vulnerablePython[0]])])
+        let app = try await h.pushLayeredImage("hub/app", reference: "v1", layers: [try await ScanFixtures.pythonLayer(ScanAPITests.vulnerablePython)])
+        let other = try await h.pushLayeredImage("hub/other", reference: "v2", layers: [try await ScanFixtures.pythonLayer([ScanAPITests.vulnerablePython[0]])])
         let overviews = [try await h.finishedScan("hub", "app", "v1"), try await h.finishedScan("hub", "other", "v2")]
         #expect(overviews.allSatisfy { $0["scan_status"] as? String == "Success" }, "\(overviews)")
         return (app.digest, other.digest, projectID, overviews)

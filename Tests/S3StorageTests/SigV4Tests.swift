@@ -1,3 +1,4 @@
+import BerthTestSupport
 import Crypto
 import Foundation
 import Testing
@@ -32,7 +33,7 @@ import Testing
         Case(method: "DELETE", path: "/bucket/key~with.safe-chars_", query: [("uploadId", "abc")], headers: [:], body: ""),
     ]
 
-    @Test func signaturesEqualBotocores() throws {
+    @Test func signaturesEqualBotocores() async throws {
         for withToken in [false, true] {
             let credentials = withToken
                 ? SigV4.Credentials(accessKey: Self.credentials.accessKey, secretKey: Self.credentials.secretKey, sessionToken: "token/with+chars=")
@@ -56,7 +57,7 @@ import Testing
                                        "timestamp": Self.timestamp, "requests": requests,
                                        "presign": [["method": "GET", "url": "http://127.0.0.1:9000/bucket/blobs/x%20y", "expires": 1200]]]
             if let token = credentials.sessionToken { spec["session_token"] = token }
-            let oracle = try Self.botocore(spec)
+            let oracle = try await Self.botocore(spec)
             #expect(oracle.authorization == ours, "with session token: \(withToken)")
             let theirs = try #require(oracle.presigned.first?.split(separator: "&").first { $0.hasPrefix("X-Amz-Signature=") })
             #expect(presignQuery.hasSuffix("&" + theirs), "\(presignQuery) vs \(theirs)")
@@ -77,26 +78,14 @@ import Testing
     }
 
     /// Runs botocore on `spec` (python3 from PATH).
-    static func botocore(_ spec: [String: Any]) throws -> OracleAnswer {
+    static func botocore(_ spec: [String: Any]) async throws -> OracleAnswer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("tests/oracles/sigv4_oracle.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: spec))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OracleFailure(message: "botocore oracle failed (pip install botocore): \(problems)")
+        let result = try await ChildProcess.run("python3", [script], input: try JSONSerialization.data(withJSONObject: spec))
+        guard result.status == 0 else {
+            throw OracleFailure(message: "botocore oracle failed (pip install botocore): \(result.errors)")
         }
-        return try JSONDecoder().decode(OracleAnswer.self, from: data)
+        return try JSONDecoder().decode(OracleAnswer.self, from: Data(result.output.utf8))
     }
 
     struct OracleFailure: Error, CustomStringConvertible {

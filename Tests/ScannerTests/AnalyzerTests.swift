@@ -13,7 +13,7 @@ import Testing
         let ours = Set(finding?.packages.map { "\($0.name) \($0.version)" } ?? [])
         // dpkg-query -W lists every package it knows, including those only "config-files"
         // remaining; -f with ${db:Status-Abbrev} keeps the installed ones ("ii").
-        let output = try TestData.run("dpkg-query", ["-W", "-f", "${db:Status-Abbrev}|${Package} ${Version}\n"])
+        let output = try await TestData.run("dpkg-query", ["-W", "-f", "${db:Status-Abbrev}|${Package} ${Version}\n"])
         let installed = Set(output.split(separator: "\n").filter { $0.hasPrefix("ii") || $0.hasPrefix("hi") }
             .map { String($0.split(separator: "|", maxSplits: 1)[1]) })
         #expect(!ours.isEmpty)
@@ -86,10 +86,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let json = #"{"packages":[{"name":"app","version":"0.1.0","source":"local","root":true},{"name":"smallvec","version":"0.6.9","source":"crates.io","dependencies":[]}]}"#
         try Data(json.utf8).write(to: dir.appendingPathComponent("deps.json"))
-        try TestData.run("python3", ["-c", "import zlib,sys; open(sys.argv[2],'wb').write(zlib.compress(open(sys.argv[1],'rb').read()))",
+        try await TestData.run("python3", ["-c", "import zlib,sys; open(sys.argv[2],'wb').write(zlib.compress(open(sys.argv[1],'rb').read()))",
                                      dir.appendingPathComponent("deps.json").path, dir.appendingPathComponent("deps.z").path])
         let binary = dir.appendingPathComponent("app")
-        try TestData.run("objcopy", ["--add-section", ".dep-v0=\(dir.appendingPathComponent("deps.z").path)", "/usr/bin/true", binary.path])
+        try await TestData.run("objcopy", ["--add-section", ".dep-v0=\(dir.appendingPathComponent("deps.z").path)", "/usr/bin/true", binary.path])
         let packages = try await RustAnalyzer().analyze(path: "usr/bin/app", content: bytes(binary.path), context: context)?.packages
         #expect(packages?.map { "\($0.name)@\($0.version)" } == ["smallvec@0.6.9"])
     }
@@ -116,7 +116,7 @@ import Testing
     /// Debian's maven3-core.jar carries pom.properties; cross-checked with unzip.
     @Test func javaPomProperties() async throws {
         let jar = "/usr/share/java/maven3-core.jar"
-        let props = try TestData.run("unzip", ["-p", jar, "META-INF/maven/org.apache.maven/maven-core/pom.properties"])
+        let props = try await TestData.run("unzip", ["-p", jar, "META-INF/maven/org.apache.maven/maven-core/pom.properties"])
         let version = try #require(JavaAnalyzer.properties(props, separator: "=")["version"])
         let packages = try await JavaAnalyzer().analyze(path: "usr/share/java/maven3-core.jar", content: bytes(jar), context: context)?.packages ?? []
         #expect(packages.contains { $0.name == "org.apache.maven:maven-core" && $0.version == version })
@@ -128,7 +128,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("BOOT-INF/lib"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/usr/share/java/maven3-core.jar", toPath: dir.appendingPathComponent("BOOT-INF/lib/maven-core.jar").path)
         try FileManager.default.copyItem(atPath: "/usr/share/java/aopalliance-1.0.jar", toPath: dir.appendingPathComponent("BOOT-INF/lib/aopalliance-1.0.jar").path)
-        try TestData.run("zip", ["-q", "-r", "app.jar", "BOOT-INF"], cwd: dir)
+        try await TestData.run("zip", ["-q", "-r", "app.jar", "BOOT-INF"], cwd: dir)
         let packages = try await JavaAnalyzer().analyze(path: "app.jar", content: bytes(dir.appendingPathComponent("app.jar").path), context: context)?.packages ?? []
         #expect(packages.contains { $0.name == "org.apache.maven:maven-core" })
         // aopalliance has no pom.properties: the name and version come from the file name and manifest
@@ -138,9 +138,9 @@ import Testing
     @Test func rpmSqliteDatabaseBuiltWithRpm() async throws {
         let dir = try TestData.scratch("rpm")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let db = try RpmFixture.database(in: dir)
+        let db = try await RpmFixture.database(in: dir)
         let finding = try await RpmAnalyzer().analyze(path: "var/lib/rpm/rpmdb.sqlite", content: bytes(db.path), context: context)
-        let expected = try TestData.run("rpm", ["--dbpath", db.deletingLastPathComponent().path, "-qa", "--qf", "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE}\n"])
+        let expected = try await TestData.run("rpm", ["--dbpath", db.deletingLastPathComponent().path, "-qa", "--qf", "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE}\n"])
         #expect(finding?.packages.map { "\($0.name) \($0.version)" } == expected.split(separator: "\n").map(String.init))
         #expect(finding?.packages.first?.sourceName == "berth-demo")
         #expect(finding?.ownedFiles == ["usr/share/berth-demo/hello.txt"])
@@ -149,7 +149,7 @@ import Testing
 
 /// Builds a one-package rpm with rpmbuild and records it in a fresh rpmdb.sqlite.
 enum RpmFixture {
-    static func database(in dir: URL) throws -> URL {
+    static func database(in dir: URL) async throws -> URL {
         let spec = """
         Name: berth-demo
         Version: 1.2.3
@@ -168,11 +168,11 @@ enum RpmFixture {
         """
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("SPECS"), withIntermediateDirectories: true)
         try Data(spec.utf8).write(to: dir.appendingPathComponent("SPECS/demo.spec"))
-        try TestData.run("rpmbuild", ["--define", "_topdir \(dir.path)", "-bb", dir.appendingPathComponent("SPECS/demo.spec").path])
+        try await TestData.run("rpmbuild", ["--define", "_topdir \(dir.path)", "-bb", dir.appendingPathComponent("SPECS/demo.spec").path])
         let dbdir = dir.appendingPathComponent("db")
         try FileManager.default.createDirectory(at: dbdir, withIntermediateDirectories: true)
-        try TestData.run("rpm", ["--dbpath", dbdir.path, "--initdb"])
-        try TestData.run("rpm", ["--dbpath", dbdir.path, "-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos",
+        try await TestData.run("rpm", ["--dbpath", dbdir.path, "--initdb"])
+        try await TestData.run("rpm", ["--dbpath", dbdir.path, "-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos",
                                  dir.appendingPathComponent("RPMS/noarch/berth-demo-1.2.3-4.el9.noarch.rpm").path])
         return dbdir.appendingPathComponent("rpmdb.sqlite")
     }

@@ -70,7 +70,7 @@ import Testing
         var head = TarBuilder()
         head.header(name: "bomb", size: 100 << 30, type: "0", mode: 0o644)
         try Data(head.bytes).write(to: dir.appendingPathComponent("head"))
-        try TestData.run("sh", ["-c", "gzip -c head > bomb.gz && head -c 67108864 /dev/zero | gzip -9 > z.gz"], cwd: dir)
+        try await TestData.run("sh", ["-c", "gzip -c head > bomb.gz && head -c 67108864 /dev/zero | gzip -9 > z.gz"], cwd: dir)
         let member = [UInt8](try Data(contentsOf: dir.appendingPathComponent("z.gz")))
         let first = [UInt8](try Data(contentsOf: dir.appendingPathComponent("bomb.gz")))
         let stream = ByteStream(generator: {
@@ -128,7 +128,7 @@ import Testing
         let garbage = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes([UInt8](repeating: 0x41, count: 4096)))
         let dir = try TestData.scratch("truncated")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try TestData.run("tar", ["-czf", dir.appendingPathComponent("l.tgz").path, "-C", "/usr/share/doc", "dpkg", "bash"])
+        try await TestData.run("tar", ["-czf", dir.appendingPathComponent("l.tgz").path, "-C", "/usr/share/doc", "dpkg", "bash"])
         var gz = [UInt8](try Data(contentsOf: dir.appendingPathComponent("l.tgz")))
         gz = Array(gz.prefix(gz.count / 2))
         let truncated = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes(gz))

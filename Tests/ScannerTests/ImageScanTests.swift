@@ -5,15 +5,15 @@ import Testing
 /// Whole images assembled with umoci (and converted with skopeo), scanned end to end.
 @Suite(.serialized) struct ImageScanTests {
     /// Old releases fetched from PyPI by pip in the set-up; the wheel contents go into the image.
-    static func wheels() throws -> URL {
+    static func wheels() async throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("berth-scan-wheels")
         let wanted = ["requests==2.19.0", "urllib3==1.23"]
         if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("site-packages/requests-2.19.0.dist-info/METADATA").path) {
             try? FileManager.default.removeItem(at: dir)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try TestData.run("pip", ["download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", dir.path] + wanted)
+            try await TestData.run("pip", ["download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", dir.path] + wanted)
             for wheel in try FileManager.default.contentsOfDirectory(atPath: dir.path) where wheel.hasSuffix(".whl") {
-                try TestData.run("unzip", ["-q", "-o", dir.appendingPathComponent(wheel).path, "-d", dir.appendingPathComponent("site-packages").path])
+                try await TestData.run("unzip", ["-q", "-o", dir.appendingPathComponent(wheel).path, "-d", dir.appendingPathComponent("site-packages").path])
             }
         }
         return dir.appendingPathComponent("site-packages")
@@ -23,25 +23,25 @@ import Testing
 
     /// Layer 1: Debian release, dpkg status, wheels, a Go binary and a jar. Layer 2: deletes the Go
     /// binary (umoci writes a whiteout) and adds an npm package.
-    static func baseImage() throws -> UmociImage {
-        let image = try UmociImage()
+    static func baseImage() async throws -> UmociImage {
+        let image = try await UmociImage()
         // as in Debian images: etc/os-release is a symlink to usr/lib/os-release
         try image.copy("/usr/lib/os-release", to: "usr/lib/os-release")
         try image.symlink("etc/os-release", to: "../usr/lib/os-release")
         try image.copy("/var/lib/dpkg/status", to: "var/lib/dpkg/status")
-        try image.copy(wheels().path, to: sitePackages)
+        try await image.copy(wheels().path, to: sitePackages)
         try image.copy("/usr/bin/umoci", to: "usr/bin/umoci")
         try image.copy("/usr/bin/skopeo", to: "usr/local/bin/skopeo")
         try image.copy("/usr/share/java/maven3-core.jar", to: "opt/app/lib/maven3-core.jar")
-        try image.commit()
+        try await image.commit()
         try image.remove("usr/bin/umoci")
         try image.copy("/usr/lib/node_modules/npm/node_modules/semver/package.json", to: "srv/node_modules/semver/package.json")
-        try image.commit()
+        try await image.commit()
         return image
     }
 
     @Test func whiteoutsLayersAndAnalyzers() async throws {
-        let image = try Self.baseImage()
+        let image = try await Self.baseImage()
         let resolved = try image.resolve()
         #expect(resolved.layers.count == 2)
         let inventory = try await image.inventory()
@@ -69,14 +69,14 @@ import Testing
     }
 
     @Test func filesOwnedByDpkgAreNotLanguagePackagesAgain() async throws {
-        let image = try UmociImage()
+        let image = try await UmociImage()
         try image.copy("/usr/lib/os-release", to: "etc/os-release")
-        try image.copy(Self.wheels().path, to: Self.sitePackages)
+        try await image.copy(Self.wheels().path, to: Self.sitePackages)
         try image.write("Package: python3-requests\nStatus: install ok installed\nVersion: 2.28.1+dfsg-1\nArchitecture: all\n",
                         to: "var/lib/dpkg/status")
         try image.write("/.\n/\(Self.sitePackages)/requests-2.19.0.dist-info\n/\(Self.sitePackages)/requests-2.19.0.dist-info/METADATA\n",
                         to: "var/lib/dpkg/info/python3-requests.list")
-        try image.commit()
+        try await image.commit()
         let packages = try await image.inventory().packages.map(\.package)
         #expect(packages.contains { $0.type == .deb && $0.name == "python3-requests" })
         #expect(!packages.contains { $0.type == .pypi && $0.name == "requests" })
@@ -84,14 +84,14 @@ import Testing
     }
 
     @Test func opaqueDirectoryHidesLowerContent() async throws {
-        let image = try UmociImage()
-        try image.copy(Self.wheels().path, to: "opt/venv")
-        try image.commit()
+        let image = try await UmociImage()
+        try await image.copy(Self.wheels().path, to: "opt/venv")
+        try await image.commit()
         // Replace the directory wholesale: umoci records removed entries, and a replaced
         // directory must hide everything below it. A hand-made opaque marker checks the rule too.
         try image.remove("opt/venv")
         try image.write("empty", to: "opt/venv/README")
-        try image.commit()
+        try await image.commit()
         let inventory = try await image.inventory()
         #expect(!inventory.packages.contains { $0.package.path.hasPrefix("opt/venv/") })
 
@@ -106,9 +106,9 @@ import Testing
     }
 
     @Test func dockerArchiveFromSkopeoMatchesOCILayout() async throws {
-        let image = try Self.baseImage()
+        let image = try await Self.baseImage()
         let archive = image.root.appendingPathComponent("image.tar")
-        try TestData.run("skopeo", ["copy", "--quiet", image.reference, "docker-archive:\(archive.path):berth/test:1"])
+        try await TestData.run("skopeo", ["copy", "--quiet", image.reference, "docker-archive:\(archive.path):berth/test:1"])
         let fromArchive = try ImageReference(parsing: "docker-archive:\(archive.path)").resolve()
         #expect(fromArchive.context.repository.hasSuffix("berth/test"))
         #expect(fromArchive.context.tag == "1")
@@ -119,7 +119,7 @@ import Testing
     }
 
     @Test func unchangedLayersComeFromTheCache() async throws {
-        let image = try Self.baseImage()
+        let image = try await Self.baseImage()
         let cache = InMemoryLayerCache()
         let first = try await image.inventory(cache: cache)
         #expect(first.bytesRead > 0)
@@ -137,8 +137,8 @@ import Testing
         try Data(installed.utf8).write(to: dir.appendingPathComponent("root/lib/apk/db/installed"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("root/etc"), withIntermediateDirectories: true)
         try Data("ID=alpine\nVERSION_ID=3.11.6\nPRETTY_NAME=\"Alpine Linux v3.11\"\n".utf8).write(to: dir.appendingPathComponent("root/etc/os-release"))
-        try TestData.run("tar", ["-C", dir.appendingPathComponent("root").path, "-cf", dir.appendingPathComponent("layer.tar").path, "."])
-        try TestData.run("zstd", ["-q", dir.appendingPathComponent("layer.tar").path, "-o", dir.appendingPathComponent("layer.tar.zst").path])
+        try await TestData.run("tar", ["-C", dir.appendingPathComponent("root").path, "-cf", dir.appendingPathComponent("layer.tar").path, "."])
+        try await TestData.run("zstd", ["-q", dir.appendingPathComponent("layer.tar").path, "-o", dir.appendingPathComponent("layer.tar.zst").path])
         let layer = ImageLayer(digest: nil, diffID: nil, mediaType: "application/vnd.oci.image.layer.v1.tar+zstd",
                                content: .file(dir.appendingPathComponent("layer.tar.zst")))
         let inventory = try await ScanEngine().inventory(of: AsyncLayerSequence([layer]))
@@ -150,11 +150,11 @@ import Testing
     }
 
     @Test func rpmImage() async throws {
-        let image = try UmociImage()
-        let db = try RpmFixture.database(in: image.root.appendingPathComponent("rpmbuild"))
+        let image = try await UmociImage()
+        let db = try await RpmFixture.database(in: image.root.appendingPathComponent("rpmbuild"))
         try image.copy(db.path, to: "var/lib/rpm/rpmdb.sqlite")
         try image.write("NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"9.3\"\nVERSION=\"9.3 (Shamrock Pampas Cat)\"\n", to: "etc/os-release")
-        try image.commit()
+        try await image.commit()
         let inventory = try await image.inventory()
         #expect(inventory.os?.osvEcosystem == "AlmaLinux:9")
         #expect(inventory.packages.map { "\($0.package.name) \($0.package.version)" } == ["berth-demo 1:1.2.3-4.el9"])

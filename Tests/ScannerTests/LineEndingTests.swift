@@ -27,9 +27,9 @@ import Testing
 
     /// Every distribution of this machine's Python, as `pip list` counts them.
     @Test func everyDistInfoOfThisMachinesPython() async throws {
-        let sitePackages = try TestData.run("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        let sitePackages = try await TestData.run("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let listing = try TestData.run("python3", ["-m", "pip", "list", "--format", "json", "--disable-pip-version-check"])
+        let listing = try await TestData.run("python3", ["-m", "pip", "list", "--format", "json", "--disable-pip-version-check"])
         let listed = try JSONDecoder().decode([[String: String]].self, from: Data(listing.utf8))
         let expected = Set(listed.map { "\(PythonAnalyzer.normalize($0["name"] ?? "")) \($0["version"] ?? "")" })
 

@@ -138,11 +138,11 @@ import Testing
         #expect(throws: ScanError.self) { try OSVDatabase.load([dir.appendingPathComponent("missing")]) }
     }
 
-    @Test func osvAllZipIsRead() throws {
+    @Test func osvAllZipIsRead() async throws {
         let dir = try TestData.scratch("allzip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let zip = dir.appendingPathComponent("all.zip")
-        try TestData.run("zip", ["-q", "-j", zip.path] + ["GO-2024-3333.json", "GO-2022-0969.json"].map { TestData.vulndb.appendingPathComponent("go/\($0)").path })
+        try await TestData.run("zip", ["-q", "-j", zip.path] + ["GO-2024-3333.json", "GO-2022-0969.json"].map { TestData.vulndb.appendingPathComponent("go/\($0)").path })
         let db = try OSVDatabase.load([zip])
         #expect(Set(db.records.map(\.id)) == ["GO-2024-3333", "GO-2022-0969"])
     }

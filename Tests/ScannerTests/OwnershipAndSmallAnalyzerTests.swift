@@ -6,15 +6,15 @@ import Testing
     /// Debian's own Python packages (dist-info and egg-info) are found, then hidden once the
     /// dpkg database that installed them is in the image.
     @Test func debianPythonPackagesAreOwnedByDpkg() async throws {
-        let image = try UmociImage()
+        let image = try await UmociImage()
         try image.copy("/usr/lib/python3/dist-packages", to: "usr/lib/python3/dist-packages")
-        try image.commit()
+        try await image.commit()
         let before = try await image.inventory().packages.map(\.package).filter { $0.type == .pypi }
         #expect(before.count >= 20)
         #expect(before.contains { $0.name == "pyjwt" && $0.version == "2.6.0" }, "PyJWT egg-info, name normalised")
         #expect(before.contains { $0.name == "cryptography" && $0.version == "38.0.4" })
         try image.copy("/var/lib/dpkg", to: "var/lib/dpkg")
-        try image.commit()
+        try await image.commit()
         let after = try await image.inventory().packages.map(\.package)
         #expect(after.filter { $0.type == .pypi }.isEmpty)
         #expect(after.contains { $0.type == .deb && $0.name == "python3-jwt" })
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func directoryCacheThroughTheCommandLine() async throws {
-        let image = try ImageScanTests.baseImage()
+        let image = try await ImageScanTests.baseImage()
         let cacheDir = image.root.appendingPathComponent("cache")
         let log = OutputBox()
         let runner = ScanCommandRunner(output: { _ in }, diagnostics: { log.append(Data(($0 + "\n").utf8)) })

@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func harborCycloneDXAndSPDX() async throws {
-        let image = try ImageScanTests.baseImage()
+        let image = try await ImageScanTests.baseImage()
         let harbor = try await Self.runScan(image, format: "harbor")
         #expect(harbor["generated_at"] is String)
         #expect((harbor["artifact"] as? [String: Any])?["tag"] as? String == image.tag)

@@ -16,23 +16,8 @@ enum TestData {
 
     /// Runs a tool and returns its standard output; throws when it exits non-zero.
     @discardableResult
-    static func run(_ tool: String, _ args: [String], cwd: URL? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + args
-        if let cwd { process.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailure(message: "\(tool) \(args.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ tool: String, _ args: [String], cwd: URL? = nil) async throws -> String {
+        try await ChildProcess.check(tool, args, currentDirectory: cwd)
     }
 
-    struct ToolFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
 }

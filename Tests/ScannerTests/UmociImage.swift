@@ -10,14 +10,14 @@ final class UmociImage {
     private(set) var bundle: URL
     private var generation = 0
 
-    init(tag: String = "test") throws {
+    init(tag: String = "test") async throws {
         root = try TestData.scratch("umoci")
         layout = root.appendingPathComponent("layout")
         self.tag = tag
         bundle = root.appendingPathComponent("bundle0")
-        try TestData.run("umoci", ["init", "--layout", layout.path])
-        try TestData.run("umoci", ["new", "--image", "\(layout.path):\(tag)"])
-        try TestData.run("umoci", ["unpack", "--image", "\(layout.path):\(tag)", bundle.path])
+        try await TestData.run("umoci", ["init", "--layout", layout.path])
+        try await TestData.run("umoci", ["new", "--image", "\(layout.path):\(tag)"])
+        try await TestData.run("umoci", ["unpack", "--image", "\(layout.path):\(tag)", bundle.path])
     }
 
     var rootfs: URL { bundle.appendingPathComponent("rootfs") }
@@ -47,11 +47,11 @@ final class UmociImage {
     }
 
     /// Writes the changes as a new layer and starts a fresh bundle on top of it.
-    func commit() throws {
-        try TestData.run("umoci", ["repack", "--image", "\(layout.path):\(tag)", bundle.path])
+    func commit() async throws {
+        try await TestData.run("umoci", ["repack", "--image", "\(layout.path):\(tag)", bundle.path])
         generation += 1
         bundle = root.appendingPathComponent("bundle\(generation)")
-        try TestData.run("umoci", ["unpack", "--image", "\(layout.path):\(tag)", bundle.path])
+        try await TestData.run("umoci", ["unpack", "--image", "\(layout.path):\(tag)", bundle.path])
     }
 
     var reference: String { "oci:\(layout.path):\(tag)" }
