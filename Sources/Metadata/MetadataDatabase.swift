@@ -23,7 +23,8 @@ public final class MetadataDatabase: Sendable {
 
     enum Backend: Sendable {
         case sqlite(SQLiteConnections)
-        case postgres(PostgresClient, Task<Void, Never>)
+        /// The pool, the task running it, and the watch over its operations with the task running that.
+        case postgres(PostgresClient, Task<Void, Never>, PostgresOperationWatch, Task<Void, Never>)
     }
 
     public enum Location: Sendable, Equatable {
@@ -59,7 +60,9 @@ public final class MetadataDatabase: Sendable {
             let configuration = try Self.postgresConfiguration(url)
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let runner = Task { await client.run() }
-            database = MetadataDatabase(kind: .postgres, backend: .postgres(client, runner), logger: logger)
+            let watch = PostgresOperationWatch()
+            let watcher = Task { await watch.run() }
+            database = MetadataDatabase(kind: .postgres, backend: .postgres(client, runner, watch, watcher), logger: logger)
         }
         try await Migrations.apply(to: database)
         return database
@@ -98,8 +101,8 @@ public final class MetadataDatabase: Sendable {
         switch backend {
         case .sqlite(let connections):
             return try await body(connections.reader())
-        case .postgres(let client, _):
-            return try await Self.withPostgresConnection(client) { connection in
+        case .postgres(let client, _, let watch, _):
+            return try await Self.withPostgresConnection(client, watch: watch) { connection in
                 try await body(connection.sql(queryLogLevel: nil))
             }
         }
@@ -125,8 +128,8 @@ public final class MetadataDatabase: Sendable {
                 }
                 return try await Self.transaction(db, body)
             }
-        case .postgres(let client, _):
-            return try await Self.withPostgresConnection(client) { connection in
+        case .postgres(let client, _, let watch, _):
+            return try await Self.withPostgresConnection(client, watch: watch) { connection in
                 let db = connection.sql(queryLogLevel: nil)
                 try await db.raw("BEGIN").run()
                 return try await Self.transaction(db, body)
@@ -148,14 +151,15 @@ public final class MetadataDatabase: Sendable {
     ///   as long as it needs;
     /// - a connection cut, refused or closed by a server shutting down or starting up becomes
     ///   `MetadataError.unavailable`, which the handlers answer with 503, not 500.
+    /// The first two are checked by `watch` (see `LeaseDeadline`).
     private static func withPostgresConnection<T: Sendable>(
-        _ client: PostgresClient, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ client: PostgresClient, watch: PostgresOperationWatch, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let lease = LeaseDeadline<T>()
+        let lease = LeaseDeadline<T>(timeout: leaseTimeout)
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    lease.start(continuation, timeout: leaseTimeout) {
+                    lease.start(continuation, watch: watch) {
                         try await client.withConnection { connection in
                             guard lease.markLeased(connection) else { throw CancellationError() }
                             return try await body(connection)
@@ -210,7 +214,8 @@ public final class MetadataDatabase: Sendable {
         switch backend {
         case .sqlite(let connections):
             await connections.close()
-        case .postgres(_, let runner):
+        case .postgres(_, let runner, _, let watcher):
+            watcher.cancel()
             runner.cancel()
             _ = await runner.value
         }
@@ -235,90 +240,4 @@ public final class MetadataDatabase: Sendable {
 public enum SQLDialectKind: Sendable {
     case sqlite
     case postgres
-}
-
-/// One database operation watched by a timer that wakes once a second while it runs: before it
-/// has a connection, the wait ends after the lease timeout; with one, the operation is given up
-/// when its connection has closed under it and still has not answered a second later (a query
-/// lost with its connection). Whichever ends first answers the caller, once.
-private final class LeaseDeadline<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        /// Set once the operation holds a connection: whether that connection has closed.
-        var connectionClosed: (@Sendable () -> Bool)?
-        var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
-        /// The caller was cancelled, perhaps before `work` existed to be told.
-        var cancelled = false
-    }
-
-    private let state = NIOLockedValueBox(State())
-
-    func start(_ continuation: CheckedContinuation<T, any Error>, timeout: Duration,
-               _ operation: @escaping @Sendable () async throws -> T) {
-        state.withLockedValue { $0.continuation = continuation }
-        let work = Task {
-            do { self.finish(.success(try await operation())) } catch { self.finish(.failure(error)) }
-        }
-        let timer = Task {
-            let started = ContinuousClock.now
-            var closedSeen = false
-            while (try? await Task.sleep(for: .seconds(1))) != nil {
-                let closed = self.state.withLockedValue { $0.connectionClosed }
-                if let closed {
-                    if closedSeen { return self.abandon("the database connection was lost; try again", onlyIfUnleased: false) }
-                    closedSeen = closed()
-                } else if ContinuousClock.now - started >= timeout {
-                    return self.abandon("no database connection within \(timeout); try again", onlyIfUnleased: true)
-                }
-            }
-        }
-        // The work may have ended, or the caller been cancelled, before the tasks were stored.
-        let (ended, cancelled) = state.withLockedValue { state in
-            state.work = work
-            state.timer = timer
-            return (state.continuation == nil, state.cancelled)
-        }
-        if ended { timer.cancel() }
-        if cancelled { work.cancel() }
-    }
-
-    /// Called with the connection in hand: false when the caller was already answered.
-    func markLeased(_ connection: PostgresConnection) -> Bool {
-        state.withLockedValue { state in
-            guard state.continuation != nil else { return false }
-            state.connectionClosed = { connection.isClosed }
-            return true
-        }
-    }
-
-    func cancel() {
-        state.withLockedValue { state in
-            state.cancelled = true
-            return state.work
-        }?.cancel()
-    }
-
-    /// Answers the caller with `reason` and stops the work. `onlyIfUnleased`: the deadline for
-    /// a connection, which must not fire once the operation has one (it may be committing), so
-    /// that is checked under the same lock that takes the continuation.
-    private func abandon(_ reason: String, onlyIfUnleased: Bool) {
-        let waiting = state.withLockedValue { state -> (CheckedContinuation<T, any Error>, Task<Void, Never>?)? in
-            guard let continuation = state.continuation, !(onlyIfUnleased && state.connectionClosed != nil) else { return nil }
-            state.continuation = nil
-            return (continuation, state.work)
-        }
-        guard let (continuation, work) = waiting else { return }
-        work?.cancel()
-        continuation.resume(throwing: MetadataError.unavailable(reason))
-    }
-
-    private func finish(_ result: Result<T, any Error>) {
-        let waiting = state.withLockedValue { state -> CheckedContinuation<T, any Error>? in
-            defer { state.continuation = nil }
-            state.timer?.cancel()
-            return state.continuation
-        }
-        waiting?.resume(with: result)
-    }
 }
