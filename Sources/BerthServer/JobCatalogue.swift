@@ -11,6 +11,7 @@ enum JobCatalogue {
                       replication: ReplicationEndpoints, sealer: any SecretSealer) -> [any JobKind] {
         [
             GarbageCollectionJob(collector: GarbageCollector(database: database, blobs: blobs, uploads: uploadExpiry)),
+            ScrubJob(scrubber: Scrubber(database: database, blobs: blobs)),
             AuditPurgeJob(database: database),
             RetentionJob(database: database),
             ArtifactScanJob(database: database, blobs: blobs, external: external, sealer: sealer),

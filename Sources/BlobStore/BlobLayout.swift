@@ -9,6 +9,7 @@ import OCI
 ///   uploads/<session id>/data                      bytes received so far for an upload session
 ///   uploads/<session id>/hashstate                 its running hash, on drivers that need it
 ///   exports/<execution id>.csv                     a CVE export's file, until it is downloaded
+///   quarantine/<algorithm>-<hex>-<millis>          a blob the scrub found corrupt (never served)
 /// ```
 ///
 /// An upload becomes a blob only by an atomic rename of `uploads/<id>/data` to its blob path after
@@ -24,6 +25,17 @@ public enum BlobLayout {
     }
 
     public static let uploadsRoot = StoragePath(unchecked: ["uploads"])
+
+    /// `blobs/<algorithm>/<prefix>`: the directory of the blobs whose hex starts with `prefix`.
+    static func blobPrefix(_ algorithm: DigestAlgorithm, _ prefix: String) -> StoragePath {
+        StoragePath(unchecked: ["blobs", algorithm.rawValue, prefix])
+    }
+
+    /// Where the scrub moves a blob whose bytes do not match its digest: outside `blobs/`, so it
+    /// is never served again, and kept for an operator to look at.
+    static func quarantine(_ digest: Digest, at millis: Int64) -> StoragePath {
+        StoragePath(unchecked: ["quarantine", "\(digest.algorithm.rawValue)-\(digest.hex)-\(millis)"])
+    }
 
     /// A small object the health check writes, reads back and removes (`/api/v2.0/health`).
     /// Outside `blobs/` and `uploads/`, so neither GC nor upload expiry ever sees it.

@@ -193,7 +193,7 @@ public enum HarborAPIRoutes {
         api.get("configurations", use: configurations.get)
         api.put("configurations", use: configurations.put)
 
-        for job in [SystemJob.garbageCollection, SystemJob.purgeAudit, SystemJob.vulnerabilityDatabase] {
+        for job in [SystemJob.garbageCollection, SystemJob.scrub, SystemJob.purgeAudit, SystemJob.vulnerabilityDatabase] {
             let handlers = SystemJobHandlers(services: services, job: job)
             let base = String(job.path.dropFirst("/api/v2.0/".count))
             api.get(RouterPath(base), use: handlers.history)

@@ -13,6 +13,18 @@ extension SystemJob {
         return parameters.json
     }
 
+    /// `/system/scrub` (Berth's own; Harbor has none): parameters `repair`, `workers` (1 to 16),
+    /// `rate_mib` (0 for no limit). Under the garbage-collection permission: it reads every blob
+    /// and, repairing, removes links and rows.
+    static let scrub = SystemJob(
+        jobType: ScrubJob.jobType, path: "/api/v2.0/system/scrub", resource: .garbageCollection, maxAttempts: 2
+    ) { body in
+        struct Envelope: Decodable { let parameters: ScrubParameters? }
+        let parameters = try JSONDecoder().decode(Envelope.self, from: body).parameters ?? ScrubParameters()
+        if let violation = parameters.violation { throw APIError.badRequest(violation) }
+        return parameters.json
+    }
+
     /// `/system/purgeaudit`: parameters `audit_retention_hour`, `include_event_types`, `dry_run`.
     static let purgeAudit = SystemJob(
         jobType: AuditPurgeJob.jobType, path: "/api/v2.0/system/purgeaudit", resource: .purgeAudit, maxAttempts: 3

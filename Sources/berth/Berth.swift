@@ -12,7 +12,7 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "A container registry with Harbor's API in one binary.",
         version: BerthVersion.current,
-        subcommands: [Serve.self, Scan.self, GC.self, JobsCommand.self, VulnDBCommand.self],
+        subcommands: [Serve.self, Scan.self, GC.self, Scrub.self, JobsCommand.self, VulnDBCommand.self],
         defaultSubcommand: Serve.self)
 }
 

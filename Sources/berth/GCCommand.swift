@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Jobs
 import Services
 
 /// `berth gc`: the garbage collection job of the server, run here and now (it is recorded in the
@@ -26,31 +25,9 @@ struct GC: AsyncParsableCommand {
 
     func run() async throws {
         let parameters = GarbageCollectionParameters(deleteUntagged: deleteUntagged, dryRun: dryRun, workers: workers).json
-        let status = try await server.withServer { server -> TaskStatus? in
-            let store = server.jobs.store
-            let execution = try await store.enqueue(
-                vendorType: GarbageCollectionJob.jobType, trigger: .manual, parameters: parameters,
-                tasks: [TaskSpec(jobType: GarbageCollectionJob.jobType, parameters: parameters, maxAttempts: 1)])
-            guard let task = try await store.tasks(ofExecution: execution).first else { return nil }
-            let terminal = isatty(STDERR_FILENO) == 1
-            print("garbage collection \(execution) (task \(task.id))")
-            let status = try await server.jobs.run(taskID: task.id, workerID: "cli:\(getpid())") { line in
-                // On a terminal each step overwrites one progress line; in a pipe every line stays.
-                if terminal {
-                    FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-                } else {
-                    print(line)
-                }
-            }
-            if terminal, let log = try await store.log(ofTask: task.id) {
-                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-                print(log.text, terminator: "")
-            }
-            return status
+        let run = try await server.withServer { server in
+            try await JobRunNow.run(server, jobType: GarbageCollectionJob.jobType, parameters: parameters, label: "garbage collection")
         }
-        guard status == .success else {
-            FileHandle.standardError.write(Data("berth: garbage collection ended \(status?.rawValue ?? "before it started")\n".utf8))
-            throw ExitCode.failure
-        }
+        try JobRunNow.requireSuccess(run.status, label: "garbage collection")
     }
 }
