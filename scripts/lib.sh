@@ -80,7 +80,12 @@ run_swift_tests() {
     for attempt in 1 2; do
         log=$(mktemp /tmp/berth-swift-test.XXXXXX)
         status=0
+        # Ten seconds before the deadline, ask the test process where each unfinished test stands
+        # (BerthTestSupport's TestPhases prints it on SIGUSR1).
+        ( sleep $(( ${BERTH_TEST_TIMEOUT_SECONDS:-720} - 10 )); pkill -USR1 -f "$PWD/.build/.*PackageTests.xctest" ) &
+        local reporter=$!
         timeout -k 15 "${BERTH_TEST_TIMEOUT_SECONDS:-720}" swift test --skip-build "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+        kill "$reporter" 2>/dev/null || true
         if [ "$status" -ne 124 ] && [ "$status" -ne 137 ]; then
             rm -f "$log"
             return "$status"

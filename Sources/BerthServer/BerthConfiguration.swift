@@ -50,6 +50,10 @@ public struct BerthConfiguration: Sendable, Equatable {
     /// Seconds between SIGTERM and closing the listener, while health answers 503
     /// (`shutdown.drain_seconds`): time for a load balancer or Kubernetes to stop sending requests.
     public var shutdownDrainSeconds = 5
+    /// Seconds a connection may send nothing (`http.idle_timeout_seconds`): a client that never
+    /// finishes its headers, stops sending a body half way, or keeps an idle connection open is
+    /// disconnected, so it cannot hold a connection for ever. A response being sent is not cut.
+    public var httpIdleTimeoutSeconds = 60
     /// Seconds a directory (LDAP) sign-in is remembered (`auth.directory_cache_seconds`): the
     /// longest a user removed from the directory keeps access. It is checked again in the
     /// background after a tenth of that.
@@ -62,7 +66,7 @@ public struct BerthConfiguration: Sendable, Equatable {
         "storage.s3.bucket", "storage.s3.region", "storage.s3.endpoint", "storage.s3.forcepathstyle", "storage.s3.accesskey",
         "storage.s3.secretkey", "storage.s3.rootdirectory", "storage.s3.chunksize", "storage.s3.encrypt", "storage.s3.redirect",
         "log_level", "jobs.workers", "jobs.lease_seconds", "jobs.webhook_workers",
-        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "tls", "tls.certificate", "tls.key", "tls.reload_seconds",
+        "vulndb.username", "vulndb.password", "secret_key", "portal.assets_dir", "metrics.enabled", "metrics.port", "metrics.path", "shutdown.drain_seconds", "http.idle_timeout_seconds", "tls", "tls.certificate", "tls.key", "tls.reload_seconds",
         "auth.directory_cache_seconds",
     ]
 
@@ -190,6 +194,11 @@ public struct BerthConfiguration: Sendable, Equatable {
                     throw ConfigurationError(key: key, message: "must be 1 to 86400 seconds (got '\(value)')")
                 }
                 directoryCacheSeconds = seconds
+            case "http.idle_timeout_seconds":
+                guard let seconds = Int(value), (1...3600).contains(seconds) else {
+                    throw ConfigurationError(key: key, message: "must be 1 to 3600 seconds (got '\(value)')")
+                }
+                httpIdleTimeoutSeconds = seconds
             case "shutdown.drain_seconds":
                 guard let seconds = Int(value), (0...300).contains(seconds) else {
                     throw ConfigurationError(key: key, message: "must be 0 to 300 seconds (got '\(value)')")

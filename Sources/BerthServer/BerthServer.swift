@@ -178,7 +178,8 @@ public struct BerthServer: Sendable {
     }
 
     private func makeApplication(services: [any Service], onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        let http: HTTPServerBuilder = .http1(additionalChannelHandlers: [ExpectContinueHandler()])
+        let http: HTTPServerBuilder = .http1(configuration: .init(
+            additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))))
         // The configuration was checked when it was loaded (`TLSSetup`), so making the context
         // again here cannot fail on it.
         let server = tls.map { try! HTTPServerBuilder.tls(http, tlsConfiguration: $0.configuration) } ?? http

@@ -37,7 +37,10 @@ public struct Harness: Sendable {
             }
             var logger = Logger(label: "test")
             logger.logLevel = .warning
+            let phase = TestPhases.begin("opening the server")
+            defer { TestPhases.end(phase) }
             let server = try await BerthServer.open(configuration, logger: logger)
+            TestPhases.move(phase, to: "test body (Harness)", database: server.database)
             let serviceLogger = logger
             do {
                 try await server.application().test(.router) { client in
@@ -63,9 +66,11 @@ public struct Harness: Sendable {
                     }
                 }
             } catch {
+                TestPhases.move(phase, to: "closing the server after \(error)")
                 await server.close()
                 throw error
             }
+            TestPhases.move(phase, to: "closing the server")
             await server.close()
         }
     }

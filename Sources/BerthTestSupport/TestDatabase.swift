@@ -19,12 +19,17 @@ public enum TestDatabase {
             return try await body("sqlite://\(directory)/berth.db", directory)
         }
         let name = "berth_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let phase = TestPhases.begin("creating database \(name)")
+        defer { TestPhases.end(phase) }
         try await administer(server, "CREATE DATABASE \(name)")
         do {
+            TestPhases.move(phase, to: "using database \(name)")
             let result = try await body(Self.url(server, database: name), directory)
+            TestPhases.move(phase, to: "dropping database \(name)")
             try await administer(server, "DROP DATABASE \(name) WITH (FORCE)")
             return result
         } catch {
+            TestPhases.move(phase, to: "dropping database \(name) after \(error)")
             try? await administer(server, "DROP DATABASE \(name) WITH (FORCE)")
             throw error
         }
@@ -34,11 +39,16 @@ public enum TestDatabase {
     public static func with<T>(_ body: (MetadataDatabase) async throws -> T) async throws -> T {
         try await withFreshURL { url, _ in
             let database = try await MetadataDatabase.open(.init(url: url), logger: Logger(label: "test"))
+            let phase = TestPhases.begin("test body (TestDatabase.with)")
+            TestPhases.move(phase, to: "test body (TestDatabase.with)", database: database)
+            defer { TestPhases.end(phase) }
             do {
                 let result = try await body(database)
+                TestPhases.move(phase, to: "closing the database")
                 await database.close()
                 return result
             } catch {
+                TestPhases.move(phase, to: "closing the database after \(error)")
                 await database.close()
                 throw error
             }

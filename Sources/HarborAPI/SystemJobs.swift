@@ -17,7 +17,7 @@ extension SystemJob {
     /// `rate_mib` (0 for no limit). Under the garbage-collection permission: it reads every blob
     /// and, repairing, removes links and rows.
     static let scrub = SystemJob(
-        jobType: ScrubJob.jobType, path: "/api/v2.0/system/scrub", resource: .garbageCollection, maxAttempts: 2
+        jobType: ScrubJob.jobType, path: "/api/v2.0/system/scrub", resource: .garbageCollection, maxAttempts: ScrubJob.attempts
     ) { body in
         struct Envelope: Decodable { let parameters: ScrubParameters? }
         let parameters = try JSONDecoder().decode(Envelope.self, from: body).parameters ?? ScrubParameters()

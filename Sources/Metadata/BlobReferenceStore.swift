@@ -5,7 +5,9 @@ import SQLKit
 /// repository serve them, and a blob nobody references is garbage.
 ///
 /// Every way of making a new reference (an upload, a mount, a `HEAD` that a client will follow
-/// with a manifest) also sets the blob's `status` back to `none` on the blob's own row. The garbage
+/// with a manifest) also sets the blob's `status` back to `none` on the blob's own row. A `lost`
+/// row (the scrub found its file missing or corrupt while manifests still name it) is not stored
+/// bytes: only an upload, which publishes the file again, brings it back. The garbage
 /// collector deletes only rows still `marked`, in the transaction that deletes their files, so the
 /// two can never both win (see `GarbageCollectionStore`).
 public struct BlobReferenceStore: Sendable {
@@ -43,7 +45,7 @@ public struct BlobReferenceStore: Sendable {
                 WHERE r.name = \(bind: source.value) AND rb.digest = \(bind: digest.description)
                 """).first() != nil,
                 let row = try await db.raw("""
-                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) RETURNING size
+                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) AND status <> 'lost' RETURNING size
                 """).first()
             else { return nil }
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
@@ -61,7 +63,7 @@ public struct BlobReferenceStore: Sendable {
         let now = WallClock.nowMillis()
         return try await database.write { db -> Int64? in
             guard let row = try await db.raw("""
-                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) RETURNING size
+                UPDATE blobs SET status = 'none' WHERE digest = \(bind: digest.description) AND status <> 'lost' RETURNING size
                 """).first() else { return nil }
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
             try await Self.refreshLink(repositoryID: repo.id, digest: digest, now: now, in: db)
@@ -72,7 +74,7 @@ public struct BlobReferenceStore: Sendable {
     /// The stored size of a blob, whichever repositories hold it; nil when it is not stored.
     public func storedSize(_ digest: Digest) async throws -> Int64? {
         try await database.read { db in
-            try await db.raw("SELECT size FROM blobs WHERE digest = \(bind: digest.description)").first()?
+            try await db.raw("SELECT size FROM blobs WHERE digest = \(bind: digest.description) AND status <> 'lost'").first()?
                 .decode(column: "size", as: Int64.self)
         }
     }
@@ -103,7 +105,7 @@ public struct BlobReferenceStore: Sendable {
                 FROM repository_blobs rb
                 JOIN repositories r ON r.id = rb.repository_id
                 JOIN blobs b ON b.digest = rb.digest
-                WHERE r.name = \(bind: repository.value) AND rb.digest = \(bind: digest.description)
+                WHERE r.name = \(bind: repository.value) AND rb.digest = \(bind: digest.description) AND b.status <> 'lost'
                 """).first() else { return nil }
             return (try row.decode(column: "size", as: Int64.self), try row.decode(column: "repository_id", as: Int64.self),
                     try row.decode(column: "fresh", as: Int.self) == 1)

@@ -6,7 +6,8 @@ import SQLKit
 ///
 /// The reference protocol: a blob is garbage when no manifest uses it and no repository links it.
 /// `markUnreferenced` sets such blobs' `status` to `marked`; anything that references a blob again
-/// (upload, mount, the `HEAD` before a skipped upload) sets it back to `none` on the same row. The
+/// (upload, mount, the `HEAD` before a skipped upload) sets it back to `none` on the same row.
+/// A `lost` row (see `ScrubStore.examine`) that nothing references any more is marked like any other. The
 /// sweep deletes only rows still `marked` and still unreferenced, and removes their files inside
 /// that transaction: a writer that wants the row waits for the sweep and then finds it gone (and
 /// publishes the file again, or fails its mount), or wins and the sweep skips the row. On
@@ -137,7 +138,7 @@ public struct GarbageCollectionStore: Sendable {
                 """, as: String.self) else { return Batch(scanned: 0, next: after, count: 0, bytes: 0) }
             let marked = try await db.raw("""
                 UPDATE blobs SET status = 'marked'
-                WHERE digest > \(bind: after) AND digest <= \(bind: last) AND status = 'none' AND \(unsafeRaw: Self.unreferencedBlob)
+                WHERE digest > \(bind: after) AND digest <= \(bind: last) AND status IN ('none', 'lost') AND \(unsafeRaw: Self.unreferencedBlob)
                 RETURNING size
                 """).all()
             let bytes = try marked.reduce(Int64(0)) { $0 + (try $1.decode(column: "size", as: Int64.self)) }

@@ -86,6 +86,12 @@ public final class MetadataDatabase: Sendable {
     /// Reads and transactions running now, waiting for a connection or holding one (`/metrics`).
     public var activeOperations: Int { operations.withLockedValue { $0.active } }
 
+    /// PostgreSQL operations the watch is looking after (0 on SQLite): for diagnosing a stall.
+    public var watchedOperations: Int {
+        if case .postgres(_, _, let watch, _) = backend { return watch.count }
+        return 0
+    }
+
     /// How many connections this process may hold: SQLite's writer and readers, or the
     /// PostgreSQL pool's limit. More `activeOperations` than this means requests queue.
     public var connectionLimit: Int {

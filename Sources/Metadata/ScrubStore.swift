@@ -19,12 +19,15 @@ public struct ScrubStore: Sendable {
         }
     }
 
-    /// The recorded size of every blob whose digest starts with `algorithm:prefix`.
+    /// The recorded size of every blob whose digest starts with `algorithm:prefix` (two hex digits).
     public func blobSizes(_ algorithm: DigestAlgorithm, prefix: String) async throws -> [Digest: Int64] {
-        let pattern = "\(algorithm.rawValue):\(prefix)%"
+        // A range rather than LIKE, so that SQLite uses the primary key (its LIKE ignores case and
+        // so cannot); both databases compare these bytes in byte order (PostgreSQL: COLLATE "C").
+        let lower = "\(algorithm.rawValue):\(prefix)"
+        let upper = Int(prefix, radix: 16).map { $0 == 255 ? "\(algorithm.rawValue);" : "\(algorithm.rawValue):" + String(format: "%02x", $0 + 1) } ?? lower
         return try await database.read { db in
             var sizes: [Digest: Int64] = [:]
-            for row in try await db.raw("SELECT digest, size FROM blobs WHERE digest LIKE \(bind: pattern)").all() {
+            for row in try await db.raw("SELECT digest, size FROM blobs WHERE digest >= \(bind: lower) AND digest < \(bind: upper)").all() {
                 // A row that is not a digest is not a blob anything can fetch; the scrub skips it.
                 guard let digest = try? Digest(parsing: row.decode(column: "digest", as: String.self)) else { continue }
                 sizes[digest] = try row.decode(column: "size", as: Int64.self)
@@ -80,7 +83,7 @@ public struct ScrubStore: Sendable {
             var index: [Int64: Int] = [:]
             for (i, manifest) in manifests.enumerated() { index[manifest.id] = i }
             for row in try await db.raw("""
-                SELECT mb.manifest_id, mb.digest FROM manifest_blobs mb JOIN blobs b ON b.digest = mb.digest
+                SELECT mb.manifest_id, mb.digest FROM manifest_blobs mb
                 WHERE mb.manifest_id >= \(bind: first.id) AND mb.manifest_id <= \(bind: last.id)
                 """).all() {
                 if let i = index[try row.decode(column: "manifest_id", as: Int64.self)] {
@@ -98,6 +101,13 @@ public struct ScrubStore: Sendable {
             }
             return manifests
         }
+    }
+
+    /// One manifest as it is now, or nil when it is gone: a manifest that looked broken is read
+    /// again before it is reported, since a deletion between the batch's statements (they do not
+    /// share a snapshot) takes its blob rows first.
+    public func manifest(id: Int64) async throws -> StoredManifest? {
+        try await manifests(afterID: id - 1, limit: 1).first { $0.id == id }
     }
 
     /// Tags whose manifest row is gone (`repository:tag`). Foreign keys forbid them; the scrub
@@ -154,29 +164,55 @@ public struct ScrubStore: Sendable {
 
     /// Looks again, with the blob's row claimed, at a blob whose file was found missing or corrupt:
     /// a garbage collection deleting it, or a push publishing it, has finished by then, and none
-    /// can start until this returns. `stillBroken` says whether it is still missing or corrupt
-    /// (and, when repairing, moves a corrupt file aside).
+    /// can start until this returns. `stillBroken` says whether it is still missing or corrupt; it
+    /// must be quick (the claim holds SQLite's writer, or a PostgreSQL row lock): a push never
+    /// replaces a blob file that exists, so a file hashed wrong before the claim is still wrong
+    /// under it if it is still there.
     ///
     /// With `repair` the blob is taken out of service: its links go, so every repository answers
-    /// 404 for it and a client pushing it again uploads good bytes instead of skipping it; the row
-    /// stays while manifests use it (they are reported), and goes with it otherwise.
-    public func examine(_ digest: Digest, repair: Bool, stillBroken: @escaping @Sendable () async throws -> Bool) async throws -> Examination {
-        let lock = database.kind.lockRows()
+    /// 404 for it and a client pushing it again uploads good bytes instead of skipping it. Its row
+    /// goes too when no manifest uses it; otherwise the row stays (the manifests name it) as
+    /// `lost`, which mounts, replication and the proxy cache do not take for stored bytes, until
+    /// a push publishes the file again. `quarantine`, called last, moves a corrupt file aside.
+    public func examine(_ digest: Digest, repair: Bool, stillBroken: @escaping @Sendable () async throws -> Bool,
+                        quarantine: (@Sendable () async throws -> Void)? = nil) async throws -> Examination {
+        // NO KEY UPDATE: a manifest push's foreign-key check (KEY SHARE on this row) does not wait
+        // for it, so the push's locks on the links and this claim cannot wait on each other.
+        let claim: SQLQueryString = database.kind == .postgres ? " FOR NO KEY UPDATE" : ""
         let body: @Sendable (any SQLDatabase) async throws -> Examination = { db in
-            guard try await db.raw("SELECT digest FROM blobs WHERE digest = \(bind: digest.description)\(lock)").first() != nil else {
+            guard try await db.raw("SELECT digest FROM blobs WHERE digest = \(bind: digest.description)\(claim)").first() != nil else {
                 return .gone
             }
             guard try await stillBroken() else { return .sound }
             let links = try await db.raw("SELECT COUNT(*) AS n FROM repository_blobs WHERE digest = \(bind: digest.description)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
-            let used = try await db.raw("SELECT 1 AS used FROM manifest_blobs WHERE digest = \(bind: digest.description) LIMIT 1").first() != nil
+            var used = try await db.raw("SELECT 1 AS used FROM manifest_blobs WHERE digest = \(bind: digest.description) LIMIT 1").first() != nil
             if repair {
                 try await db.raw("DELETE FROM repository_blobs WHERE digest = \(bind: digest.description)").run()
-                if !used { try await db.raw("DELETE FROM blobs WHERE digest = \(bind: digest.description)").run() }
+                // A manifest committed since the look above keeps the row.
+                let deleted = try await db.raw("""
+                    DELETE FROM blobs WHERE digest = \(bind: digest.description)
+                    AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = blobs.digest) RETURNING digest
+                    """).first() != nil
+                if !deleted {
+                    used = true
+                    try await db.raw("UPDATE blobs SET status = 'lost' WHERE digest = \(bind: digest.description)").run()
+                }
+                try await quarantine?()
             }
             return .broken(BrokenBlob(links: links, usedByManifests: used))
         }
         // Claiming the row takes a write transaction (the SQLite writer, or a row lock).
         return try await database.write(body)
+    }
+
+    /// Sets a blob's recorded size to what its bytes (which hash to its digest) measure; returns
+    /// whether the row was changed.
+    public func correctSize(_ digest: Digest, to size: Int64) async throws -> Bool {
+        try await database.write { db in
+            try await db.raw("""
+                UPDATE blobs SET size = \(bind: size) WHERE digest = \(bind: digest.description) AND size <> \(bind: size) RETURNING digest
+                """).first() != nil
+        }
     }
 }

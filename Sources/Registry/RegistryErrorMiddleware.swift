@@ -98,6 +98,13 @@ enum RegistryErrorRendering {
             case .service(_, _, let message):
                 // The storage service's own words (S3's code and message), never a credential.
                 return RegistryError(.unavailable, "the blob storage failed: \(message); try again")
+            case .io(_, _, let code) where code == ENOSPC || code == EDQUOT:
+                // Nothing of a monolithic upload stays; a chunked session keeps what it had and
+                // resumes from there once space is freed.
+                return RegistryError(.blobUploadInvalid, "the registry's storage is full: the upload was not stored; try again later",
+                                     status: .init(code: 507, reasonPhrase: "Insufficient Storage"))
+            case .io(_, _, let code) where code == EROFS:
+                return RegistryError(.unavailable, "the registry's storage is read-only: nothing can be stored now; pulls still work")
             default:
                 return RegistryError(.unknown, "internal error")
             }

@@ -40,9 +40,13 @@ struct Scrub: AsyncParsableCommand {
         let run = try await server.withServer { server in
             try await JobRunNow.run(server, jobType: ScrubJob.jobType, parameters: parameters, label: "scrub")
         }
-        guard run.status == .success, let result = run.result,
-              let report = try? JSONDecoder().decode(Scrubber.Report.self, from: Data(result.utf8)) else {
-            FileHandle.standardError.write(Data("berth: scrub ended \(run.status?.rawValue ?? "before it started")\n".utf8))
+        do {
+            try JobRunNow.requireSuccess(run.status, label: "scrub")
+        } catch {
+            throw ExitCode(2)
+        }
+        guard let report = try? JSONDecoder().decode(Scrubber.Report.self, from: Data((run.result ?? "").utf8)) else {
+            FileHandle.standardError.write(Data("berth: the scrub left no report\n".utf8))
             throw ExitCode(2)
         }
         // Repairing clears all but manifests whose blobs were lost: they stay broken until pushed again.

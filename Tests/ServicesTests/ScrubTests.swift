@@ -5,7 +5,7 @@ import Foundation
 import HTTPTypes
 import Metadata
 import OCI
-import Services
+@testable import Services
 import Synchronization
 import Testing
 
@@ -28,13 +28,13 @@ import Testing
             let one = try await h.pushImage("library/app", tag: "v1", layer: "layer one")
             try await h.pushImage("library/app", tag: "v2", layer: "layer two")
             try await h.pushImage("library/other", tag: "v1", layer: "layer one")   // the same layer, stored once
-            // An index over the first image, and a blob pushed by a client that has not sent its manifest yet.
+            // An index over the first image, and a blob uploaded by a client that has not sent its manifest yet.
             let index = Array("""
                 {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","manifests":[{"mediaType":"\(MediaType.ociManifest)",\
                 "digest":"\(one.digest)","size":\(one.bytes.count),"platform":{"architecture":"amd64","os":"linux"}}]}
                 """.utf8)
             #expect(try await h.putManifest(index, repository: "library/app", reference: "multi", mediaType: MediaType.ociIndex).status == .created)
-            try await h.pushBlob(Array("in flight".utf8), to: "library/app")
+            try await h.pushBlob(Array("a blob whose manifest is not pushed yet".utf8), to: "library/app")
 
             let (report, log) = try await Self.scrub(h)
             #expect(report.problems == 0, "\(log)")
@@ -81,6 +81,12 @@ import Testing
             // Taken out of service: a client asking is told to upload them, and the stray file is GC's.
             #expect(try await h.request(.head, "/v2/library/app/blobs/\(corruptLayer)").status == .notFound)
             #expect(try await h.request(.head, "/v2/library/app/blobs/\(lostLayer)").status == .notFound)
+            // Their rows stay for the manifests that name them, but are not stored bytes to anyone
+            // (replication and the proxy cache link stored blobs without copying them).
+            let references = BlobReferenceStore(database: h.server.database)
+            #expect(try await references.storedSize(corruptLayer) == nil)
+            #expect(try await references.storedSize(lostLayer) == nil)
+            #expect(try await references.linkStored(lostLayer, to: try RepositoryName("library/copy"), projectID: 1) == nil)
             _ = try await GarbageCollectionTests.collect(h)
             #expect(!FileManager.default.fileExists(atPath: Self.path(h, stray)))
 
@@ -129,15 +135,76 @@ import Testing
         }
     }
 
-    @Test func theRateLimitPacesTheReads() async throws {
+    @Test func aWrongRecordedSizeIsCorrectedAndACorruptStrayIsMovedAside() async throws {
         try await Harness.run { h in
-            // 3 MiB at 2 MiB/s takes at least a second (the first chunk is free).
-            try await h.pushBlob([UInt8](repeating: 7, count: 3 << 20), to: "library/big")
+            let digest = try await h.pushBlob(Array("right bytes, wrong record".utf8), to: "library/app")
+            try await h.server.database.write { db in
+                try await db.raw("UPDATE blobs SET size = size + 7 WHERE digest = \(bind: digest.description)").run()
+            }
+            // A file under a digest its bytes are not: a later push of that digest would find it
+            // in place and keep it.
+            let claimed = Digest.of(Array("what the name promises".utf8))
+            try FileManager.default.createDirectory(atPath: (Self.path(h, claimed) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data("something else".utf8).write(to: URL(fileURLWithPath: Self.path(h, claimed)))
+
+            let (found, log) = try await Self.scrub(h)
+            #expect(found.size_mismatches == 1 && found.problems == 1, "\(log)")
+            #expect(found.stray_files == 1 && log.contains("STRAY \(claimed)") && log.contains("hashing to \(Digest.of(Array("something else".utf8)))"), "\(log)")
+            let (repaired, repairLog) = try await Self.scrub(h, repair: true)
+            #expect(repaired.repaired == 2, "\(repairLog)")
+            #expect(!FileManager.default.fileExists(atPath: Self.path(h, claimed)), "the corrupt stray was left in place")
+            #expect(try await ScrubStore(database: h.server.database).isRecorded(claimed) == false, "a corrupt stray was adopted")
+            let (after, afterLog) = try await Self.scrub(h)
+            #expect(after.problems == 0 && after.stray_files == 0, "\(afterLog)")
+            #expect(try await BlobReferenceStore(database: h.server.database).storedSize(digest) == Int64("right bytes, wrong record".utf8.count))
+        }
+    }
+
+    @Test func aTagPointingAtNoManifestIsFoundAndRemoved() async throws {
+        try await Harness.run { h in
+            _ = try await h.pushImage("library/app", tag: "v1")
+            // Foreign keys forbid it; a database restored from parts can still hold one.
+            if TestDatabase.postgresServerURL != nil {
+                try await h.server.database.write { db in
+                    try await db.raw("SET LOCAL session_replication_role = replica").run()
+                    try await db.raw("""
+                        INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)
+                        SELECT repository_id, 'ghost', 999999, 0, 0 FROM tags LIMIT 1
+                        """).run()
+                }
+            } else {
+                let file = String(h.server.configuration.effectiveDatabaseURL.dropFirst("sqlite://".count))
+                try await ChildProcess.check("python3", ["-c", """
+                    import sqlite3, sys
+                    db = sqlite3.connect(sys.argv[1])
+                    db.execute("INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at) SELECT repository_id, 'ghost', 999999, 0, 0 FROM tags LIMIT 1")
+                    db.commit()
+                    """, file])
+            }
+            let (found, log) = try await Self.scrub(h)
+            #expect(found.dangling_tags == 1 && log.contains("DANGLING tag library/app:ghost"), "\(log)")
+            let (repaired, _) = try await Self.scrub(h, repair: true)
+            #expect(repaired.dangling_tags == 1 && repaired.repaired == 1)
+            #expect(try await Self.scrub(h).report.problems == 0)
+            #expect(try await h.request(.get, "/v2/library/app/manifests/v1").status == .ok)
+        }
+    }
+
+    @Test func theRateLimitPacesTheReads() async throws {
+        // Six 1 MiB chunks at 2 MiB/s: turns at 0, 0.5, ... 2.5 s.
+        let rate = ByteRate(bytesPerSecond: 2 << 20)
+        let started = ContinuousClock.now
+        for _ in 0..<6 { try await rate.take(1 << 20) }
+        #expect(ContinuousClock.now - started >= .milliseconds(2400))
+
+        try await Harness.run { h in
+            // The scrub's own reads go through it: 5 MiB at 1 MiB/s take at least 4 s.
+            try await h.pushBlob([UInt8](repeating: 7, count: 5 << 20), to: "library/big")
             let started = ContinuousClock.now
             let report = try await Scrubber(database: h.server.database, blobs: h.server.backend.blobs)
-                .run(ScrubParameters(workers: 4, rateMiB: 2)) { _ in }
-            #expect(report.bytes_checked == 3 << 20)
-            #expect(ContinuousClock.now - started >= .milliseconds(900))
+                .run(ScrubParameters(workers: 4, rateMiB: 1)) { _ in }
+            #expect(report.bytes_checked == 5 << 20)
+            #expect(ContinuousClock.now - started >= .milliseconds(3900))
         }
     }
 }

@@ -1,9 +1,9 @@
 /// A shared limit on bytes per second: each reader asks before a chunk and is made to wait until
-/// the chunk fits the rate since the limiter began (no burst beyond one chunk).
+/// the chunk's turn. Turns are handed out back to back from now, so time spent doing something
+/// else (listing, queries) is not saved up as a burst.
 actor ByteRate {
     private let bytesPerSecond: Double
-    private let started = ContinuousClock.now
-    private var granted: Double = 0
+    private var nextTurn = ContinuousClock.now
 
     /// `bytesPerSecond` of 0 or less means no limit.
     init(bytesPerSecond: Int64) {
@@ -12,9 +12,9 @@ actor ByteRate {
 
     func take(_ bytes: Int) async throws {
         guard bytesPerSecond > 0 else { return }
-        granted += Double(bytes)
-        let due = Duration.seconds(granted / bytesPerSecond)
-        let elapsed = ContinuousClock.now - started
-        if due > elapsed { try await Task.sleep(for: due - elapsed) }
+        let now = ContinuousClock.now
+        let turn = max(nextTurn, now)
+        nextTurn = turn + .seconds(Double(bytes) / bytesPerSecond)
+        if turn > now { try await Task.sleep(until: turn, clock: .continuous) }
     }
 }

@@ -6,7 +6,8 @@ import Metadata
 public struct ScrubJob: JobKind {
     public static let jobType = "SCRUB"
     public var jobType: String { Self.jobType }
-    public var maxAttempts: Int { 2 }
+    public static let attempts = 2
+    public var maxAttempts: Int { Self.attempts }
 
     let scrubber: Scrubber
 

@@ -11,17 +11,20 @@ import OCI
 ///
 /// 1. Blobs, one storage prefix (`blobs/sha256/00` ... `ff`) at a time, compared with the rows of
 ///    that prefix, every file hashed again by `workers` readers under one byte rate:
-///    - corrupt: the bytes do not hash to the digest, or their size is not the recorded one;
+///    - corrupt: the bytes do not hash to the digest;
+///    - a wrong size: the bytes are right, the recorded size (quotas count it) is not;
 ///    - missing: a row whose file is gone;
 ///    - stray: a file no row knows. A push killed between storing a blob and committing its row
-///      leaves one; it wastes space and breaks nothing, so it is counted but is not a problem.
+///      leaves one; it wastes space and breaks nothing, so it is counted but is not a problem
+///      (unless its bytes are not its digest: a push never replaces a file that exists, so such a
+///      file would be served to the next push of that digest; repairing moves it aside).
 /// 2. Manifests in batches: the payload hashes to its digest, it parses, and the blobs and child
 ///    manifests it names are recorded and sound.
 /// 3. Tags that point at no manifest.
 ///
 /// `repair` hands stray files to garbage collection, takes corrupt and missing blobs out of
-/// service (clients then push them again; corrupt bytes go to `quarantine/`), and removes
-/// dangling tags. A manifest whose content is damaged is reported, never changed.
+/// service (clients then push them again; corrupt bytes go to `quarantine/`), corrects wrong
+/// sizes, and removes dangling tags. A manifest whose content is damaged is reported, never changed.
 public struct Scrubber: Sendable {
     /// What a run found, kept with its task as its report.
     public struct Report: Codable, Sendable, Equatable {
@@ -30,6 +33,7 @@ public struct Scrubber: Sendable {
         public var manifests_checked = 0
         public var corrupt_blobs = 0
         public var missing_blobs = 0
+        public var size_mismatches = 0
         public var broken_manifests = 0
         public var dangling_tags = 0
         /// Files no row knows (not problems: see the type's comment).
@@ -41,7 +45,7 @@ public struct Scrubber: Sendable {
         public var seconds = 0.0
 
         /// Damage: what makes a pull fail or a client receive wrong bytes.
-        public var problems: Int { corrupt_blobs + missing_blobs + broken_manifests + dangling_tags }
+        public var problems: Int { corrupt_blobs + missing_blobs + size_mismatches + broken_manifests + dangling_tags }
 
         public init() {}
     }
@@ -109,7 +113,8 @@ public struct Scrubber: Sendable {
         tally.update { $0.seconds = (Self.seconds(ContinuousClock.now - started) * 100).rounded() / 100 }
         let report = tally.report
         log("scrub finished in \(Self.format(ContinuousClock.now - started)) s: \(report.problems) problems "
-            + "(\(report.corrupt_blobs) corrupt blobs, \(report.missing_blobs) missing blobs, \(report.broken_manifests) broken manifests, "
+            + "(\(report.corrupt_blobs) corrupt blobs, \(report.missing_blobs) missing blobs, \(report.size_mismatches) wrong sizes, "
+            + "\(report.broken_manifests) broken manifests, "
             + "\(report.dangling_tags) dangling tags); \(report.stray_files) stray files (\(ByteCount.human(report.stray_bytes))), "
             + "\(report.unreferenced_rows) unreferenced rows without a file; \(report.blobs_checked) blobs "
             + "(\(ByteCount.human(report.bytes_checked))) and \(report.manifests_checked) manifests checked; \(report.repaired) repaired")
@@ -128,7 +133,7 @@ public struct Scrubber: Sendable {
         }
         let digests = Set(stored).union(recorded.keys).sorted()
         guard !digests.isEmpty else { return }
-        let strays = NIOLockedValueBox<[(digest: Digest, size: Int64, found: ContinuousClock.Instant)]>([])
+        let strays = NIOLockedValueBox<[Stray]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = digests.makeIterator()
             func addNext() -> Bool {
@@ -136,7 +141,7 @@ public struct Scrubber: Sendable {
                 group.addTask {
                     if let stray = try await self.check(digest, recordedSize: recorded[digest], repair: parameters.repair,
                                                         rate: rate, tally: tally, log: log) {
-                        strays.withLockedValue { $0.append((digest, stray, ContinuousClock.now)) }
+                        strays.withLockedValue { $0.append(stray) }
                     }
                 }
                 return true
@@ -145,16 +150,24 @@ public struct Scrubber: Sendable {
             while try await group.next() != nil { _ = addNext() }
         }
         for stray in strays.withLockedValue({ $0 }) {
-            try await settleStray(stray.digest, size: stray.size, foundAt: stray.found, repair: parameters.repair, tally: tally, log: log)
+            try await settleStray(stray, repair: parameters.repair, tally: tally, log: log)
         }
     }
 
-    /// Hashes one blob and deals with what is wrong with it; returns the size of a file that no
-    /// row knows (looked at again once the prefix is done).
+    /// A file that no row knew when it was hashed.
+    struct Stray: Sendable {
+        let digest: Digest
+        let size: Int64
+        /// What its bytes hash to.
+        let actual: Digest
+        let found: ContinuousClock.Instant
+    }
+
+    /// Hashes one blob and deals with what is wrong with it; returns a file no row knows (looked
+    /// at again once the prefix is done).
     private func check(_ digest: Digest, recordedSize: Int64?, repair: Bool, rate: ByteRate,
-                       tally: Tally, log: @escaping @Sendable (String) -> Void) async throws -> Int64? {
-        let pace: @Sendable (Int) async throws -> Void = { try await rate.take($0) }
-        let found = try await blobs.rehash(digest, pace: pace)
+                       tally: Tally, log: @escaping @Sendable (String) -> Void) async throws -> Stray? {
+        let found = try await blobs.rehash(digest) { try await rate.take($0) }
         if let found {
             tally.update { $0.blobs_checked += 1; $0.bytes_checked += found.size }
         }
@@ -162,28 +175,31 @@ public struct Scrubber: Sendable {
         case (nil, nil):
             return nil   // collected between the listing and the read
         case (let found?, nil):
-            return found.size
+            return Stray(digest: digest, size: found.size, actual: found.digest, found: ContinuousClock.now)
         case (nil, _?):
             try await settleBroken(digest, missing: true, why: "its file is missing", repair: repair, tally: tally, log: log) {
                 try await blobs.size(of: digest) == nil
             }
-        case (let found?, let size?):
-            guard found.digest != digest || found.size != size else { return nil }
-            let why = found.digest != digest ? "its bytes hash to \(found.digest)" : "it has \(found.size) bytes, \(size) recorded"
-            try await settleBroken(digest, missing: false, why: why, repair: repair, tally: tally, log: log) {
-                // Hashed again under the row's claim: a push may have put good bytes in place meanwhile.
-                guard let again = try await blobs.rehash(digest, pace: pace) else { return true }
-                guard again.digest != digest || again.size != size else { return false }
-                if repair { log("moved the corrupt bytes of \(digest) to \(try await blobs.quarantine(digest))") }
-                return true
-            }
+        case (let found?, _?) where found.digest != digest:
+            let blobs = self.blobs
+            try await settleBroken(digest, missing: false, why: "its bytes hash to \(found.digest)", repair: repair, tally: tally, log: log,
+                                   stillBroken: { try await blobs.size(of: digest) == found.size },
+                                   quarantine: { log("moved the corrupt bytes of \(digest) to \(try await blobs.quarantine(digest))") })
+        case (let found?, let size?) where found.size != size:
+            // The bytes are the digest's: the row is what is wrong.
+            let corrected = repair ? try await store.correctSize(digest, to: found.size) : false
+            log("WRONG SIZE \(digest): \(found.size) bytes stored, \(size) recorded\(corrected ? "; the record was corrected" : "")")
+            tally.update { $0.size_mismatches += 1; if corrected { $0.repaired += 1 } }
+        case (_?, _?):
+            break
         }
         return nil
     }
 
     private func settleBroken(_ digest: Digest, missing: Bool, why: String, repair: Bool, tally: Tally, log: @Sendable (String) -> Void,
-                              stillBroken: @escaping @Sendable () async throws -> Bool) async throws {
-        switch try await store.examine(digest, repair: repair, stillBroken: stillBroken) {
+                              stillBroken: @escaping @Sendable () async throws -> Bool,
+                              quarantine: (@Sendable () async throws -> Void)? = nil) async throws {
+        switch try await store.examine(digest, repair: repair, stillBroken: stillBroken, quarantine: quarantine) {
         case .sound, .gone:
             return
         case .broken(let blob) where blob.isUnreferenced:
@@ -203,21 +219,24 @@ public struct Scrubber: Sendable {
     }
 
     /// A file that had no row when it was hashed: still none a moment later means a push that
-    /// never committed left it.
-    private func settleStray(_ digest: Digest, size: Int64, foundAt: ContinuousClock.Instant, repair: Bool,
-                             tally: Tally, log: @Sendable (String) -> Void) async throws {
-        let age = ContinuousClock.now - foundAt
+    /// never committed left it. Its bytes decide what repairing does with it: the digest's go to
+    /// garbage collection (or to a push that claims the row first), others to `quarantine/`.
+    private func settleStray(_ stray: Stray, repair: Bool, tally: Tally, log: @Sendable (String) -> Void) async throws {
+        let age = ContinuousClock.now - stray.found
         if age < strayAge { try await Task.sleep(for: strayAge - age) }
-        guard try await blobs.size(of: digest) != nil else { return }
-        if repair {
-            guard try await store.adoptStray(digest, size: size) else { return }
-        } else if try await store.isRecorded(digest) {
-            return
+        guard try await blobs.size(of: stray.digest) != nil, try await !store.isRecorded(stray.digest) else { return }
+        let sound = stray.actual == stray.digest
+        var action = ""
+        if repair && sound {
+            guard try await store.adoptStray(stray.digest, size: stray.size) else { return }   // a push recorded it meanwhile
+            action = "; handed to garbage collection"
+        } else if repair {
+            action = "; moved to \(try await blobs.quarantine(stray.digest))"
         }
-        log("STRAY \(digest): \(size) bytes no row knows\(repair ? "; handed to garbage collection" : "")")
+        log("STRAY \(stray.digest): \(stray.size) bytes no row knows\(sound ? "" : ", hashing to \(stray.actual)")\(action)")
         tally.update {
             $0.stray_files += 1
-            $0.stray_bytes += size
+            $0.stray_bytes += stray.size
             if repair { $0.repaired += 1 }
         }
     }
@@ -231,11 +250,11 @@ public struct Scrubber: Sendable {
             let batch = try await store.manifests(afterID: after, limit: manifestBatch)
             guard let last = batch.last else { return }
             after = last.id
-            for manifest in batch {
-                if let problem = Self.problem(of: manifest, broken: broken) {
-                    log("BROKEN \(manifest.repository)@\(manifest.digest): \(problem)")
-                    tally.update { $0.broken_manifests += 1 }
-                }
+            for manifest in batch where Self.problem(of: manifest, broken: broken) != nil {
+                // Read again on its own: one deleted while the batch was read looks broken.
+                guard let now = try await store.manifest(id: manifest.id), let problem = Self.problem(of: now, broken: broken) else { continue }
+                log("BROKEN \(now.repository)@\(now.digest): \(problem)")
+                tally.update { $0.broken_manifests += 1 }
             }
             tally.update { $0.manifests_checked += batch.count }
         }

@@ -20,7 +20,8 @@ final class PostgresOperationWatch: Sendable {
         operations.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(operation)) }
     }
 
-    /// Ticks once a second until cancelled (when the database closes).
+    /// Ticks once a second until cancelled (when the database closes); then answers whatever is
+    /// still waiting, so no caller waits on an operation nothing watches any more.
     func run() async {
         while (try? await Task.sleep(for: .seconds(1))) != nil {
             let now = ContinuousClock.now
@@ -28,14 +29,21 @@ final class PostgresOperationWatch: Sendable {
                 remove(operation)
             }
         }
+        for operation in operations.withLockedValue({ table in defer { table = [:] }; return Array(table.values) }) {
+            operation.giveUp("the metadata database closed; try again")
+        }
     }
+}
 
+extension PostgresOperationWatch {
     var count: Int { operations.withLockedValue { $0.count } }
 }
 
 protocol WatchedOperation: AnyObject, Sendable {
     /// Looks at the operation once; true when it has been answered (and need not be watched).
     func tick(now: ContinuousClock.Instant) -> Bool
+    /// Answers the caller with `reason` if it is still waiting, and stops the work.
+    func giveUp(_ reason: String)
 }
 
 /// One database operation: its work runs in a task of its own, so that the caller can be
@@ -116,6 +124,10 @@ final class LeaseDeadline<T: Sendable>: WatchedOperation {
         case .lost: return abandon("the database connection was lost; try again", onlyIfUnleased: false)
         case .timedOut: return abandon("no database connection within \(timeout); try again", onlyIfUnleased: true)
         }
+    }
+
+    func giveUp(_ reason: String) {
+        _ = abandon(reason, onlyIfUnleased: false)
     }
 
     /// Answers the caller with `reason` and stops the work; false when the operation must go on
