@@ -35,7 +35,7 @@ def oci_layout(path, rng):
             f.write(data)
         return "sha256:" + digest, len(data)
 
-    layer = put(rng.randbytes(rng.randint(16 << 10, 512 << 10)))
+    layer = put(rng.randbytes(rng.randint(256 << 10, 4 << 20)))
     config = put(json.dumps({"architecture": "amd64", "os": "linux",
                              "rootfs": {"type": "layers", "diff_ids": [layer[0]]}}).encode())
     manifest = json.dumps({
@@ -131,27 +131,37 @@ def blob_digest(berth, repo, digest):
 
 
 def crash_rounds(berth, work):
-    rng = random.Random(int(os.environ.get("BERTH_CRASH_SEED", str(time.time_ns()))))
-    layouts = []
-    for i in range(PUSHES):
-        path = os.path.join(work, f"image-{i}")
-        layouts.append((path, oci_layout(path, rng)))
+    seed = int(os.environ.get("BERTH_CRASH_SEED", str(time.time_ns() % 1_000_000)))
+    print(f"BERTH_CRASH_SEED={seed}")
+    rng = random.Random(seed)
     pushed = {}        # "repo:tag" -> manifest digest, for pushes skopeo reported done
     blobs = []         # (repo, digest) committed by raw uploads
     resumed = 0
+    cut = 0
     for round_number in range(ROUNDS):
-        pushes = []
-        for i, (path, digest) in enumerate(layouts):
-            target = f"library/crash-{i}:r{round_number}"
-            process = subprocess.Popen(
-                ["skopeo", "copy", "--quiet", "--retry-times", "0", "--dest-tls-verify=false",
-                 "--dest-creds", f"admin:{ADMIN_PASSWORD}", f"oci:{path}:v1", f"docker://{berth.host}/{target}"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            pushes.append((process, target, digest))
+        # Fresh images every round: each push brings new blobs and a new manifest.
+        layouts = []
+        for i in range(PUSHES):
+            path = os.path.join(work, f"round-{round_number}-image-{i}")
+            layouts.append((path, oci_layout(path, rng)))
         uploaders = [Uploader(berth, random.Random(rng.random()), f"{round_number}-{u}") for u in range(UPLOADERS)]
         for uploader in uploaders:
             uploader.start()
-        time.sleep(rng.uniform(0.5, 6.0))
+        # All pushes at once, started a few milliseconds apart so that they end spread out; the
+        # kill lands once a random number of them have finished, with the rest in flight.
+        wanted = rng.randint(1, PUSHES - 1)
+        pushes = []
+        for i, (path, digest) in enumerate(layouts):
+            target = f"library/crash-{round_number}-{i}:v1"
+            process = subprocess.Popen(
+                ["skopeo", "copy", "--quiet", "--preserve-digests", "--retry-times", "0", "--dest-tls-verify=false",
+                 "--dest-creds", f"admin:{ADMIN_PASSWORD}", f"oci:{path}:v1", f"docker://{berth.host}/{target}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pushes.append((process, target, digest))
+            time.sleep(rng.uniform(0, 0.03))
+        deadline = time.time() + 120
+        while sum(1 for p, _, _ in pushes if p.poll() == 0) < wanted and time.time() < deadline:
+            time.sleep(0.01)
         # Pushes that ended before the kill are known good; the rest are cut off by it.
         finished = {target for process, target, _ in pushes if process.poll() == 0}
         berth.kill()
@@ -164,13 +174,16 @@ def crash_rounds(berth, work):
         for uploader in uploaders:
             uploader.stop = True
             uploader.join(timeout=60)
+        cut += len(pushes) - len(finished)
+        for path, _ in layouts:
+            shutil.rmtree(path, ignore_errors=True)
         berth.start()
         for uploader in uploaders:
             blobs += [(uploader.repo, digest) for digest, _ in uploader.committed]
             if uploader.interrupted and resume(berth, *uploader.interrupted):
                 blobs.append((uploader.repo, "sha256:" + hashlib.sha256(uploader.interrupted[1]).hexdigest()))
                 resumed += 1
-        print(f"round {round_number + 1}: {len(finished)} of {PUSHES} pushes finished before the kill")
+        print(f"round {round_number + 1}: {len(finished)} of {len(pushes)} pushes started had finished at the kill")
 
     accept = "application/vnd.oci.image.manifest.v1+json"
     for target, digest in pushed.items():
@@ -182,7 +195,7 @@ def crash_rounds(berth, work):
             assert blob_digest(berth, repo, layer["digest"]) == layer["digest"]
     for repo, digest in blobs:
         assert blob_digest(berth, repo, digest) == digest
-    return pushed, blobs, resumed
+    return pushed, blobs, resumed, cut
 
 
 def scrub(berth):
@@ -199,12 +212,12 @@ def test_pushes_survive_kills_and_the_scrub_finds_nothing_wrong(berth_binary, re
     server = Berth(berth_binary, os.path.join(root, "data"), free_port(), database_url=database_url)
     server.start()
     try:
-        pushed, blobs, resumed = crash_rounds(server, root)
+        pushed, blobs, resumed, cut = crash_rounds(server, root)
         assert pushed, "no push finished before any kill: the rounds proved nothing"
         checked = scrub(server)   # beside the running server
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert ": 0 problems" in checked.stdout, checked.stdout
-        print(f"{database}: {ROUNDS} rounds, {len(pushed)} pushes and {len(blobs)} raw blobs pulled back, "
+        print(f"{database}: {ROUNDS} rounds, {len(pushed)} pushes and {len(blobs)} raw blobs pulled back, {cut} pushes cut by a kill, "
               f"{resumed} interrupted uploads resumed; scrub: {checked.stdout.strip().splitlines()[-1]}")
     finally:
         server.stop()
