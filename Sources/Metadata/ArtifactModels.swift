@@ -53,6 +53,11 @@ public struct ArtifactFilter: Sendable {
     public var labelIDs: [Int64] = []
 
     public init() {}
+
+    /// No filter but the repository: what the portal and `GET .../artifacts` ask for by default.
+    var isPlainListing: Bool {
+        digest == nil && tag == nil && (tagContains ?? "").isEmpty && !includeChildren && labelIDs.isEmpty
+    }
 }
 
 /// Sort orders of a repository listing.

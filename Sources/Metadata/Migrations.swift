@@ -433,6 +433,11 @@ enum Migrations {
                 creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL, UNIQUE (issuer, subject))
             """,
         ]),
+        // A repository's artifacts in listing order, read from the index instead of sorted per
+        // request (20,000 artifacts: 40 ms to sort, 0.02 ms to read the first page; bench/listings).
+        (23, [
+            "CREATE INDEX manifests_listing ON manifests(repository_id, created_at, id)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {

@@ -76,7 +76,7 @@ public struct RepositoryStore: Sendable {
             }
             let direction = descending ? "DESC" : "ASC"
             return try await PagedQuery.run(db, columns: Self.infoColumns, from: "repositories r", filter: filter,
-                                            orderBy: "\(column) \(direction), r.id \(direction)", page: page, Self.info)
+                                            orderBy: "\(column) \(direction), r.id \(direction)", pageKey: "r.id", page: page, Self.info)
         }
     }
 

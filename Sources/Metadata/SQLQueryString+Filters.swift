@@ -40,21 +40,34 @@ extension SQLQueryString {
 }
 
 /// One page of a filtered listing and the total count for `X-Total-Count`: the same filter feeds
-/// both queries, so they cannot disagree.
+/// both queries, so they cannot disagree (a caller's own `count` must be proved equal by tests).
 public enum PagedQuery {
+    /// `count`, when given, replaces the `COUNT(*)` over `countFrom` and `filter` (a cheaper
+    /// statement with the same answer). `pageKey` (such as `r.id`), when given, picks the page's
+    /// keys first over `countFrom` and computes `columns` for those rows only: SQLite otherwise
+    /// computes every column of every row before it sorts them (a repository listing's artifact
+    /// counts for all of a project's repositories, to show 15).
     public static func run<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, countFrom: String? = nil,
-                                 filter: SQLQueryString, orderBy: String, page: OffsetRequest,
-                                 _ map: (any SQLRow) throws -> T) async throws -> Page<T> {
-        var count = SQLQueryString("SELECT COUNT(*) AS n FROM ")
-        count.appendInterpolation(unsafeRaw: countFrom ?? from)
-        count.appendInterpolation(filter)
-        let total = try await db.raw(count).first()?.decode(column: "n", as: Int64.self) ?? 0
+                                 count: SQLQueryString? = nil, filter: SQLQueryString, orderBy: String, pageKey: String? = nil,
+                                 page: OffsetRequest, _ map: (any SQLRow) throws -> T) async throws -> Page<T> {
+        var counting = SQLQueryString("SELECT COUNT(*) AS n FROM ")
+        counting.appendInterpolation(unsafeRaw: countFrom ?? from)
+        counting.appendInterpolation(filter)
+        let total = try await db.raw(count ?? counting).first()?.decode(column: "n", as: Int64.self) ?? 0
         var rows = SQLQueryString("SELECT ")
         rows.appendInterpolation(columns)
         rows.appendInterpolation(unsafeRaw: " FROM \(from)")
-        rows.appendInterpolation(filter)
-        rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
-        rows.appendPage(page)
+        if let pageKey {
+            rows.appendInterpolation(unsafeRaw: " WHERE \(pageKey) IN (SELECT \(pageKey) FROM \(countFrom ?? from)")
+            rows.appendInterpolation(filter)
+            rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
+            rows.appendPage(page)
+            rows.appendInterpolation(unsafeRaw: ") ORDER BY \(orderBy)")
+        } else {
+            rows.appendInterpolation(filter)
+            rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
+            rows.appendPage(page)
+        }
         return Page(items: try await db.raw(rows).all().map(map), total: total)
     }
 }

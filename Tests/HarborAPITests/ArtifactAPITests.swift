@@ -66,6 +66,30 @@ import Testing
         }
     }
 
+    /// The plain listing is counted by a quicker statement than the filtered ones; both must say
+    /// what the listing shows: untagged children out, a tagged child in, an accessory of a listed
+    /// artifact out, an artifact naming a subject that is not in the repository in.
+    @Test func theTotalCountIsWhatIsListed() async throws {
+        try await Harness.run { h in
+            _ = try await h.createProject("team")
+            let pushed = try await h.pushIndex("team/mixed", tag: "latest")
+            let child = try await h.request(.get, "/v2/team/mixed/manifests/\(pushed.children[1])")
+            #expect(try await h.putManifest(child.bytes, repository: "team/mixed", reference: "child-tag",
+                                            mediaType: child.headers[.contentType] ?? MediaType.ociManifest).status == .created)
+            let image = try await h.pushImage("team/mixed", tag: "plain", layer: "plain layer")
+            _ = try await h.pushRunnableImage("team/mixed", subject: image.digest, subjectSize: image.bytes.count)
+            _ = try await h.pushRunnableImage("team/mixed", subject: OCI.Digest.of(Array("elsewhere".utf8)), subjectSize: 9)
+            for query in ["", "?q=base%3D*", "?q=tags%3D*", "?sort=creation_time"] {
+                let all = try await h.api(.get, "/projects/team/repositories/mixed/artifacts\(query)\(query.isEmpty ? "?" : "&")page_size=100")
+                let single = try await h.api(.get, "/projects/team/repositories/mixed/artifacts\(query)\(query.isEmpty ? "?" : "&")page_size=1")
+                #expect(all.header("X-Total-Count") == String(try all.array().count), "\(query)")
+                #expect(single.header("X-Total-Count") == all.header("X-Total-Count"), "\(query)")
+            }
+            // index, tagged child, plain image, the artifact whose subject is elsewhere
+            #expect(try await h.api(.get, "/projects/team/repositories/mixed/artifacts").header("X-Total-Count") == "4")
+        }
+    }
+
     @Test func indexReferencesAndDeletion() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("team")
