@@ -54,6 +54,8 @@ public struct APIServices: Sendable {
     public var storageProviderName = "filesystem"
     /// Chart metadata read from config blobs, kept by digest.
     let charts = ChartMetadataCache()
+    /// Image and chart configs as JSON objects, kept by digest (artifact listings).
+    let configObjects = ConfigObjectCache()
     let chartIndexes = ChartIndexCache()
     /// Seals stored credentials (registry endpoints, scanner registrations).
     public let sealer: any SecretSealer

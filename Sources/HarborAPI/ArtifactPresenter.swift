@@ -129,11 +129,11 @@ struct ArtifactPresenter {
 
     /// The config blob as a JSON object; empty when it is missing, too large or not an object.
     private func configObject(_ config: Descriptor) async throws -> [String: JSONValue] {
-        guard let reader = services.storage, config.size <= Self.configLimit,
-              let digest = try? config.validDigest(),
-              let bytes = try await reader.read(digest, limit: Self.configLimit),
-              case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        else { return [:] }
-        return object
+        guard let reader = services.storage, config.size <= Self.configLimit, let digest = try? config.validDigest() else { return [:] }
+        return try await services.configObjects.object(digest, size: config.size) {
+            guard let bytes = try await reader.read(digest, limit: Self.configLimit),
+                  case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
+            return object
+        } ?? [:]
     }
 }

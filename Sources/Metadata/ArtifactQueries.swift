@@ -84,13 +84,23 @@ extension ArtifactStore {
             condition.appendInterpolation(unsafeRaw: ")")
         }
         let direction = filter.newestFirst ? "DESC" : "ASC"
-        // The plain listing (no filter but the repository) is counted the quick way.
-        let count = filter.isPlainListing ? Self.listedCount(repositoryID: repositoryID) : nil
-        let conditions = condition
+        let from = "manifests m JOIN repositories r ON r.id = m.repository_id", orderBy = "m.created_at \(direction), m.id \(direction)"
+        let conditions = condition, plain = filter.isPlainListing
         return try await database.read { db in
-            try await PagedQuery.run(db, columns: Self.artifactColumns, from: "manifests m JOIN repositories r ON r.id = m.repository_id",
-                                     countFrom: "manifests m", count: count, filter: conditions, orderBy: "m.created_at \(direction), m.id \(direction)",
-                                     page: page, Self.artifact)
+            guard plain else {
+                return try await PagedQuery.run(db, columns: Self.artifactColumns, from: from, countFrom: "manifests m", filter: conditions,
+                                                orderBy: orderBy, page: page, Self.artifact)
+            }
+            // The plain listing (no filter but the repository) is counted the quick way, and when
+            // the repository holds nothing the listing leaves out (no index children, no
+            // accessories: most repositories), its pages are read without checking each row.
+            let counts = try await db.raw(Self.listedCounts(repositoryID: repositoryID)).first()
+            let all = try counts?.decode(column: "all_count", as: Int64.self) ?? 0
+            let omitted = try counts?.decode(column: "omitted_count", as: Int64.self) ?? 0
+            let rows = try await PagedQuery.rows(db, columns: Self.artifactColumns, from: from,
+                                                 filter: omitted == 0 ? " WHERE m.repository_id = \(bind: repositoryID)" : conditions,
+                                                 orderBy: orderBy, page: page, Self.artifact)
+            return Page(items: rows, total: all - omitted)
         }
     }
 
@@ -103,16 +113,16 @@ extension ArtifactStore {
              OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))
         """
 
-    /// The count of `listedArtifact`s: all of the repository's manifests less those it leaves
-    /// out, which can only be children of its indexes or manifests with a subject, so only those
-    /// are looked at (20,000 artifacts: 0.7 ms instead of 3.2).
-    static func listedCount(repositoryID: Int64) -> SQLQueryString {
+    /// The repository's manifests (`all_count`) and those `listedArtifact` leaves out
+    /// (`omitted_count`), which can only be children of its indexes or manifests with a subject,
+    /// so only those are looked at (20,000 artifacts: 0.7 ms instead of 3.2 for the count).
+    static func listedCounts(repositoryID: Int64) -> SQLQueryString {
         """
-        SELECT (SELECT COUNT(*) FROM manifests WHERE repository_id = \(bind: repositoryID))
-             - (SELECT COUNT(*) FROM manifests m WHERE m.id IN (
+        SELECT (SELECT COUNT(*) FROM manifests WHERE repository_id = \(bind: repositoryID)) AS all_count,
+               (SELECT COUNT(*) FROM manifests m WHERE m.id IN (
                     SELECT mr.child_id FROM manifests p JOIN manifest_references mr ON mr.parent_id = p.id WHERE p.repository_id = \(bind: repositoryID)
                     UNION SELECT id FROM manifests WHERE repository_id = \(bind: repositoryID) AND subject_digest IS NOT NULL)
-                AND NOT (\(unsafeRaw: listedArtifact))) AS n
+                AND NOT (\(unsafeRaw: listedArtifact))) AS omitted_count
         """
     }
 

@@ -40,25 +40,33 @@ extension SQLQueryString {
 }
 
 /// One page of a filtered listing and the total count for `X-Total-Count`: the same filter feeds
-/// both queries, so they cannot disagree (a caller's own `count` must be proved equal by tests).
+/// both queries, so they cannot disagree.
 public enum PagedQuery {
-    /// `count`, when given, replaces the `COUNT(*)` over `countFrom` and `filter` (a cheaper
-    /// statement with the same answer). `pageKey` (such as `r.id`), when given, picks the page's
-    /// keys first over `countFrom` and computes `columns` for those rows only: SQLite otherwise
-    /// computes every column of every row before it sorts them (a repository listing's artifact
-    /// counts for all of a project's repositories, to show 15).
+    /// `pageKey` (such as `r.id`), when given, picks the page's keys first over `countFrom` and
+    /// computes `columns` for those rows only: SQLite otherwise computes every column of every row
+    /// before it sorts them (a repository listing's artifact counts for all of a project's
+    /// repositories, to show 15).
     public static func run<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, countFrom: String? = nil,
-                                 count: SQLQueryString? = nil, filter: SQLQueryString, orderBy: String, pageKey: String? = nil,
+                                 filter: SQLQueryString, orderBy: String, pageKey: String? = nil,
                                  page: OffsetRequest, _ map: (any SQLRow) throws -> T) async throws -> Page<T> {
         var counting = SQLQueryString("SELECT COUNT(*) AS n FROM ")
         counting.appendInterpolation(unsafeRaw: countFrom ?? from)
         counting.appendInterpolation(filter)
-        let total = try await db.raw(count ?? counting).first()?.decode(column: "n", as: Int64.self) ?? 0
+        let total = try await db.raw(counting).first()?.decode(column: "n", as: Int64.self) ?? 0
+        let items = try await rows(db, columns: columns, from: from, keysFrom: countFrom, filter: filter, orderBy: orderBy,
+                                   pageKey: pageKey, page: page, map)
+        return Page(items: items, total: total)
+    }
+
+    /// The page's rows alone, for a caller that counts them another way.
+    public static func rows<T: Sendable>(_ db: any SQLDatabase, columns: SQLQueryString, from: String, keysFrom: String? = nil,
+                                  filter: SQLQueryString, orderBy: String, pageKey: String? = nil,
+                                  page: OffsetRequest, _ map: (any SQLRow) throws -> T) async throws -> [T] {
         var rows = SQLQueryString("SELECT ")
         rows.appendInterpolation(columns)
         rows.appendInterpolation(unsafeRaw: " FROM \(from)")
         if let pageKey {
-            rows.appendInterpolation(unsafeRaw: " WHERE \(pageKey) IN (SELECT \(pageKey) FROM \(countFrom ?? from)")
+            rows.appendInterpolation(unsafeRaw: " WHERE \(pageKey) IN (SELECT \(pageKey) FROM \(keysFrom ?? from)")
             rows.appendInterpolation(filter)
             rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
             rows.appendPage(page)
@@ -68,6 +76,6 @@ public enum PagedQuery {
             rows.appendInterpolation(unsafeRaw: " ORDER BY \(orderBy)")
             rows.appendPage(page)
         }
-        return Page(items: try await db.raw(rows).all().map(map), total: total)
+        return try await db.raw(rows).all().map(map)
     }
 }
