@@ -47,7 +47,7 @@ public enum ChildProcess {
         process.standardError = stderr
         let exit = ExitSignal()
         process.terminationHandler = { _ in exit.signal() }
-        try launch(process)
+        try await launch(process)
         await exit.wait()
         return Result(status: process.terminationStatus,
                       output: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputPath)), as: UTF8.self),
@@ -56,12 +56,17 @@ public enum ChildProcess {
 
     /// Starts `process`, one launch at a time in this test process: Foundation's `Process.run()`
     /// crashed in a memmove when tests launched tools at the same moment (seen once in a full
-    /// run, 2026-12-07). A launch takes milliseconds; the waits for the exits still overlap.
-    public static func launch(_ process: Process) throws {
-        try launches.withLock { _ in try process.run() }
+    /// run, 2026-12-07). Callers queue on an actor, so a waiting test suspends instead of holding
+    /// one of the cooperative pool's two threads; the waits for the exits still overlap.
+    public static func launch(_ process: Process) async throws {
+        try await launcher.launch(process)
     }
 
-    private static let launches = Mutex(())
+    private static let launcher = Launcher()
+
+    private actor Launcher {
+        func launch(_ process: Process) throws { try process.run() }
+    }
 
     /// Runs `tool` and returns its standard output; throws with its error output when it fails.
     @discardableResult

@@ -182,7 +182,7 @@ struct OIDCSignInTests {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        try await ChildProcess.launch(process)
         defer {
             // Not waited for: Foundation's waitUntilExit spins a run loop on Linux.
             kill(process.processIdentifier, SIGKILL)

@@ -14,7 +14,8 @@ import Testing
             let location = try #require(started.header("Location"))
             #expect(location.hasPrefix("/api/v2.0/system/scrub/"))
             let id = try #require(Int(location.split(separator: "/").last!))
-            try await eventually("the scrub to finish") {
+            // 512 storage prefixes each listed and read: slower than a GC when the whole suite runs.
+            try await eventually(seconds: 180, "the scrub to finish") {
                 try await h.api(.get, "/system/scrub/\(id)").object()["job_status"] as? String == "Success"
             }
             let done = try await h.api(.get, "/system/scrub/\(id)").object()
