@@ -80,12 +80,8 @@ run_swift_tests() {
     for attempt in 1 2; do
         log=$(mktemp /tmp/berth-swift-test.XXXXXX)
         status=0
-        # Ten seconds before the deadline, ask the test process where each unfinished test stands
-        # (BerthTestSupport's TestPhases prints it on SIGUSR1).
-        ( sleep $(( ${BERTH_TEST_TIMEOUT_SECONDS:-720} - 10 )); pkill -USR1 -f "$PWD/.build/.*PackageTests.xctest" ) &
-        local reporter=$!
+        rm -f "${TMPDIR:-/tmp}"/berth-test-phases-*.txt
         timeout -k 15 "${BERTH_TEST_TIMEOUT_SECONDS:-720}" swift test --skip-build "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
-        kill "$reporter" 2>/dev/null || true
         if [ "$status" -ne 124 ] && [ "$status" -ne 137 ]; then
             rm -f "$log"
             return "$status"
@@ -94,6 +90,8 @@ run_swift_tests() {
         echo "!! $label: the Swift tests stalled (attempt $attempt); tests that started and never ended:" >&2
         comm -23 <(grep -o '◇ Test [A-Za-z0-9_]*()' "$log" | sed 's/◇ Test //' | sort) \
                  <(grep -oE '(✔|✘) Test [A-Za-z0-9_]*\(\)' "$log" | sed -E 's/(✔|✘) Test //' | sort) >&2 || true
+        # Where each of them stood (BerthTestSupport's TestPhases writes this every 5 s).
+        cat "${TMPDIR:-/tmp}"/berth-test-phases-*.txt >&2 2>/dev/null || true
         rm -f "$log"
     done
     return 1

@@ -1,13 +1,14 @@
-import Dispatch
 import Foundation
 import Metadata
 import Synchronization
 import Testing
 
 /// Where each running test's database and harness are (creating the database, serving, closing,
-/// dropping it), printed on SIGUSR1: `scripts/lib.sh`'s watchdog sends it before killing a test
-/// run that stalled, so the log says what every unfinished test was waiting on. The handler runs
-/// on a dispatch queue, not on Swift's cooperative pool, so it answers even when that pool is stuck.
+/// dropping it), written every 5 s to `berth-test-phases-<pid>.txt` in the temporary directory:
+/// `scripts/lib.sh`'s watchdog prints that file when it kills a test run that stalled, so the log
+/// says what every unfinished test was waiting on. A plain thread writes it, neither dispatch nor
+/// Swift's cooperative pool, which are what a stall leaves idle. (A SIGUSR1 handler was tried
+/// first: with the signal ignored, Linux discards it before libdispatch's source sees it.)
 public enum TestPhases {
     struct Entry {
         let test: String
@@ -17,18 +18,19 @@ public enum TestPhases {
     }
 
     private static let entries = Mutex<[UUID: Entry]>([:])
-    // Set once, then only read by the dispatch queue it runs on.
-    nonisolated(unsafe) private static let handler: DispatchSourceSignal = {
-        signal(SIGUSR1, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: DispatchQueue(label: "berth.test-phases"))
-        source.setEventHandler { dump() }
-        source.resume()
-        return source
+    private static let reporter: Void = {
+        let path = NSTemporaryDirectory() + "berth-test-phases-\(getpid()).txt"
+        Thread.detachNewThread {
+            while true {
+                Thread.sleep(forTimeInterval: 5)
+                try? Data(report().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+        }
     }()
 
     /// Starts tracking one database or harness; returns its key.
     static func begin(_ phase: String) -> UUID {
-        _ = handler
+        _ = reporter
         let key = UUID()
         let test = Test.current?.name ?? "?"
         entries.withLock { $0[key] = Entry(test: test, phase: phase, since: Date(), database: nil) }
@@ -47,14 +49,14 @@ public enum TestPhases {
         _ = entries.withLock { $0.removeValue(forKey: key) }
     }
 
-    static func dump() {
+    static func report() -> String {
         let now = Date()
-        var text = "== test phases (SIGUSR1): \(entries.withLock { $0.count }) in progress\n"
+        var text = "== test phases at \(now): \(entries.withLock { $0.count }) in progress\n"
         for entry in entries.withLock({ Array($0.values) }).sorted(by: { $0.since < $1.since }) {
             let age = String(format: "%.1f", now.timeIntervalSince(entry.since))
             let operations = entry.database.map { " db operations: \($0.activeOperations) active, \($0.watchedOperations) watched" } ?? ""
             text += "   \(entry.test): \(entry.phase) for \(age) s\(operations)\n"
         }
-        FileHandle.standardError.write(Data(text.utf8))
+        return text
     }
 }
