@@ -44,6 +44,12 @@ public final class JobContext: Sendable {
 
     var result: String? { reported.withLockedValue { $0 } }
 
+    /// Puts back lines taken by `drainLog` that could not be written, ahead of any logged since.
+    func restoreLog(_ lines: String) {
+        guard !lines.isEmpty else { return }
+        buffer.withLockedValue { $0 = lines + $0 }
+    }
+
     /// Takes what was logged since the last call.
     func drainLog() -> String {
         buffer.withLockedValue { text in

@@ -183,15 +183,21 @@ public final class JobWorkerPool: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(self.settings.heartbeatMillis))
                     if Task.isCancelled { return nil }
+                    let log = context.drainLog()
                     do {
                         switch try await self.store.heartbeat(taskID: task.id, workerID: workerID, leaseMillis: self.settings.leaseMillis,
-                                                              log: context.drainLog()) {
+                                                              log: log) {
                         case .keepGoing: continue
                         case .stopRequested: return .stopRequested
                         case .lost: return .lost
                         }
                     } catch {
-                        self.logger.warning("job heartbeat failed", metadata: ["task": "\(task.id)", "error": "\(error)"])
+                        // Not written (often a heartbeat cancelled mid-write because the work just
+                        // ended): the lines go with the next heartbeat or with the task's end.
+                        context.restoreLog(log)
+                        if !Task.isCancelled {
+                            self.logger.warning("job heartbeat failed", metadata: ["task": "\(task.id)", "error": "\(error)"])
+                        }
                     }
                 }
                 return nil
