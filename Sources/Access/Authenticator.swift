@@ -35,6 +35,7 @@ public final class Authenticator: Sendable {
     let authMode: @Sendable () async -> AuthMode
     private let cacheKey = SymmetricKey(size: .bits256)
     private let verified = NIOLockedValueBox<[Data: String]>([:])
+    private let verifiedTokens = VerifiedTokenCache()
 
     public init(users: UserStore, robots: RobotStore, signer: TokenSigner, throttle: LoginThrottle = LoginThrottle(),
                 sessions: SessionStore? = nil, directory: DirectorySignIn? = nil, oidcUsers: OIDCUserStore? = nil,
@@ -56,8 +57,12 @@ public final class Authenticator: Sendable {
         if header.lowercased().hasPrefix("bearer ") {
             guard acceptBearer else { return .rejected("registry tokens are only accepted by /v2/") }
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let claims = signer.verify(token) else { return .rejected("invalid or expired token") }
-            return .authenticated(.token(TokenGrant(claims: claims)))
+            let now = Int64(Date().timeIntervalSince1970)
+            if let grant = verifiedTokens.grant(for: token, now: now) { return .authenticated(.token(grant)) }
+            guard let claims = signer.verify(token, now: now) else { return .rejected("invalid or expired token") }
+            let grant = TokenGrant(claims: claims)
+            verifiedTokens.keep(token, grant: grant, claims: claims, now: now)
+            return .authenticated(.token(grant))
         }
         guard let credentials = BasicCredentials(authorizationHeader: header) else {
             return .rejected("unsupported Authorization header")

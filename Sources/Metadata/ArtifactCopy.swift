@@ -9,7 +9,7 @@ extension ArtifactStore {
     @discardableResult
     public func copy(artifactID sourceID: Int64, to target: RepositoryName, projectID: Int64) async throws -> Int64 {
         let now = WallClock.nowMillis()
-        return try await database.write { db in
+        return try await database.writeChangingPulls { db in
             let repo = try await RepositoryStore.findOrCreate(target, projectID: projectID, in: db)
             guard let digestRow = try await db.raw("SELECT digest FROM manifests WHERE id = \(bind: sourceID)").first() else {
                 throw MetadataError.manifestUnknown("artifact \(sourceID)")

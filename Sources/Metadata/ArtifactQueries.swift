@@ -163,7 +163,7 @@ extension ArtifactStore {
     /// Adds a tag to an artifact; nil when the repository already has a tag of that name.
     public func createTag(_ tag: Tag, artifactID: Int64, repositoryID: Int64) async throws -> TagRecord? {
         let now = WallClock.nowMillis()
-        return try await database.write { db in
+        return try await database.writeChangingPulls { db in
             let created = try await db.raw("""
                 INSERT INTO tags (repository_id, name, manifest_id, created_at, updated_at)
                 VALUES (\(bind: repositoryID), \(bind: tag.value), \(bind: artifactID), \(bind: now), \(bind: now))
@@ -177,7 +177,7 @@ extension ArtifactStore {
 
     /// Removes a tag of one artifact; false when the artifact has no such tag.
     public func deleteTag(named name: String, artifactID: Int64) async throws -> Bool {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             !(try await db.raw("DELETE FROM tags WHERE manifest_id = \(bind: artifactID) AND name = \(bind: name) RETURNING id").all()).isEmpty
         }
     }
@@ -185,7 +185,7 @@ extension ArtifactStore {
     /// Deletes an artifact with its tags; children of an index go too when nothing else references
     /// them and they carry no tag (Harbor's rule). Refused while an index references the artifact.
     public func deleteArtifact(id: Int64, announce: OutboxEvent? = nil) async throws {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             if let parent = try await db.raw("""
                 SELECT p.digest FROM manifest_references mr JOIN manifests p ON p.id = mr.parent_id
                 WHERE mr.child_id = \(bind: id) LIMIT 1

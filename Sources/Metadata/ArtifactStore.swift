@@ -23,7 +23,7 @@ public struct ArtifactStore: Sendable {
             }
         }
         let annotations = try record.annotations.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        return try await database.write { db in
+        return try await database.writeChangingPulls { db in
             let repo = try await RepositoryStore.findOrCreate(repository, projectID: projectID, in: db)
             // Marking the links used is also the check that they exist: the UPDATE locks them, so a
             // garbage collection removing links either finished first (they are missing here) or
@@ -128,7 +128,7 @@ public struct ArtifactStore: Sendable {
     /// Deletes a manifest, every tag pointing at it and its accessories (and, as Harbor does, the
     /// children of an index that nothing else holds). Refused while an index lists it.
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName, announce: OutboxEvent? = nil) async throws {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             guard let row = try await db.raw("""
                 SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id
                 WHERE r.name = \(bind: repository.value) AND m.digest = \(bind: digest.description)
@@ -147,7 +147,7 @@ public struct ArtifactStore: Sendable {
 
     /// Removes one tag; the manifest and its other tags stay. Returns false when there was no such tag.
     public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             !(try await db.raw("""
                 DELETE FROM tags WHERE name = \(bind: tag.value)
                 AND repository_id = (SELECT id FROM repositories WHERE name = \(bind: repository.value))

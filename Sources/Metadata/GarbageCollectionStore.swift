@@ -86,7 +86,7 @@ public struct GarbageCollectionStore: Sendable {
             let ids = try await db.raw(delete).all().map { try $0.decode(column: "id", as: Int64.self) }
             return Batch(scanned: limit, next: last, count: ids.count, bytes: 0)
         }
-        return dryRun ? try await database.read(body) : try await database.write(body)
+        return dryRun ? try await database.read(body) : try await database.writeChangingPulls(body)
     }
 
     // MARK: 2. orphaned links

@@ -20,6 +20,8 @@ public final class MetadataDatabase: Sendable {
     /// PostgreSQL pool would never serve, and closing waits for the operations already running.
     private let operations = NIOLockedValueBox<(closed: Bool, active: Int)>((false, 0))
     let logger: Logger
+    /// Moves after every change that `PullCache` answers depend on.
+    public let changes: ChangeClock
 
     enum Backend: Sendable {
         case sqlite(SQLiteConnections)
@@ -72,6 +74,8 @@ public final class MetadataDatabase: Sendable {
         self.kind = kind
         self.backend = backend
         self.logger = logger
+        self.changes = ChangeClock(logger: logger)
+        changes.database = self
     }
 
     private func enter() throws {
@@ -111,6 +115,26 @@ public final class MetadataDatabase: Sendable {
             return try await Self.withPostgresConnection(client, watch: watch) { connection in
                 try await body(connection.sql(queryLogLevel: nil))
             }
+        }
+    }
+
+    /// `write`, for a change to what pulls are answered from (tags, manifests, repositories,
+    /// projects and their settings): the change clock moves with the commit (SQLite) or once the
+    /// transaction has ended (PostgreSQL), so that no cached answer read before it is used again.
+    /// It moves on failure too, since a failed commit may still have landed.
+    public func writeChangingPulls<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let kind = kind
+        do {
+            let result = try await write { db in
+                let result = try await body(db)
+                if kind == .sqlite { try await ChangeClock.advanceInTransaction(db) }
+                return result
+            }
+            await changes.advance()
+            return result
+        } catch {
+            await changes.advance()
+            throw error
         }
     }
 

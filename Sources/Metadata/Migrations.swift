@@ -438,6 +438,15 @@ enum Migrations {
         (23, [
             "CREATE INDEX manifests_listing ON manifests(repository_id, created_at, id)",
         ]),
+        // The count of changes that cached pull answers depend on (`ChangeClock`): a sequence on
+        // PostgreSQL, which concurrent pushes never wait on; a row on SQLite, moved inside the
+        // writing transaction (SQLite has one writer anyway), so that `berth gc` or `berth scrub`
+        // running beside the server moves it too.
+        (24, [
+            "postgres: CREATE SEQUENCE registry_changes",
+            "sqlite: CREATE TABLE registry_changes (id INTEGER PRIMARY KEY, count BIGINT NOT NULL)",
+            "sqlite: INSERT INTO registry_changes (id, count) VALUES (1, 0)",
+        ]),
     ]
 
     static func apply(to database: MetadataDatabase) async throws {
@@ -460,12 +469,13 @@ enum Migrations {
         }
     }
 
-    /// The statement without its `postgres: ` prefix, or nil when it is for PostgreSQL only and
-    /// this is SQLite.
+    /// The statement without its `postgres: ` or `sqlite: ` prefix, or nil when it is for the
+    /// other database only.
     static func only(_ statement: String, for kind: SQLDialectKind) -> String? {
-        let marker = "postgres: "
-        guard statement.hasPrefix(marker) else { return statement }
-        return kind == .postgres ? String(statement.dropFirst(marker.count)) : nil
+        for (marker, markedKind) in [("postgres: ", SQLDialectKind.postgres), ("sqlite: ", .sqlite)] where statement.hasPrefix(marker) {
+            return kind == markedKind ? String(statement.dropFirst(marker.count)) : nil
+        }
+        return statement
     }
 
     static func render(_ statement: String, for kind: SQLDialectKind) -> String {

@@ -13,6 +13,22 @@ public struct ProjectStore: Sendable {
         }
     }
 
+    /// The project settings that make a pull pass a policy (`ScanReportStore.gateInputs` reads them).
+    static let pullPolicySettings = ["prevent_vul", "enable_content_trust_cosign", "enable_content_trust"]
+
+    /// The project and whether a pull policy is on, in one statement (`PullCache`).
+    public func findForPull(name: String) async throws -> PullProject? {
+        let settings = SQLQueryString(Self.pullPolicySettings.map { "'\($0)'" }.joined(separator: ", "))
+        return try await database.read { db in
+            guard let row = try await db.raw("""
+                SELECT \(Self.columns), EXISTS (SELECT 1 FROM project_metadata pm WHERE pm.project_id = projects.id
+                    AND pm.name IN (\(settings)) AND pm.value = 'true') AS gated
+                FROM projects WHERE name = \(bind: name)
+                """).first() else { return nil }
+            return PullProject(project: try Self.project(row), hasPullGates: try row.decode(column: "gated", as: Bool.self))
+        }
+    }
+
     public func find(id: Int64) async throws -> Project? {
         try await database.read { db in
             try await db.raw("SELECT \(Self.columns) FROM projects WHERE id = \(bind: id)").first().map(Self.project)
@@ -84,7 +100,7 @@ public struct ProjectStore: Sendable {
 
     /// Sets metadata keys; `public` also updates the project's visibility.
     public func updateMetadata(_ values: [String: String], projectID: Int64) async throws {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             try await Self.setMetadata(values, projectID: projectID, in: db)
             if let visibility = values["public"] {
                 try await db.raw("UPDATE projects SET public = \(bind: visibility == "true"), updated_at = \(bind: WallClock.nowMillis()) WHERE id = \(bind: projectID)").run()
@@ -93,14 +109,14 @@ public struct ProjectStore: Sendable {
     }
 
     public func deleteMetadata(_ name: String, projectID: Int64) async throws -> Bool {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             !(try await db.raw("DELETE FROM project_metadata WHERE project_id = \(bind: projectID) AND name = \(bind: name) RETURNING name").all()).isEmpty
         }
     }
 
     /// Deletes an empty project; throws `conflict` while it still holds repositories.
     public func delete(id: Int64) async throws -> Bool {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             if try await db.raw("SELECT 1 AS x FROM repositories WHERE project_id = \(bind: id) LIMIT 1").first() != nil {
                 throw MetadataError.conflict("the project contains repositories and cannot be deleted")
             }

@@ -93,7 +93,7 @@ public struct RepositoryStore: Sendable {
     /// Deletes the repository with its artifacts, tags and blob links in one transaction. Blob bytes
     /// stay for garbage collection. False when there was no such repository.
     public func delete(_ name: RepositoryName) async throws -> Bool {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             guard let row = try await db.raw("SELECT id FROM repositories WHERE name = \(bind: name.value)").first() else { return false }
             let id = try row.decode(column: "id", as: Int64.self)
             try await db.raw("DELETE FROM tags WHERE repository_id = \(bind: id)").run()

@@ -139,7 +139,7 @@ public struct RetentionStore: Sendable {
     @discardableResult
     public func deleteArtifacts(_ ids: [Int64], repositoryID: Int64) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await database.write { db in
+        return try await database.writeChangingPulls { db in
             var deleted = 0
             // bounded statements: SQLite binds at most 32,766 values per statement
             for start in stride(from: 0, to: ids.count, by: 1000) {

@@ -123,7 +123,7 @@ public struct ScrubStore: Sendable {
 
     /// Removes the tags `danglingTags` finds; returns how many went.
     public func deleteDanglingTags() async throws -> Int {
-        try await database.write { db in
+        try await database.writeChangingPulls { db in
             try await db.raw("DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.id = tags.manifest_id) RETURNING id").all().count
         }
     }

@@ -11,12 +11,12 @@ import OCI
 /// challenge, so the client fetches a token for it; a caller signed in with Basic credentials that
 /// lacks the permission gets 403, since asking again would not help.
 public struct AuthorizationMiddleware<Context: RegistryContext>: RouterMiddleware {
-    let projects: ProjectStore
+    let pullCache: PullCache
     let policy: any AccessPolicy
     let challenge: RegistryChallenge
 
-    public init(projects: ProjectStore, policy: any AccessPolicy, challenge: RegistryChallenge) {
-        self.projects = projects
+    public init(pullCache: PullCache, policy: any AccessPolicy, challenge: RegistryChallenge) {
+        self.pullCache = pullCache
         self.policy = policy
         self.challenge = challenge
     }
@@ -55,13 +55,16 @@ public struct AuthorizationMiddleware<Context: RegistryContext>: RouterMiddlewar
         }
         guard let repository = route.repository else { throw RegistryError(.unknown, "route without repository") }
         guard hasCredentials else { throw refuse("authentication required") }
-        guard let project = try await projects.find(name: repository.projectName) else {
+        context.registry.stamp = await pullCache.stamp()
+        guard let found = try await pullCache.project(named: repository.projectName, at: context.registry.stamp) else {
             guard context.identity.isAuthenticated else { throw refuse("authentication required") }
             throw RegistryError(.nameUnknown, "project \(repository.projectName) not found")
         }
+        let project = found.project
         let allowed = try await policy.allowedActions(for: context.identity, repository: repository, in: project)
         guard allowed.contains(action) else { throw refuse("not allowed to \(action.rawValue) \(repository)") }
         context.registry.project = project
+        context.registry.projectHasPullGates = found.hasPullGates
         return try await next(request, context)
     }
 

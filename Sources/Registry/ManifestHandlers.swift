@@ -17,7 +17,8 @@ struct ManifestHandlers {
             }
         }
         let withPayload = request.method != .head
-        guard let manifest = try await backend.artifacts.manifest(reference, in: repository, withPayload: withPayload) else {
+        guard let manifest = try await backend.pullCache.manifest(reference, in: repository, withPayload: withPayload,
+                                                                  at: context.registry.stamp) else {
             throw RegistryError(.manifestUnknown, "manifest \(reference) not found in \(repository)")
         }
         let accepted = request.headers[values: .accept].flatMap { $0.split(separator: ",") }
@@ -26,7 +27,7 @@ struct ManifestHandlers {
             && !accepted.contains("application/*") && !accepted.contains("application/json") {
             throw RegistryError(.manifestUnknown, "manifest \(reference) is \(manifest.mediaType), which the Accept header does not allow")
         }
-        if let project = context.registry.project {
+        if let project = context.registry.project, context.registry.projectHasPullGates {
             try await backend.pullGates.check(manifest, repository: repository, project: project, identity: context.identity,
                                               userAgent: request.headers[.userAgent])
         }
@@ -40,7 +41,9 @@ struct ManifestHandlers {
                                                               reference: reference.description, operatorName: context.identity.name))
             }
         }
-        return Self.response(mediaType: manifest.mediaType, size: manifest.size, digest: manifest.digest, payload: manifest.payload)
+        // A cached entry may hold the payload even for a HEAD.
+        return Self.response(mediaType: manifest.mediaType, size: manifest.size, digest: manifest.digest,
+                             payload: withPayload ? manifest.payload : nil)
     }
 
     static func response(mediaType: String, size: Int64, digest: Digest, payload: [UInt8]?) -> Response {

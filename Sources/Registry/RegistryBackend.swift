@@ -10,6 +10,8 @@ public struct RegistryBackend: Sendable {
     public let artifacts: ArtifactStore
     public let repositories: RepositoryStore
     public let projects: ProjectStore
+    /// Projects and manifests as pulls read them, kept while nothing they depend on changes.
+    public let pullCache: PullCache
     public let uploadSessions: UploadSessionStore
     public let quotas: QuotaStore
     public let immutableRules: ImmutableRuleStore
@@ -34,6 +36,7 @@ public struct RegistryBackend: Sendable {
         self.artifacts = ArtifactStore(database: database)
         self.repositories = RepositoryStore(database: database)
         self.projects = ProjectStore(database: database)
+        self.pullCache = PullCache(database: database)
         self.uploadSessions = UploadSessionStore(database: database)
         self.quotas = QuotaStore(database: database)
         self.immutableRules = ImmutableRuleStore(database: database)

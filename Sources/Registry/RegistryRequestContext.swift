@@ -16,6 +16,11 @@ public protocol RegistryContext: RequestContext {
 public struct RegistryRequestState: Sendable {
     public var route: RegistryRoute?
     public var project: Project?
+    /// Whether a pull policy of `project` is on (content trust, vulnerability prevention): when
+    /// not, a manifest pull skips reading the policy inputs.
+    public var projectHasPullGates = true
+    /// The change clock as it stood before this request read any row (`PullCache`).
+    public var stamp: ChangeStamp?
 
     public init() {}
 }

@@ -56,7 +56,7 @@ public enum RegistryRoutes {
         let group = router.group("v2")
             .add(middleware: RegistryErrorMiddleware<Context>())
             .add(middleware: AuthenticationMiddleware<Context>(authenticator: authenticator, challenge: challenge))
-            .add(middleware: AuthorizationMiddleware<Context>(projects: backend.projects, policy: backend.policy, challenge: challenge))
+            .add(middleware: AuthorizationMiddleware<Context>(pullCache: backend.pullCache, policy: backend.policy, challenge: challenge))
         for method in [HTTPRequest.Method.get, .head, .put, .post, .patch, .delete] {
             group.on("", method: method, use: dispatch)
             group.on("**", method: method, use: dispatch)

@@ -172,3 +172,62 @@ def test_a_node_killed_mid_push_leaves_the_retry_to_the_other(cluster, tmp_path,
     run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", CREDS, f"docker://{b.host}/library/big:v1", f"oci:{pulled}:v1")
     source = json.load(open(os.path.join(layout, "index.json")))["manifests"][0]["digest"]
     assert json.load(open(os.path.join(pulled, "index.json")))["manifests"][0]["digest"] == source
+
+
+def test_tags_moved_and_deleted_and_projects_hidden_on_one_node_are_served_so_at_once_by_the_other(cluster):
+    """Both nodes keep manifests and projects in their pull caches; a change on A must be served
+    by B as soon as A has answered, not when B's entries age out."""
+    a, b = cluster.nodes
+    assert requests.post(f"{a.url}{API}/projects", auth=a.auth, json={"project_name": "moving", "metadata": {"public": "true"}}).status_code == 201
+    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    layer = os.urandom(1024)
+    digests = {}
+    for name, data in (("config", config), ("layer", layer)):
+        digests[name] = "sha256:" + hashlib.sha256(data).hexdigest()
+        pushed = requests.post(f"{a.url}/v2/moving/app/blobs/uploads/?digest={digests[name]}", data=data, auth=a.auth)
+        assert pushed.status_code == 201, pushed.text
+    manifests = []
+    for i in range(2):
+        body = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digests["config"], "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digests["layer"], "size": len(layer)}],
+            "annotations": {"version": str(i)}}).encode()
+        manifests.append((body, "sha256:" + hashlib.sha256(body).hexdigest()))
+    media = {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}
+    token = requests.get(f"{a.url}/service/token", auth=a.auth,
+                         params={"service": "harbor-registry", "scope": "repository:moving/app:pull"}).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}", "Accept": media["Content-Type"]}
+    anonymous = {"Authorization": "Basic Og==", "Accept": media["Content-Type"]}
+
+    def served_on_b(method="GET", headers=bearer, reference="latest"):
+        return requests.request(method, f"{b.url}/v2/moving/app/manifests/{reference}", headers=headers)
+
+    for round_ in range(40):
+        body, digest = manifests[round_ % 2]
+        moved = requests.put(f"{a.url}/v2/moving/app/manifests/latest", data=body, headers=media, auth=a.auth)
+        assert moved.status_code == 201, moved.text
+        # At once, with no wait: GET and HEAD, by token and anonymously; then again from B's cache.
+        for _ in range(2):
+            got = served_on_b()
+            assert got.status_code == 200 and got.headers["Docker-Content-Digest"] == digest and got.content == body, (round_, got.headers)
+            head = served_on_b("HEAD", anonymous)
+            assert head.headers.get("Docker-Content-Digest") == digest, (round_, head.status_code, head.headers)
+
+    # A tag deleted on A, and a manifest deleted by digest on A, are gone on B at once.
+    kept_body, kept_digest = manifests[1]
+    assert requests.put(f"{a.url}/v2/moving/app/manifests/kept", data=kept_body, headers=media, auth=a.auth).status_code == 201
+    assert served_on_b(reference="kept").status_code == 200
+    assert requests.delete(f"{a.url}{API}/projects/moving/repositories/app/artifacts/{kept_digest}/tags/kept", auth=a.auth).status_code == 200
+    assert served_on_b(reference="kept").status_code == 404
+    gone_body, gone_digest = manifests[0]
+    assert served_on_b(reference=gone_digest).status_code == 200
+    assert requests.delete(f"{a.url}/v2/moving/app/manifests/{gone_digest}", auth=a.auth).status_code == 202
+    assert served_on_b(reference=gone_digest).status_code == 404
+    assert served_on_b("HEAD", anonymous, reference=gone_digest).status_code == 404
+
+    # A project made private on A is private on B at once: anonymous pulls are refused there.
+    assert served_on_b("HEAD", anonymous, reference=kept_digest).status_code == 200
+    hidden = requests.put(f"{a.url}{API}/projects/moving", auth=a.auth, json={"metadata": {"public": "false"}})
+    assert hidden.status_code == 200, hidden.text
+    assert served_on_b("HEAD", anonymous, reference=kept_digest).status_code == 401
