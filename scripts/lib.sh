@@ -16,7 +16,7 @@ install_test_dependencies() {
         apt-get update -qq
         apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
-    python3 -m pip install -q --disable-pip-version-check oras pytest requests jsonschema pyyaml bcrypt cryptography selenium 'moto[server]' kubernetes-validate \
+    python3 -m pip install -q --disable-pip-version-check oras pytest requests aiohttp jsonschema pyyaml bcrypt cryptography selenium 'moto[server]' kubernetes-validate \
         pyop==3.5.0 oic==1.7.0 pyjwkest==1.4.4 pycryptodomex==3.24.2 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 }
 
