@@ -212,6 +212,7 @@ def wrk_rate(server, method, path, with_auth, seconds, connections=8, extra_head
     assert errors == 0, (server.name, method, path, out)
     # wrk counts any status other than 2xx/3xx as an error; a 200 where 206 is expected is not.
     probe = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", method,
+                            "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
                             *(curl_auth(server) if with_auth else []),
                             *[arg for h in extra_headers for arg in ("-H", h)], server.url + path],
                            capture_output=True, text=True, check=True).stdout
@@ -314,21 +315,24 @@ def main():
         compare(f"push {manifests} manifests, 8 clients", "req/s",
                 lambda s: push_manifests(s, manifests, 8, small[s.name][0]))
         path = "/v2/library/bench/manifests/t1"
-        digest_path = "/v2/library/bench/manifests/" + requests.head(
-            berth.url + path, headers={"Authorization": ANONYMOUS.split(": ", 1)[1],
-                                       "Accept": "application/vnd.oci.image.manifest.v1+json"}).headers["Docker-Content-Digest"]
+        # Each server holds its own manifests (their layers differ), so each has its own digest path.
+        digest_paths = {s.name: "/v2/library/bench/manifests/" + requests.head(
+            s.url + path, headers={"Authorization": ANONYMOUS.split(": ", 1)[1],
+                                   "Accept": "application/vnd.oci.image.manifest.v1+json"}).headers["Docker-Content-Digest"]
+            for s in (berth, dist)}
         token = requests.get(berth.url + "/service/token", auth=berth.auth,
                              params={"service": "harbor-registry", "scope": "repository:library/bench:pull"}).json()["token"]
         bearer = f"Authorization: Bearer {token}"
         # Issue 14 section 8: Berth with a Bearer token (what real clients send) and anonymously,
         # each against distribution without auth (its fastest mode), by tag and by digest.
-        for reference, manifest_path in (("tag", path), ("digest", digest_path)):
+        for reference in ("tag", "digest"):
+            paths = {s.name: path if reference == "tag" else digest_paths[s.name] for s in (berth, dist)}
             for method, rate in (("HEAD", hey_rate), ("GET", wrk_rate)):
                 tool = "hey" if method == "HEAD" else "wrk"
                 compare(f"manifest {method} by {reference}, anonymous, {tool} c=8", "req/s",
-                        lambda s: rate(s, method, manifest_path, False, seconds, extra_headers=[ANONYMOUS]))
+                        lambda s: rate(s, method, paths[s.name], False, seconds, extra_headers=[ANONYMOUS]))
                 distribution_rate = rows[-1][3]
-                berth_rate = rate(berth, method, manifest_path, False, seconds, extra_headers=[bearer])
+                berth_rate = rate(berth, method, paths["berth"], False, seconds, extra_headers=[bearer])
                 name = f"manifest {method} by {reference}, Berth Bearer vs distribution anonymous"
                 rows.append((name, "req/s", berth_rate, distribution_rate, berth_rate / distribution_rate, berth.peak_rss_mb(), float("nan")))
                 print(f"{name:<44}  req/s berth {berth_rate:10.1f}  distribution {distribution_rate:10.1f}  "

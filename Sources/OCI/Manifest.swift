@@ -119,7 +119,7 @@ public struct Manifest: Sendable {
 
     /// `application/foo; charset=utf-8` -> `application/foo`
     public static func bareMediaType(_ value: String) -> String {
-        String(value.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces)
+        String(value.prefix { $0 != ";" }.trimmingSpacesAndTabs)
     }
 
 

@@ -99,7 +99,7 @@ struct ByteRange: Equatable {
     /// nil when the header is malformed or unsatisfiable (answered with 416).
     init?(header: String, size: Int64) {
         guard header.hasPrefix("bytes=") else { return nil }
-        let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        let spec = String(header.dropFirst(6).trimmingSpacesAndTabs)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
         let startText = spec[..<dash], endText = spec[spec.index(after: dash)...]
         if startText.isEmpty {

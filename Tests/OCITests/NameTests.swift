@@ -33,4 +33,12 @@ import Testing
         #expect(try Reference(digest) == .digest(try Digest(parsing: digest)))
         #expect(throws: OCIFormatError.self) { try Reference("sha256:baddigeststring") }
     }
+
+    @Test func headerPartsLoseSurroundingSpacesAndTabsOnly() {
+        #expect(" \tapplication/json \t".trimmingSpacesAndTabs == "application/json")
+        #expect("a b".trimmingSpacesAndTabs == "a b")
+        #expect(" \t ".trimmingSpacesAndTabs == "" && "".trimmingSpacesAndTabs == "")
+        #expect("\nx\n".trimmingSpacesAndTabs == "\nx\n")
+        #expect(Manifest.bareMediaType(" application/vnd.oci.image.manifest.v1+json ; q=0.5") == "application/vnd.oci.image.manifest.v1+json")
+    }
 }
