@@ -115,7 +115,9 @@ public struct BerthServer: Sendable {
                                           listensFor: { projectID, type in
                                               guard let type = WebhookEventType(rawValue: type) else { return false }
                                               return !(await notifier.listeners(type, projectID: projectID)).isEmpty
-                                          })
+                                          },
+                                          // TLS must see the bytes, so only plain HTTP sends files.
+                                          fileHandoff: tls == nil ? FileRegionHandoff() : nil)
             let scheduler = Scheduler(schedules: ScheduleStore(database: database), pool: jobs, logger: logger)
             var api = APIServices(database: database, policy: policy, authenticator: authenticator, signer: signer,
                                   audit: audit, storage: APIStorageAdapter(blobs: blobs, database: database), jobPool: jobs,
@@ -178,8 +180,10 @@ public struct BerthServer: Sendable {
     }
 
     private func makeApplication(services: [any Service], onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let handoff = backend.fileHandoff
         let http: HTTPServerBuilder = .http1(configuration: .init(
-            additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))))
+            additionalChannelHandlers: [ExpectContinueHandler()] + (handoff.map { [SendfileInstaller(handoff: $0)] } ?? []),
+            idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))))
         // The configuration was checked when it was loaded (`TLSSetup`), so making the context
         // again here cannot fail on it.
         let server = tls.map { try! HTTPServerBuilder.tls(http, tlsConfiguration: $0.configuration) } ?? http

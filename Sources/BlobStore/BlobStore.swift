@@ -52,6 +52,15 @@ public final class BlobStore: Sendable {
         }
     }
 
+    /// The blob's file opened for `sendfile`, on a filesystem; nil on other storage.
+    public func openForSending(_ digest: Digest) async throws -> NIOFileHandle? {
+        do {
+            return try await driver.openForSending(BlobLayout.blob(digest))
+        } catch StorageDriverError.pathNotFound {
+            throw BlobStoreError.blobUnknown(digest)
+        }
+    }
+
     /// The local disk's size and free bytes; nil for storage that is not a local disk.
     public func capacity() async throws -> (total: Int64, free: Int64)? {
         try await driver.capacity()

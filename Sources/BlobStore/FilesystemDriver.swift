@@ -73,6 +73,20 @@ public struct FilesystemDriver: StorageDriver {
         }
     }
 
+    public func openForSending(_ path: StoragePath) async throws -> NIOFileHandle? {
+        let full = absolute(path)
+        let fd = try await threadPool.runIfActive { () throws -> Int32 in
+            let fd = open(full, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT { throw StorageDriverError.pathNotFound(path.description) }
+                throw StorageDriverError.io(operation: "open", path: full, errno: errno)
+            }
+            return fd
+        }
+        // NIO's `FileRegion` (its `sendfile` path) takes only this handle type.
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+    }
+
     private func readChunk(fd: Int32, offset: Int64, count: Int, path: String) -> Task<ByteBuffer, any Error> {
         let pool = threadPool
         return Task {

@@ -37,6 +37,12 @@ public protocol StorageDriver: Sendable {
     /// Bytes in all and free on the local disk holding the storage; nil when it is not a local
     /// disk (`/systeminfo/volumes`).
     func capacity() async throws -> (total: Int64, free: Int64)?
+    /// The object opened for `sendfile`, when it is a local file; nil otherwise (the default).
+    func openForSending(_ path: StoragePath) async throws -> NIOFileHandle?
+}
+
+extension StorageDriver {
+    public func openForSending(_ path: StoragePath) async throws -> NIOFileHandle? { nil }
 }
 
 /// An open object being appended to. `close` keeps what was written (an upload resumes from it);

@@ -50,9 +50,23 @@ struct BlobHandlers {
             return Response(status: status, headers: headers, body: .init())
         }
         let blobs = backend.blobs
+        let handoff = backend.fileHandoff.flatMap { handoff in
+            handoff.canSend(capabilityHeader: request.headers[HTTPField.Name(FileRegionHandoff.capabilityHeader)!]) ? handoff : nil
+        }
         let bytes = range
         let body = ResponseBody(contentLength: range.count) { writer in
-            try await blobs.read(digest, range: bytes) { buffer in try await writer.write(buffer) }
+            // The file is opened only once the body is wanted, so a response never sent holds none.
+            if let handoff, let file = try await blobs.openForSending(digest) {
+                let marker = handoff.marker(for: file, range: bytes)
+                do {
+                    try await writer.write(marker)
+                } catch {
+                    handoff.abandon(marker)
+                    throw error
+                }
+            } else {
+                try await blobs.read(digest, range: bytes) { buffer in try await writer.write(buffer) }
+            }
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)

@@ -26,11 +26,16 @@ public struct RegistryBackend: Sendable {
     /// Whether a project has webhooks listening for an outbox event type (`PUSH_ARTIFACT`,
     /// `DELETE_ARTIFACT`): only then does a push or deletion write its event. nil: never.
     public let listensFor: (@Sendable (_ projectID: Int64, _ eventType: String) async -> Bool)?
+    /// Where committed blobs are handed to the HTTP pipeline for `sendfile`; nil when the server
+    /// cannot send files (TLS, or storage that is not a local disk) and blobs are read in chunks.
+    public let fileHandoff: FileRegionHandoff?
 
     public init(blobs: BlobStore, database: MetadataDatabase, policy: any AccessPolicy, audit: AuditRecorder,
                 events: (any ArtifactEventObserver)? = nil, pullThrough: (any PullThroughCache)? = nil,
-                listensFor: (@Sendable (_ projectID: Int64, _ eventType: String) async -> Bool)? = nil) {
+                listensFor: (@Sendable (_ projectID: Int64, _ eventType: String) async -> Bool)? = nil,
+                fileHandoff: FileRegionHandoff? = nil) {
         self.listensFor = listensFor
+        self.fileHandoff = fileHandoff
         self.blobs = blobs
         self.blobReferences = BlobReferenceStore(database: database)
         self.artifacts = ArtifactStore(database: database)
