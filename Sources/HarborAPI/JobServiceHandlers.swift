@@ -47,7 +47,8 @@ struct JobServiceHandlers {
     }
 
     func jobLog(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.require(context.identity, system: Permission(.jobserviceMonitor, .read))
+        // `list`, as in Harbor: the catalogue lets a robot hold `jobservice-monitor` list and stop only.
+        try services.require(context.identity, system: Permission(.jobserviceMonitor, .list))
         guard let log = try await services.jobs.log(ofTask: try jobID(context)) else { throw APIError.notFound("job not found") }
         return TextResponse.ok(log.rendered)
     }

@@ -11,15 +11,15 @@ struct LabelHandlers {
 
     static let maximumNameLength = 128
 
-    /// `scope` defaults to `g`; `p` needs `project_id`.
+    /// `scope` defaults to `g`; `p` needs `project_id`, and the project's `label:list`, which
+    /// everyone has in a public project (anonymous callers too, as in Harbor).
     func list(_ request: Request, context: some APIContext) async throws -> Response {
-        try services.requireAuthenticated(context.identity)
         let paging = try Pagination(request)
         let query = HarborQuery(request)
         let scope = request.uri.queryParameters["scope"].map(String.init) ?? "g"
         var projectID: Int64?
         switch scope {
-        case "g": break
+        case "g": try services.requireAuthenticated(context.identity)
         case "p":
             guard let text = request.uri.queryParameters["project_id"], let id = Int64(text) else {
                 throw APIError.badRequest("project_id is required with scope p")

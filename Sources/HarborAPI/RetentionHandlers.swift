@@ -64,8 +64,10 @@ struct RetentionHandlers {
 
     // MARK: executions
 
+    /// Running and stopping need `tag-retention:update`, as in Harbor (not `operate`, which the
+    /// robot catalogue does not offer).
     func trigger(_ request: Request, context: some APIContext) async throws -> Response {
-        let (record, _) = try await stored(context, .operate)
+        let (record, _) = try await stored(context, .update)
         let dryRun = try await JSONBody.decode(RetentionTriggerReq.self, from: request).dry_run ?? false
         let parameters = RetentionJob.Parameters(policyID: record.id, dryRun: dryRun).json
         let id = try await services.jobs.enqueue(vendorType: RetentionJob.jobType, vendorID: record.id, trigger: .manual, parameters: parameters,
@@ -83,7 +85,7 @@ struct RetentionHandlers {
     }
 
     func operate(_ request: Request, context: some APIContext) async throws -> Response {
-        let (record, _) = try await stored(context, .operate)
+        let (record, _) = try await stored(context, .update)
         let execution = try await execution(context, policyID: record.id)
         guard try await JSONBody.decode(ActionRequest.self, from: request).action == "stop" else {
             throw APIError.badRequest("action should be 'stop'")

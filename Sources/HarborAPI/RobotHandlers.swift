@@ -169,7 +169,10 @@ struct RobotHandlers {
         if let projectID = robot.projectID, let project = try await services.projects.find(id: projectID) {
             try await services.require(context.identity, Permission(.robot, action), in: project)
         } else {
-            try services.require(context.identity, system: Permission(.robot, action == .update ? .create : action))
+            // `robot:update` as in Harbor: no robot can hold it (the catalogue lists create, read,
+            // list, delete), so only administrators change or refresh system robots. A robot
+            // holding `robot:create` must not refresh the secret of a robot holding more than it.
+            try services.require(context.identity, system: Permission(.robot, action))
         }
         return robot
     }

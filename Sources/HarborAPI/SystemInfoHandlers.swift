@@ -88,10 +88,11 @@ extension SystemInfoHandlers {
                         body: .init(byteBuffer: ByteBuffer(string: pem)))
     }
 
-    /// `GET /systeminfo/volumes`: the local disk holding the blobs, for system administrators, as
-    /// Harbor reports it; 404 when the blobs are in object storage, which has no size to report.
+    /// `GET /systeminfo/volumes`: the local disk holding the blobs, for system administrators and
+    /// robots allowed `system-volumes:read`, as Harbor reports it; 404 when the blobs are in object storage, which has no size to report.
     func volumes(_ request: Request, context: some APIContext) async throws -> Response {
-        guard context.identity.isAdmin else { throw APIServices.refusal(context.identity, Permission(.configuration, .read)) }
+        // Harbor's `system-volumes:read`: administrators, and system robots given it.
+        try services.require(context.identity, system: Permission(.systemVolumes, .read))
         guard let capacity = try await services.requiredStorage().capacity() else {
             throw APIError.notFound("the blob storage (\(services.storageProviderName)) is not a local disk")
         }

@@ -48,10 +48,16 @@ struct UserHandlers {
                                    headers: paging.headers(total: page.total, path: "/api/v2.0/users/search"))
     }
 
+    /// A robot is signed in but is no user: 412, as Harbor answers (401 would tell a client to
+    /// ask for other credentials).
     func current(_ request: Request, context: some APIContext) async throws -> Response {
-        guard case .user(let id, _, _) = context.identity, let user = try await services.users.find(id: id) else {
-            throw APIError.unauthorized("authentication required")
+        let id: Int64
+        switch context.identity {
+        case .user(let userID, _, _): id = userID
+        case .anonymous: throw APIError.unauthorized("authentication required")
+        case .robot, .token: throw APIError.precondition("the current user is not available to robot accounts")
         }
+        guard let user = try await services.users.find(id: id) else { throw APIError.unauthorized("authentication required") }
         var response = UserResp(user)
         // Harbor shows OIDC users their CLI secret in their own profile, and nowhere else.
         if let linked = try await services.oidcUsers.find(userID: id) {

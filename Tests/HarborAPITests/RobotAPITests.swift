@@ -53,6 +53,32 @@ import Testing
         }
     }
 
+    /// Found by the RBAC hole scan: a system robot allowed only `robot:create` could refresh the
+    /// secret of any system robot (and so sign in as one holding more than itself). Changing or
+    /// refreshing a system robot needs `robot:update`, which no robot can hold.
+    @Test func aRobotCannotChangeOrRefreshASystemRobot() async throws {
+        try await Harness.run { h in
+            func robot(_ name: String, _ access: String) async throws -> (id: Int, headers: HTTPFields) {
+                let created = try await h.api(.post, "/robots", json: #"""
+                    {"name":"\#(name)","level":"system","duration":-1,"permissions":[{"kind":"system","namespace":"/","access":[\#(access)]}]}
+                    """#)
+                #expect(created.status == .created, "\(created.text)")
+                let body = try created.object()
+                return (try #require(body["id"] as? Int), Harness.basic(try #require(body["name"] as? String), try #require(body["secret"] as? String)))
+            }
+            let maker = try await robot("maker", #"{"resource":"robot","action":"create"},{"resource":"robot","action":"read"}"#)
+            let powerful = try await robot("powerful", #"{"resource":"user","action":"create"}"#)
+            #expect(try await h.api(.get, "/robots/\(powerful.id)", headers: maker.headers).status == .ok)
+            #expect(try await h.api(.patch, "/robots/\(powerful.id)", json: "{}", headers: maker.headers).status == .forbidden)
+            #expect(try await h.api(.put, "/robots/\(powerful.id)", json: #"{"disable":true}"#, headers: maker.headers).status == .forbidden)
+            #expect(try await h.api(.patch, "/robots/\(maker.id)", json: "{}", headers: maker.headers).status == .forbidden, "nor its own")
+            #expect(try await h.api(.get, "/users", headers: powerful.headers).status == .forbidden, "powerful holds user:create only")
+            // Administrators still can.
+            #expect(try await h.api(.patch, "/robots/\(powerful.id)", json: "{}").status == .ok)
+            #expect(try await h.api(.put, "/robots/\(powerful.id)", json: #"{"disable":true}"#).status == .ok)
+        }
+    }
+
     @Test func permissionsAreValidated() async throws {
         try await Harness.run { h in
             _ = try await h.createProject("team")
