@@ -170,6 +170,16 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Fuzz targets (docs/reliability.md, "Fuzzing"): libFuzzer fuzzers when bench/fuzz builds them
+        // with -sanitize=fuzzer -DFUZZING, corpus replayers in an ordinary build.
+        .target(name: "FuzzSupport", path: "fuzz/targets/FuzzSupport"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", "OCI"], path: "fuzz/targets/FuzzManifest"),
+        .executableTarget(name: "FuzzReference", dependencies: ["FuzzSupport", "OCI"], path: "fuzz/targets/FuzzReference"),
+        .executableTarget(name: "FuzzScope", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzScope"),
+        .executableTarget(name: "FuzzAuthorization", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzAuthorization"),
+        .executableTarget(name: "FuzzHarborQuery", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzHarborQuery"),
+        .executableTarget(name: "FuzzLayer", dependencies: ["FuzzSupport", "Scanner"], path: "fuzz/targets/FuzzLayer"),
+        .executableTarget(name: "FuzzOSV", dependencies: ["FuzzSupport", "Scanner"], path: "fuzz/targets/FuzzOSV"),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors"]),
         .testTarget(name: "RequestGrammarTests", dependencies: ["RequestGrammar"]),
