@@ -35,12 +35,13 @@ public struct BasicCredentials: Sendable, Equatable {
     public init?(authorizationHeader value: String) {
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: decoded, encoding: .utf8),
-              let colon = text.firstIndex(of: ":")
+              let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)).map(Array.init),
+              String(validating: decoded, as: UTF8.self) != nil,
+              // The first ':' byte: as a Character it would fuse with a combining mark after it.
+              let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
         else { return nil }
-        username = String(text[..<colon])
-        password = String(text[text.index(after: colon)...])
+        username = String(decoding: decoded[..<colon], as: UTF8.self)
+        password = String(decoding: decoded[(colon + 1)...], as: UTF8.self)
     }
 
     /// The header value a client sends for these credentials.

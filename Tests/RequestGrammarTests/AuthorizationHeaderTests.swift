@@ -13,6 +13,16 @@ import RequestGrammar
         #expect(BasicCredentials(username: "admin", password: "pa:ss").headerValue == "Basic YWRtaW46cGE6c3M=")
     }
 
+    /// Found by FuzzAuthorization (fuzz/corpus/authorization/crash-combining-mark-after-colon): the
+    /// ':' was looked for as a Character, and fuses with a combining mark after it, so a password
+    /// starting with one (U+07AD here) never signed in.
+    @Test func passwordStartingWithACombiningMark() {
+        let credentials = BasicCredentials(username: "", password: "\u{07AD}")
+        #expect(credentials.headerValue == "Basic Ot6t")
+        #expect(BasicCredentials(authorizationHeader: "Basic Ot6t") == credentials)
+        #expect(BasicCredentials(authorizationHeader: BasicCredentials(username: "jo", password: "\u{301}x:y").headerValue)?.password == "\u{301}x:y")
+    }
+
     @Test func schemes() {
         #expect(AuthorizationHeader(nil) == nil)
         #expect(AuthorizationHeader("") == nil)
