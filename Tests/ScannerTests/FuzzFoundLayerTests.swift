@@ -20,4 +20,28 @@ import Testing
         let inventory = try await ScanEngine().inventory(ofLayer: tar.finish())
         #expect(inventory.os?.id == "debian")
     }
+
+    /// A compressed layer whose first piece was shorter than its magic number (two bytes for gzip,
+    /// four for zstd) was read as plain tar and reported corrupt; a blob may arrive in any pieces.
+    @Test func magicNumberSplitAcrossPieces() async throws {
+        let dir = try TestData.scratch("split-magic")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var tar = TarBuilder()
+        tar.file("etc/os-release", osRelease)
+        try Data(tar.finish()).write(to: dir.appendingPathComponent("layer.tar"))
+        try await TestData.run("sh", ["-c", "gzip -c layer.tar > layer.tar.gz && zstd -q -c layer.tar > layer.tar.zst"], cwd: dir)
+        for name in ["layer.tar", "layer.tar.gz", "layer.tar.zst"] {
+            let blob = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            for size in [1, 3] {
+                let layer = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes(blob, chunkSize: size))
+                let inventory = try await ScanEngine().inventory(of: AsyncLayerSequence([layer]))
+                #expect(inventory.os?.id == "debian", "\(name) in pieces of \(size) bytes")
+                #expect(inventory.warnings.isEmpty, "\(name) in pieces of \(size): \(inventory.warnings)")
+            }
+        }
+        // A blob shorter than a magic number is still read to its end, as before.
+        let tiny = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes([0x1f]))
+        let inventory = try await ScanEngine().inventory(of: AsyncLayerSequence([tiny]))
+        #expect(inventory.warnings.contains { $0.contains("truncated") }, "\(inventory.warnings)")
+    }
 }

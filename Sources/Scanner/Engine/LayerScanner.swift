@@ -29,7 +29,7 @@ struct LayerScanner {
                 }
             }
             if !stoppedEarly && !parser.isFinished {
-                try decoder.finish()
+                try decoder.finish { piece in try parser.push(piece, into: &session) }
                 if parser.isMidEntry { throw ScanError.corruptLayer("tar stream ends inside an entry (truncated layer)") }
             }
         } catch TarParser.Failure.tooManyEntries {

@@ -17,7 +17,7 @@ public enum ArchiveFiles {
             try decoder.push(chunk) { bytes in try parser.push(bytes, into: &sink) }
             if parser.isFinished { break }
         }
-        if !parser.isFinished { try decoder.finish() }
+        if !parser.isFinished { try decoder.finish { bytes in try parser.push(bytes, into: &sink) } }
         return sink.result
     }
 
