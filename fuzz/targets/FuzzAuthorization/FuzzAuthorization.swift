@@ -26,7 +26,9 @@ enum FuzzAuthorization {
 
             let bytes = Array(input)
             let split = bytes.firstIndex(of: 0) ?? bytes.endIndex
-            let username = String(decoding: bytes[..<split], as: UTF8.self).replacingOccurrences(of: ":", with: "")
+            // A user-id cannot hold ':' (RFC 7617); removed by scalar, since a ':' fuses with a combining mark.
+            let name = String(decoding: bytes[..<split], as: UTF8.self)
+            let username = String(String.UnicodeScalarView(name.unicodeScalars.filter { $0 != ":" }))
             let password = String(decoding: bytes[min(split + 1, bytes.endIndex)...], as: UTF8.self)
             let credentials = BasicCredentials(username: username, password: password)
             guard AuthorizationHeader(credentials.headerValue) == .basic(credentials) else {
