@@ -45,3 +45,27 @@ import Testing
         #expect(inventory.warnings.contains { $0.contains("truncated") }, "\(inventory.warnings)")
     }
 }
+
+/// Found by FuzzLayer: a gzip layer whose damage lies after the tar stream's end was reported
+/// incomplete ("gzip data is corrupt; the rest was not scanned") when the damage came in the same
+/// chunk as the end, and complete when it came in a later one.
+@Suite struct DamageAfterTheTarEndTests {
+    @Test func damageAfterTheEndOfTheTarStreamIsNotReported() async throws {
+        let dir = try TestData.scratch("damage-after-end")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var tar = TarBuilder()
+        tar.file("etc/os-release", "ID=debian\n")
+        try Data(tar.finish()).write(to: dir.appendingPathComponent("layer.tar"))
+        try await TestData.run("sh", ["-c", "gzip -c layer.tar > layer.tar.gz"], cwd: dir)
+        var blob = [UInt8](try Data(contentsOf: dir.appendingPathComponent("layer.tar.gz")))
+        blob[blob.count - 8] ^= 0xff  // the CRC-32 of the trailer: zlib fails after the last byte
+        for size in [1 << 20, 7] {
+            let layer = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes(blob, chunkSize: size))
+            let inventory = try await ScanEngine().inventory(of: AsyncLayerSequence([layer]))
+            #expect(inventory.os?.id == "debian")
+            #expect(inventory.warnings.isEmpty, "in pieces of \(size): \(inventory.warnings)")
+        }
+        let files = try await ArchiveFiles.read(.bytes(blob), wanted: { _ in true })
+        #expect(files.files["etc/os-release"] == Array("ID=debian\n".utf8))
+    }
+}
