@@ -44,6 +44,9 @@ let package = Package(
         ]),
         // Harbor's doublestar patterns and selectors (retention, immutability, replication filters).
         .target(name: "Selectors"),
+        // The text of requests parsed to plain values: the `Authorization` header, token scopes and
+        // Harbor's `q` query. No dependencies, so the fuzz targets for them build in seconds.
+        .target(name: "RequestGrammar"),
         .target(name: "Metadata", dependencies: [
             "OCI", "Selectors",
             .product(name: "SQLKit", package: "sql-kit"),
@@ -54,7 +57,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .target(name: "Access", dependencies: [
-            "Metadata",
+            "Metadata", "RequestGrammar",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -122,7 +125,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "HarborAPI", dependencies: [
-            "OCI", "Metadata", "Access", "Directory", "LDAP", "Jobs", "Services", "Selectors", "RemoteRegistry", "Scanner",
+            "OCI", "Metadata", "Access", "Directory", "LDAP", "Jobs", "Services", "Selectors", "RemoteRegistry", "Scanner", "RequestGrammar",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -169,8 +172,19 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Fuzz targets (docs/reliability.md, "Fuzzing"): libFuzzer fuzzers when bench/fuzz builds them
+        // with -sanitize=fuzzer -DFUZZING, corpus replayers in an ordinary build.
+        .target(name: "FuzzSupport", path: "fuzz/targets/FuzzSupport"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", "OCI"], path: "fuzz/targets/FuzzManifest"),
+        .executableTarget(name: "FuzzReference", dependencies: ["FuzzSupport", "OCI"], path: "fuzz/targets/FuzzReference"),
+        .executableTarget(name: "FuzzScope", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzScope"),
+        .executableTarget(name: "FuzzAuthorization", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzAuthorization"),
+        .executableTarget(name: "FuzzHarborQuery", dependencies: ["FuzzSupport", "RequestGrammar"], path: "fuzz/targets/FuzzHarborQuery"),
+        .executableTarget(name: "FuzzLayer", dependencies: ["FuzzSupport", "Scanner"], path: "fuzz/targets/FuzzLayer"),
+        .executableTarget(name: "FuzzOSV", dependencies: ["FuzzSupport", "Scanner"], path: "fuzz/targets/FuzzOSV"),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors"]),
+        .testTarget(name: "RequestGrammarTests", dependencies: ["RequestGrammar"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Metadata", "BerthTestSupport"]),
         .testTarget(name: "ServicesTests", dependencies: [
             "Services", "Jobs", "BerthServer", "BerthTestSupport", "Metadata", "BlobStore", "OCI",

@@ -97,3 +97,10 @@ run_swift_tests() {
     return 1
 }
 
+# The fuzz targets (docs/reliability.md, "Fuzzing"): every seed replayed by the ordinary build,
+# then each target built with libFuzzer (in .build-fuzz) and run for BERTH_FUZZ_SECONDS (default 5).
+# A crash, broken property, hang or memory blow-up fails the run; the input is in fuzz/artifacts.
+run_fuzz_targets() {
+    bench/fuzz --replay
+    FUZZ_SECONDS="${BERTH_FUZZ_SECONDS:-5}" bench/fuzz
+}

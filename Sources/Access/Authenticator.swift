@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Metadata
 import NIOConcurrencyHelpers
+import RequestGrammar
 
 /// Turns an `Authorization` header into an identity: Basic for users and robots (`robot$...`),
 /// Bearer for tokens from the token service.
@@ -53,19 +54,22 @@ public final class Authenticator: Sendable {
     /// `acceptBearer` is true only for `/v2/`: registry tokens must not renew themselves at the
     /// token service or act as a login to the API, or a disabled account would keep its access.
     public func authenticate(authorization header: String?, address: String?, acceptBearer: Bool = true) async throws -> Result {
-        guard let header, !header.isEmpty else { return .none }
-        if header.lowercased().hasPrefix("bearer ") {
+        let credentials: BasicCredentials
+        switch AuthorizationHeader(header) {
+        case nil:
+            return .none
+        case .bearer(let token):
             guard acceptBearer else { return .rejected("registry tokens are only accepted by /v2/") }
-            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             let now = Int64(Date().timeIntervalSince1970)
             if let grant = verifiedTokens.grant(for: token, now: now) { return .authenticated(.token(grant)) }
             guard let claims = signer.verify(token, now: now) else { return .rejected("invalid or expired token") }
             let grant = TokenGrant(claims: claims)
             verifiedTokens.keep(token, grant: grant, claims: claims, now: now)
             return .authenticated(.token(grant))
-        }
-        guard let credentials = BasicCredentials(authorizationHeader: header) else {
+        case .unsupported:
             return .rejected("unsupported Authorization header")
+        case .basic(let basic):
+            credentials = basic
         }
         // containers/image sends `Basic Og==` (empty name and password) when it has none.
         if credentials.username.isEmpty && credentials.password.isEmpty { return .none }
@@ -161,21 +165,4 @@ public final class Authenticator: Sendable {
     public static let firstAdministratorID: Int64 = 1
 
     private static let decoyHash = (try? PasswordHasher.hash(UUID().uuidString)) ?? ""
-}
-
-/// `Authorization: Basic <base64(user:password)>`
-public struct BasicCredentials: Sendable, Equatable {
-    public let username: String
-    public let password: String
-
-    public init?(authorizationHeader value: String) {
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-              let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: decoded, encoding: .utf8),
-              let colon = text.firstIndex(of: ":")
-        else { return nil }
-        username = String(text[..<colon])
-        password = String(text[text.index(after: colon)...])
-    }
 }

@@ -2,6 +2,7 @@ import Access
 import HTTPTypes
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// Paging as Harbor's API does it: `page` (from 1) and `page_size` (default 10, at most 100), with
 /// `X-Total-Count` and a `Link` header to the neighbouring pages.
@@ -34,44 +35,12 @@ struct Pagination {
     }
 }
 
-/// Harbor's `q` query language: comma-separated `key=value` (exact), `key=~text` (fuzzy),
-/// `key=[low~high]` (a range, either end may be empty), `key={a b}` (any of) and `key=(a b)`
-/// (all of). Each endpoint
-/// decides which keys and forms it accepts (`keys` lists them all).
-struct HarborQuery {
-    private(set) var exact: [String: String] = [:]
-    private(set) var fuzzy: [String: String] = [:]
-    private(set) var ranges: [String: (low: String?, high: String?)] = [:]
-    private(set) var sets: [String: [String]] = [:]
-    private(set) var allOf: [String: [String]] = [:]
-    private(set) var keys: [String] = []
-
-    init(_ request: Request) {
-        guard let q = request.uri.queryParameters["q"].map(String.init) else { return }
-        for part in q.split(separator: ",") {
-            guard let eq = part.firstIndex(of: "=") else { continue }
-            let key = String(part[..<eq]).trimmingCharacters(in: .whitespaces).lowercased()
-            var value = String(part[part.index(after: eq)...])
-            keys.append(key)
-            if value.hasPrefix("~") {
-                value.removeFirst()
-                fuzzy[key] = value
-            } else if value.hasPrefix("["), value.hasSuffix("]"), let tilde = value.firstIndex(of: "~") {
-                let low = value[value.index(after: value.startIndex)..<tilde].trimmingCharacters(in: .whitespaces)
-                let high = value[value.index(after: tilde)..<value.index(before: value.endIndex)].trimmingCharacters(in: .whitespaces)
-                ranges[key] = (low.isEmpty ? nil : low, high.isEmpty ? nil : high)
-            } else if value.hasPrefix("{"), value.hasSuffix("}") {
-                sets[key] = value.dropFirst().dropLast().split(separator: " ").map(String.init)
-            } else if value.hasPrefix("("), value.hasSuffix(")") {
-                allOf[key] = value.dropFirst().dropLast().split(separator: " ").map(String.init)
-            } else {
-                exact[key] = value
-            }
-        }
-    }
-}
-
 extension HarborQuery {
+    /// The request's `q` (see `RequestGrammar.HarborQuery`).
+    init(_ request: Request) {
+        self.init(parsing: request.uri.queryParameters["q"].map(String.init))
+    }
+
     /// A listing's name filter as Harbor clients send it: `name=x`, or `q=name=~x` / `q=name=x`;
     /// matched as a substring.
     static func name(_ request: Request) -> String? {

@@ -2,6 +2,7 @@ import Access
 import Hummingbird
 import Metadata
 import OCI
+import RequestGrammar
 
 /// `/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts...`
 struct ArtifactHandlers {

@@ -1,6 +1,7 @@
 import Access
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// `GET /api/v2.0/audit-logs` and `GET /api/v2.0/projects/{project_name}/logs`, and Harbor 2.13's
 /// audit log ext over the same lines: `/auditlog-exts`, `/auditlog-exts/events` and

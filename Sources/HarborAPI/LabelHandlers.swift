@@ -2,6 +2,7 @@ import Access
 import Foundation
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// `/labels...` and `.../artifacts/{reference}/labels...`: global labels (scope `g`, system
 /// administrators) and project labels (scope `p`, the project's label permission), and putting

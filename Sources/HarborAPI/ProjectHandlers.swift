@@ -1,6 +1,7 @@
 import Access
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// `/api/v2.0/projects...`: projects, their metadata and summary.
 struct ProjectHandlers {

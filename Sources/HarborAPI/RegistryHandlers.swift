@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Metadata
 import RemoteRegistry
+import RequestGrammar
 import Services
 
 /// `/registries...` and `/replication/adapters|adapterinfos`: the remote registries replication

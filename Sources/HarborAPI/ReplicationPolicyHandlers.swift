@@ -4,6 +4,7 @@ import Hummingbird
 import Jobs
 import Metadata
 import OCI
+import RequestGrammar
 import Services
 
 /// `/replication/policies...`: Harbor's replication rules. A policy names exactly one remote

@@ -2,6 +2,7 @@ import Access
 import Foundation
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// `/api/v2.0/robots...`: robot accounts v2. Project robots are stored as `<project>+<name>` and log
 /// in as `robot$<project>+<name>`; system robots as `<name>` / `robot$<name>`. The secret is shown

@@ -2,6 +2,7 @@ import Access
 import HTTPTypes
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// Harbor's security hub: `/security/summary` and `/security/vul`, system-wide views of every
 /// stored vulnerability report, for system admins (Harbor's system `security-hub` resource).

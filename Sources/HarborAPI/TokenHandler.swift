@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Metadata
 import OCI
+import RequestGrammar
 
 /// `GET /service/token`: Docker token authentication. The token's `access` claim holds only what the
 /// caller asked for and is allowed: a guest asking for `pull,push` gets `pull`.

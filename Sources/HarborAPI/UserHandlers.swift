@@ -2,6 +2,7 @@ import Access
 import Directory
 import Hummingbird
 import Metadata
+import RequestGrammar
 
 /// `/api/v2.0/users...`: local database users.
 struct UserHandlers {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Jobs
 import Metadata
+import RequestGrammar
 import Services
 
 /// `/projects/{project}/webhook/...`: Harbor's webhook (notification) policies, their executions,

@@ -31,9 +31,10 @@ public struct Manifest: Sendable {
     }
 
     /// The tags under which tools that predate the referrers API store an artifact's referrers
-    /// (the OCI tag schema `sha256-<hex>`, and cosign's `.sig`, `.att` and `.sbom`).
+    /// (the OCI tag schema `<alg>-<hex>`, and cosign's `.sig`, `.att` and `.sbom`). The schema keeps
+    /// at most 64 characters of the hex, so a sha512 subject's tags are valid tags too.
     public static func referrerFallbackTags(of digest: Digest) -> [String] {
-        let base = "\(digest.algorithm.rawValue)-\(digest.hex)"
+        let base = "\(digest.algorithm.rawValue)-\(digest.hex.prefix(64))"
         return [base, base + ".sig", base + ".att", base + ".sbom"]
     }
 

@@ -77,6 +77,19 @@ import Testing
         #expect(throws: OCIFormatError.self) { try Manifest(bytes: bytes(json), contentType: MediaType.dockerManifest) }
     }
 
+    /// Found by FuzzReference and FuzzManifest on their first sha512 seeds (reference/digest-sha512):
+    /// the tag schema keeps 64 characters of the digest, so a sha512 subject's fallback tags were
+    /// 135-character strings that no tag can be, and replicating its referrers failed.
+    @Test func referrerFallbackTagsAreTags() throws {
+        let sha256 = Digest.of(Array("subject".utf8))
+        #expect(Manifest.referrerFallbackTags(of: sha256) == ["sha256-\(sha256.hex)", "sha256-\(sha256.hex).sig",
+                                                              "sha256-\(sha256.hex).att", "sha256-\(sha256.hex).sbom"])
+        let sha512 = Digest.of(Array("subject".utf8), algorithm: .sha512)
+        let tags = Manifest.referrerFallbackTags(of: sha512)
+        #expect(tags.first == "sha512-\(sha512.hex.prefix(64))")
+        for tag in tags { _ = try Tag(tag) }
+    }
+
     @Test func refusesOversizedManifest() {
         #expect(throws: OCIFormatError.self) { try Manifest(bytes: [UInt8](repeating: 0x20, count: Manifest.maximumSize + 1), contentType: nil) }
     }

@@ -147,3 +147,22 @@ import Testing
         #expect(Set(db.records.map(\.id)) == ["GO-2024-3333", "GO-2022-0969"])
     }
 }
+
+/// Found with FuzzOSV's property that every record read can be stored as JSON
+/// (fuzz/corpus/osv/crash-yaml-infinity.yaml): YAML's `.inf` in a free-form field decoded to an
+/// infinite number, which JSON cannot hold, so the importer stored the record as `{}` and it was
+/// never matched.
+@Suite struct NonFiniteYAMLNumberTests {
+    @Test func yamlInfinityAndNaNAreKeptAsText() throws {
+        var database = OSVDatabase()
+        let yaml = "id: X-1\naffected:\n- package:\n    name: requests\n    ecosystem: PyPI\n  database_specific:\n    a: .inf\n    b: -.inf\n    c: .nan\n    d: 2.5\n"
+        database.add(Data(yaml.utf8), name: "x.yaml", yaml: true)
+        let record = try #require(database.records.first)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let stored = try encoder.encode(record)
+        let specific = try #require(try JSONDecoder().decode(OSVRecord.self, from: stored).affected?.first?.database_specific)
+        #expect(specific["a"] == .string(".inf") && specific["b"] == .string("-.inf") && specific["c"] == .string(".nan"))
+        #expect(specific["d"] == .number(2.5))
+    }
+}

@@ -14,6 +14,13 @@ struct TarBuilder {
         header(name: name, size: 0, type: "2", mode: 0o777, linkName: target)
     }
 
+    /// A pax extended header with `records` as its data, applying to the next member.
+    mutating func pax(_ records: String) {
+        header(name: "PaxHeaders/x", size: UInt64(records.utf8.count), type: "x", mode: 0o644)
+        bytes += Array(records.utf8)
+        pad()
+    }
+
     mutating func directory(_ name: String) { header(name: name, size: 0, type: "5", mode: 0o755) }
 
     /// A header only; the caller supplies (or streams) the data.

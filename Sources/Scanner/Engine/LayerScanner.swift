@@ -29,7 +29,7 @@ struct LayerScanner {
                 }
             }
             if !stoppedEarly && !parser.isFinished {
-                try decoder.finish()
+                try decoder.finish { piece in try parser.push(piece, into: &session) }
                 if parser.isMidEntry { throw ScanError.corruptLayer("tar stream ends inside an entry (truncated layer)") }
             }
         } catch TarParser.Failure.tooManyEntries {
@@ -38,6 +38,9 @@ struct LayerScanner {
         } catch TarParser.Failure.badHeader(let message) {
             session.warn("layer \(label): \(message); the rest was not scanned")
             stoppedEarly = true
+        } catch is ScanError where parser.isFinished {
+            // Damage after the tar stream's end, in the chunk that held the end: nothing was missed
+            // (had the chunk ended with the tar stream, it would not have been read at all).
         } catch let error as ScanError {
             session.warn("layer \(label): \(error); the rest was not scanned")
             stoppedEarly = true

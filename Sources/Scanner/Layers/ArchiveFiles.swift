@@ -14,10 +14,14 @@ public enum ArchiveFiles {
         var parser = TarParser(limits: limits)
         var sink = Collector(wanted: wanted, maxFileBytes: maxFileBytes)
         for try await chunk in stream {
-            try decoder.push(chunk) { bytes in try parser.push(bytes, into: &sink) }
+            do {
+                try decoder.push(chunk) { bytes in try parser.push(bytes, into: &sink) }
+            } catch is ScanError where parser.isFinished {
+                // Damage after the tar stream's end (see LayerScanner.scan).
+            }
             if parser.isFinished { break }
         }
-        if !parser.isFinished { try decoder.finish() }
+        if !parser.isFinished { try decoder.finish { bytes in try parser.push(bytes, into: &sink) } }
         return sink.result
     }
 

@@ -8,6 +8,10 @@ final class LayerDecoder {
     enum Format: String { case plain, gzip, zstd }
 
     private(set) var format: Format?
+    /// The first bytes, held while they may still be the start of a magic number: a blob can come in
+    /// pieces of any size, and a gzip or zstd layer whose first piece was shorter than its magic
+    /// number would otherwise be read as plain tar.
+    private var head: [UInt8] = []
     private(set) var compressedBytes: UInt64 = 0
     private(set) var uncompressedBytes: UInt64 = 0
     private var zlib: UnsafeMutablePointer<z_stream>?
@@ -29,7 +33,14 @@ final class LayerDecoder {
     /// Decodes `chunk`, calling `emit` with each piece of tar bytes.
     func push(_ chunk: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         if chunk.isEmpty { return }
-        if format == nil { try start(chunk) }
+        var chunk = chunk
+        if format == nil {
+            head += chunk
+            if Self.mayBeMagic(head) { return }
+            chunk = head
+            head = []
+            try start(chunk)
+        }
         compressedBytes += UInt64(chunk.count)
         switch format! {
         case .plain:
@@ -41,10 +52,21 @@ final class LayerDecoder {
     }
 
     /// Called after the last chunk: a compressed stream that stopped mid-way is an error.
-    func finish() throws {
+    func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if format == nil, !head.isEmpty {
+            let rest = head
+            head = []
+            try start(rest)
+            try push(rest, emit: emit)
+        }
         if format == .gzip, !zlibEnded, uncompressedBytes > 0 || compressedBytes > 0 {
             throw ScanError.corruptLayer("gzip stream ends before its trailer (truncated layer)")
         }
+    }
+
+    /// True while `bytes` are fewer than, and the start of, the gzip or the zstd magic number.
+    private static func mayBeMagic(_ bytes: [UInt8]) -> Bool {
+        (bytes.count < 2 && [0x1f, 0x8b].starts(with: bytes)) || (bytes.count < 4 && [0x28, 0xb5, 0x2f, 0xfd].starts(with: bytes))
     }
 
     private func start(_ chunk: [UInt8]) throws {

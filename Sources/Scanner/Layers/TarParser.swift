@@ -159,8 +159,10 @@ struct TarParser {
         while i < bytes.count {
             var j = i
             while j < bytes.count, bytes[j] != 0x20 { j += 1 }
+            // The length counts the whole record, its own digits and the newline included: one
+            // too short for them (`2 x`) or past the end (without overflowing) ends the records.
             guard j < bytes.count, let length = Int(String(decoding: bytes[i..<j], as: UTF8.self)),
-                  length > 0, i + length <= bytes.count else { break }
+                  length >= j - i + 2, length <= bytes.count - i else { break }
             let record = bytes[(j + 1)..<(i + length - 1)]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 out[String(decoding: record[record.startIndex..<eq], as: UTF8.self)] =

@@ -7,7 +7,8 @@ enum JSONValue: Codable, Sendable, Hashable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        // YAML's .inf and .nan are numbers JSON cannot hold, and records are stored as JSON: kept as text.
+        else if let n = try? c.decode(Double.self), n.isFinite { self = .number(n) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
