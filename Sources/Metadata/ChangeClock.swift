@@ -102,7 +102,9 @@ public final class ChangeClock: Sendable {
     private func readShared() async -> Int64? {
         guard let database else { return nil }
         let query: SQLQueryString = database.kind == .postgres
-            ? "SELECT last_value AS count FROM registry_changes"
+            // A new sequence reads last_value 1 before its first nextval and after it: is_called
+            // tells the two apart, or the first change would not move the clock.
+            ? "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS count FROM registry_changes"
             : "SELECT count FROM registry_changes WHERE id = 1"
         return try? await database.read { db in
             try await db.raw(query).first()?.decode(column: "count", as: Int64.self)
