@@ -21,6 +21,8 @@ public final class PullCache: Sendable {
     static let maximumManifests = 50_000
     static let maximumPayloadBytes = 64 << 20
 
+    /// How long an entry may serve, however still the clock: `maximumAgeSeconds`, or longer in tests.
+    private let maximumAge: TimeAmount
     private let projects: ProjectStore
     private let artifacts: ArtifactStore
     private let clock: ChangeClock
@@ -38,9 +40,8 @@ public final class PullCache: Sendable {
         var byKey: [String: Entry<Value>] = [:]
         var bytes = 0
 
-        func fresh(_ key: String, at stamp: ChangeStamp, now: NIODeadline) -> Value? {
-            guard let entry = byKey[key], entry.stamp == stamp,
-                  now - entry.bornAt < .seconds(PullCache.maximumAgeSeconds) else { return nil }
+        func fresh(_ key: String, at stamp: ChangeStamp, now: NIODeadline, maximumAge: TimeAmount) -> Value? {
+            guard let entry = byKey[key], entry.stamp == stamp, now - entry.bornAt < maximumAge else { return nil }
             return entry.value
         }
 
@@ -56,7 +57,8 @@ public final class PullCache: Sendable {
         }
     }
 
-    public init(database: MetadataDatabase) {
+    public init(database: MetadataDatabase, maximumAge: TimeAmount = .seconds(PullCache.maximumAgeSeconds)) {
+        self.maximumAge = maximumAge
         projects = ProjectStore(database: database)
         artifacts = ArtifactStore(database: database)
         clock = database.changes
@@ -68,7 +70,7 @@ public final class PullCache: Sendable {
     }
 
     public func project(named name: String, at stamp: ChangeStamp?) async throws -> PullProject? {
-        if let stamp, let cached = projectEntries.withLockedValue({ $0.fresh(name, at: stamp, now: .now()) }) {
+        if let stamp, let cached = projectEntries.withLockedValue({ $0.fresh(name, at: stamp, now: .now(), maximumAge: maximumAge) }) {
             return cached
         }
         guard let found = try await projects.findForPull(name: name) else { return nil }
@@ -84,7 +86,7 @@ public final class PullCache: Sendable {
     public func manifest(_ reference: Reference, in repository: RepositoryName, withPayload: Bool,
                          at stamp: ChangeStamp?) async throws -> StoredManifest? {
         let key = repository.value + "\u{0}" + reference.description
-        if let stamp, let cached = manifestEntries.withLockedValue({ $0.fresh(key, at: stamp, now: .now()) }),
+        if let stamp, let cached = manifestEntries.withLockedValue({ $0.fresh(key, at: stamp, now: .now(), maximumAge: maximumAge) }),
            cached.payload != nil || !withPayload {
             return cached
         }

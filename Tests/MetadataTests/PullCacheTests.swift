@@ -20,7 +20,8 @@ import Testing
             let first = StoreTests.record("first", blobs: [layer]), second = StoreTests.record("second", blobs: [layer])
             try await artifacts.put(first, tag: try Tag("v1"), in: repo, projectID: project.id)
             try await artifacts.put(second, tag: nil, in: repo, projectID: project.id)
-            let cache = PullCache(database: db)
+            // Entries never age out here: a loaded test run may take longer than the 10 s default.
+            let cache = PullCache(database: db, maximumAge: .hours(1))
 
             let stamp = try #require(await cache.stamp())
             #expect(try await cache.manifest(v1, in: repo, withPayload: true, at: stamp)?.digest == first.digest)
