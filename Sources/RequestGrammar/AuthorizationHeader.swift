@@ -12,7 +12,7 @@ public enum AuthorizationHeader: Sendable, Equatable {
     /// Nil when there is no header or it is empty: the request is anonymous.
     public init?(_ value: String?) {
         guard let value, !value.isEmpty else { return nil }
-        if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 == $1 || ($1 >= 0x61 && $1 <= 0x7a && $0 == $1 - 0x20) }) {
+        if value.utf8.count >= 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0 == $1 || ($1 >= 0x61 && $1 <= 0x7a && $0 == $1 - 0x20) }) {
             // Every request of a pull carries the token: no lowercased copy and no CharacterSet.
             self = .bearer(String(value.utf8.dropFirst(7).trimmingBlanks)!)
         } else if let credentials = BasicCredentials(authorizationHeader: value) {
