@@ -12,8 +12,9 @@ public enum AuthorizationHeader: Sendable, Equatable {
     /// Nil when there is no header or it is empty: the request is anonymous.
     public init?(_ value: String?) {
         guard let value, !value.isEmpty else { return nil }
-        if value.prefix(7).lowercased() == "bearer " {
-            self = .bearer(String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        // By scalar: a combining mark after the blank would fuse with it into one Character.
+        if String(String.UnicodeScalarView(value.unicodeScalars.prefix(7))).lowercased() == "bearer " {
+            self = .bearer(String(String.UnicodeScalarView(value.unicodeScalars.dropFirst(7))).trimmingCharacters(in: .whitespaces))
         } else if let credentials = BasicCredentials(authorizationHeader: value) {
             self = .basic(credentials)
         } else {
