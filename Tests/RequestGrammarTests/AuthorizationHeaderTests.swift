@@ -30,6 +30,10 @@ import RequestGrammar
         #expect(AuthorizationHeader("bEaReR x") == .bearer("x"))
         #expect(AuthorizationHeader("Basic Og==") == .basic(BasicCredentials(username: "", password: "")))
         #expect(AuthorizationHeader("Bearer") == .unsupported)
+        // Found by FuzzAuthorization (authorization/crash-bearer-combining-mark): the blank and a
+        // combining mark after it are one Character, so such a header was not read as Bearer.
+        #expect(AuthorizationHeader("Bearer \u{64B}x") == .bearer("\u{64B}x"))
+        #expect(AuthorizationHeader("BEARER  \u{64B}x") == .bearer("\u{64B}x"))
         #expect(AuthorizationHeader("Digest realm=x") == .unsupported)
         #expect(AuthorizationHeader("Basic !!!") == .unsupported)
     }

@@ -69,3 +69,25 @@ import Testing
         #expect(files.files["etc/os-release"] == Array("ID=debian\n".utf8))
     }
 }
+
+/// Found by FuzzLayer (layer/crash-gzip-padding-then-garbage.tar.gz): a zero byte after a gzip
+/// member marks the rest as padding, but only the rest of that chunk was skipped, so bytes in a
+/// later chunk were read as a new, corrupt member.
+@Suite struct GzipPaddingTests {
+    @Test func everythingAfterPaddingIsSkippedWhateverTheChunks() async throws {
+        let dir = try TestData.scratch("gzip-padding")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var tar = TarBuilder()
+        tar.file("etc/os-release", "ID=debian\n")
+        try Data(tar.bytes).write(to: dir.appendingPathComponent("layer.tar"))  // no end-of-archive blocks
+        try await TestData.run("sh", ["-c", "gzip -c layer.tar > layer.tar.gz"], cwd: dir)
+        let member = [UInt8](try Data(contentsOf: dir.appendingPathComponent("layer.tar.gz")))
+        let blob = member + [0] + Array("not gzip".utf8)
+        for size in [blob.count, member.count + 1] {
+            let layer = ImageLayer(digest: nil, diffID: nil, mediaType: "", content: .bytes(blob, chunkSize: size))
+            let inventory = try await ScanEngine().inventory(of: AsyncLayerSequence([layer]))
+            #expect(inventory.os?.id == "debian")
+            #expect(inventory.warnings.isEmpty, "in pieces of \(size): \(inventory.warnings)")
+        }
+    }
+}

@@ -16,6 +16,8 @@ final class LayerDecoder {
     private(set) var uncompressedBytes: UInt64 = 0
     private var zlib: UnsafeMutablePointer<z_stream>?
     private var zlibEnded = false
+    /// A zero byte followed the end of a gzip member: the rest of the blob is padding.
+    private var padded = false
     private var zstd: UnsafeMutableRawPointer?
     private let output: UnsafeMutableRawBufferPointer
     private let outputSize = 256 << 10
@@ -99,9 +101,11 @@ final class LayerDecoder {
         try chunk.withUnsafeBufferPointer { input in
             var offset = 0
             while offset < input.count {
+                if padded { return }
                 if zlibEnded {
-                    // Another gzip member follows (concatenated gzip is valid), or trailing padding.
-                    if input[offset] == 0 { return }
+                    // Another gzip member follows (concatenated gzip is valid), or trailing padding:
+                    // everything after it, in this chunk or a later one.
+                    if input[offset] == 0 { padded = true; return }
                     inflateReset(zlib)
                     zlibEnded = false
                 }

@@ -24,7 +24,7 @@ enum FuzzHarborQuery {
                 .union(query.sets.keys).union(query.allOf.keys)
             guard formKeys == Set(query.keys) else { fatalError("keys and forms disagree") }
             for members in Array(query.sets.values) + Array(query.allOf.values) {
-                guard members.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) else { fatalError("bad member in \(members)") }
+                guard members.allSatisfy({ !$0.isEmpty && !$0.contains(Character(" ")) }) else { fatalError("bad member in \(members)") }
             }
             for (low, high) in query.ranges.values {
                 for end in [low, high].compactMap({ $0 }) where end.isEmpty || end != end.trimmingCharacters(in: .whitespaces) {

@@ -15,11 +15,13 @@ enum FuzzScope {
             let words = values.reduce(0) { $0 + $1.split(separator: " ").count }
             guard scopes.count <= words else { fatalError("more scopes than words") }
             for scope in scopes {
-                guard !scope.type.isEmpty, !scope.name.isEmpty, !scope.type.contains(":") else {
+                // By Character, as the parser splits: a ',' or ':' fused with a mark is not a delimiter.
+                let (colon, comma, space): (Character, Character, Character) = (":", ",", " ")
+                guard !scope.type.isEmpty, !scope.name.isEmpty, !scope.type.contains(colon) else {
                     fatalError("scope \(scope.description.debugDescription) has an empty part or a ':' in its type")
                 }
-                guard !(scope.type + scope.name).contains(" "),
-                      scope.actions.allSatisfy({ !$0.isEmpty && !$0.contains(":") && !$0.contains(",") && !$0.contains(" ") })
+                guard !(scope.type + scope.name).contains(space),
+                      scope.actions.allSatisfy({ !$0.isEmpty && !$0.contains(colon) && !$0.contains(comma) && !$0.contains(space) })
                 else { fatalError("scope \(scope.description.debugDescription) has a bad action or a space") }
                 guard Scope(scope.description) == scope else {
                     fatalError("scope \(scope.description.debugDescription) parses differently when printed")
