@@ -21,7 +21,8 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else {
+        // Only a GET can be answered with a blob's bytes; other requests pass untouched.
+        guard case .head(var head) = unwrapInboundIn(data), head.method == .GET else {
             context.fireChannelRead(data)
             return
         }

@@ -41,14 +41,7 @@ public struct FilesystemDriver: StorageDriver {
     public func read(_ path: StoragePath, range: Range<Int64>, chunkSize: Int,
                      consume: (ByteBuffer) async throws -> Void) async throws {
         let full = absolute(path)
-        let fd = try await threadPool.runIfActive { () throws -> Int32 in
-            let fd = open(full, O_RDONLY | O_CLOEXEC)
-            if fd < 0 {
-                if errno == ENOENT { throw StorageDriverError.pathNotFound(path.description) }
-                throw StorageDriverError.io(operation: "open", path: full, errno: errno)
-            }
-            return fd
-        }
+        let fd = try await openForReading(path)
         defer { close(fd) }
         var offset = range.lowerBound
         // Read the next chunk while the previous one is being written to the client.
@@ -74,8 +67,14 @@ public struct FilesystemDriver: StorageDriver {
     }
 
     public func openForSending(_ path: StoragePath) async throws -> NIOFileHandle? {
+        // NIO's `FileRegion` (its `sendfile` path) takes only this handle type.
+        NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try await openForReading(path))
+    }
+
+    /// A read-only descriptor for `path`, opened off the event loop; the caller closes it.
+    private func openForReading(_ path: StoragePath) async throws -> Int32 {
         let full = absolute(path)
-        let fd = try await threadPool.runIfActive { () throws -> Int32 in
+        return try await threadPool.runIfActive { () throws -> Int32 in
             let fd = open(full, O_RDONLY | O_CLOEXEC)
             if fd < 0 {
                 if errno == ENOENT { throw StorageDriverError.pathNotFound(path.description) }
@@ -83,8 +82,6 @@ public struct FilesystemDriver: StorageDriver {
             }
             return fd
         }
-        // NIO's `FileRegion` (its `sendfile` path) takes only this handle type.
-        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
     }
 
     private func readChunk(fd: Int32, offset: Int64, count: Int, path: String) -> Task<ByteBuffer, any Error> {
